@@ -1,0 +1,40 @@
+# ddsp_generative: `make demo` samples new audio, `make test` runs the tests.
+# Both create the virtual environment in $(VENV) first when it is missing.
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip --disable-pip-version-check
+STAMP := $(VENV)/.ddsp_generative-installed
+DEMO_DIR ?= demo_output
+PYTEST_ARGS ?=
+
+.PHONY: install demo test clean check-python
+
+check-python:
+	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 10) <= v <= (3, 12) else "ddsp_generative needs Python 3.10 to 3.12 (TensorFlow 2.21 wheels), found %d.%d: run e.g. make PYTHON=python3.11 $(MAKECMDGOALS)" % v)' || { echo "Python check failed (PYTHON=$(PYTHON))." >&2; exit 1; }
+
+# ddsp 3.7.0 pins tensorflow<=2.11 (no wheel for Python 3.11): it is installed
+# with --no-deps on the stack pinned in constraints.txt. An editable install
+# does not carry files outside the package, so the start-up .pth (Keras 2,
+# optional CREPE; see ddsp_generative/environment.py) is copied by hand.
+$(STAMP): setup.py constraints.txt zz_ddsp_generative_env.pth | check-python
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q -c constraints.txt 'setuptools<81' wheel
+	$(PIP) install -q -c constraints.txt -e '.[test]'
+	$(PIP) install -q -c constraints.txt --no-deps ddsp==3.7.0
+	cp zz_ddsp_generative_env.pth "$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/"
+	$(PY) -c 'import ddsp_generative.environment as e; import ddsp, ddsp.training; e.check_keras2(); print("ddsp", ddsp.__version__, "imports on Keras 2.")'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(PY) -m ddsp_generative.demo --save_dir=$(DEMO_DIR)
+
+# pytest exits 5 when it collects no test: that fails `make test` too.
+test: $(STAMP)
+	$(PY) -m pytest -q tests $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) $(DEMO_DIR) build *.egg-info

@@ -1,0 +1,170 @@
+# Copyright 2026 The ddsp_generative Authors.
+# Licensed under the Apache License, Version 2.0.
+"""Versioned, atomically written artefacts and their provenance.
+
+Every file the project writes (TFRecord metadata, z datasets, priors, sample
+sidecars) is JSON or NumPy data (never a pickle) that records its kind, its
+format version and what produced it. Writes go to a temporary file that is
+renamed into place, so an interrupted job never leaves a file that looks
+complete.
+"""
+
+import contextlib
+import datetime
+import json
+import os
+import platform
+import sys
+import tempfile
+
+import numpy as np
+
+from ddsp_generative.version import __version__
+
+
+class ArtifactError(ValueError):
+  """A saved artefact is missing, of the wrong kind or of an unknown version."""
+
+
+def provenance(extra=None):
+  """What produced an artefact: versions, command line, time.
+
+  Args:
+    extra: Optional dict merged into the result (e.g. config, seed, step).
+
+  Returns:
+    A JSON-serialisable dict.
+  """
+  info = {
+      'ddsp_generative_version': __version__,
+      'python': platform.python_version(),
+      'command': ' '.join(sys.argv),
+      'created_utc': datetime.datetime.now(datetime.timezone.utc).isoformat(
+          timespec='seconds'),
+  }
+  for module_name in ('ddsp', 'tensorflow'):
+    module = sys.modules.get(module_name)
+    if module is not None:
+      info[f'{module_name}_version'] = getattr(module, '__version__', None)
+  info.update(extra or {})
+  return info
+
+
+def _to_jsonable(obj):
+  if isinstance(obj, dict):
+    return {str(k): _to_jsonable(v) for k, v in obj.items()}
+  if isinstance(obj, (list, tuple)):
+    return [_to_jsonable(v) for v in obj]
+  if isinstance(obj, np.ndarray):
+    return obj.tolist()
+  if isinstance(obj, np.generic):
+    return obj.item()
+  return obj
+
+
+@contextlib.contextmanager
+def atomic_path(path):
+  """Yields a temporary path beside `path`, renamed onto it on success.
+
+  Args:
+    path: Final destination.
+
+  Yields:
+    A path in the same directory to write to. It is removed if the block
+    raises, and moved onto `path` (atomically) if it completes.
+  """
+  directory = os.path.dirname(os.path.abspath(path))
+  os.makedirs(directory, exist_ok=True)
+  suffix = os.path.splitext(path)[1]
+  fd, tmp = tempfile.mkstemp(prefix='.tmp-', suffix=suffix, dir=directory)
+  os.close(fd)
+  umask = os.umask(0)
+  os.umask(umask)
+  try:
+    yield tmp
+    # mkstemp creates files readable by the owner only; use the usual mode.
+    os.chmod(tmp, 0o666 & ~umask)
+    os.replace(tmp, path)
+  finally:
+    if os.path.exists(tmp):
+      os.remove(tmp)
+
+
+def write_json(path, kind, format_version, payload, extra_provenance=None):
+  """Atomically writes a versioned JSON artefact.
+
+  Args:
+    path: Destination file.
+    kind: Artefact kind, e.g. 'tfrecord_metadata', 'gmm_prior'.
+    format_version: Integer version of the kind's format.
+    payload: JSON-serialisable dict (NumPy arrays are converted to lists).
+    extra_provenance: Optional dict added to the provenance record.
+
+  Returns:
+    The dict written.
+  """
+  record = {
+      'kind': kind,
+      'format_version': int(format_version),
+      'provenance': provenance(extra_provenance),
+  }
+  record.update(_to_jsonable(payload))
+  with atomic_path(path) as tmp:
+    with open(tmp, 'w') as f:
+      json.dump(record, f, indent=2, sort_keys=False, allow_nan=False)
+      f.write('\n')
+  return record
+
+
+def read_json(path, kind, supported_versions):
+  """Reads a versioned JSON artefact and checks its kind and version.
+
+  Args:
+    path: File to read.
+    kind: Expected artefact kind.
+    supported_versions: Iterable of format versions this code can read.
+
+  Returns:
+    The decoded dict.
+
+  Raises:
+    ArtifactError: The file is missing, unreadable, of another kind or of an
+      unsupported format version.
+  """
+  if not os.path.exists(path):
+    raise ArtifactError(f'{kind} file not found: {path}')
+  try:
+    with open(path) as f:
+      record = json.load(f)
+  except (OSError, ValueError) as e:
+    raise ArtifactError(f'Cannot read {kind} file {path}: {e}') from e
+  if not isinstance(record, dict) or record.get('kind') != kind:
+    found = record.get('kind') if isinstance(record, dict) else type(record)
+    raise ArtifactError(
+        f'{path} is not a {kind} file (it says kind={found!r}).')
+  version = record.get('format_version')
+  if version not in tuple(supported_versions):
+    raise ArtifactError(
+        f'{path} has {kind} format version {version}; this ddsp_generative '
+        f'({__version__}) reads versions {sorted(supported_versions)}. '
+        'Re-create the file with this version, or install the version that '
+        'wrote it.')
+  return record
+
+
+def tfrecord_metadata_path(output_tfrecord_path):
+  """Path of the metadata file written beside a TFRecord dataset.
+
+  The name does not start with the TFRecord prefix, so the usual
+  `TFRecordProvider.file_pattern='.../train.tfrecord*'` never matches it.
+
+  Args:
+    output_tfrecord_path: TFRecord path prefix, e.g. 'data/train.tfrecord'.
+
+  Returns:
+    e.g. 'data/metadata_train.json'.
+  """
+  directory, base = os.path.split(output_tfrecord_path)
+  if base.endswith('.tfrecord'):
+    base = base[:-len('.tfrecord')]
+  return os.path.join(directory, f'metadata_{base}.json')

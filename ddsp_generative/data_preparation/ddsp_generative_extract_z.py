@@ -1,0 +1,54 @@
+# Copyright 2026 The ddsp_generative Authors.
+# Licensed under the Apache License, Version 2.0.
+r"""Extract z from TFRecords with a trained encoder (Apache Beam).
+
+Usage:
+
+  ddsp_generative_extract_z \
+    --input_tfrecord_filepatterns='data/violin/train.tfrecord*' \
+    --output_path=data/violin/z.tfrecord \
+    --model_dir=models/violin
+
+Runs locally by default; pass Beam options to run on a cluster, e.g.
+`--pipeline_options=--runner=DataflowRunner,--project=...`.
+"""
+
+from absl import app
+from absl import flags
+
+from ddsp_generative.data_preparation import extract_z_lib
+
+FLAGS = flags.FLAGS
+
+flags.DEFINE_string('input_tfrecord_filepatterns', None,
+                    'ddsp TFRecords to encode, e.g. data/train.tfrecord*.')
+flags.DEFINE_string('output_path', None,
+                    'z dataset TFRecord prefix, e.g. data/z.tfrecord.')
+flags.DEFINE_string('model_dir', None, 'ddsp_run --save_dir of the model.')
+flags.DEFINE_string('checkpoint', None, 'Checkpoint; default the latest.')
+flags.DEFINE_integer('batch_size', 8, 'Examples per encoder call.')
+flags.DEFINE_integer('num_shards', 0, 'Output shards (0: automatic).')
+flags.DEFINE_boolean('overwrite', False, 'Replace an existing z dataset.')
+flags.DEFINE_list('pipeline_options', '--runner=DirectRunner',
+                  'Comma-separated Beam pipeline options.')
+flags.mark_flags_as_required(['input_tfrecord_filepatterns', 'output_path',
+                              'model_dir'])
+
+
+def main(unused_argv):
+  metadata = extract_z_lib.extract_z(
+      FLAGS.input_tfrecord_filepatterns, FLAGS.output_path, FLAGS.model_dir,
+      checkpoint=FLAGS.checkpoint, batch_size=FLAGS.batch_size,
+      num_shards=FLAGS.num_shards, overwrite=FLAGS.overwrite,
+      pipeline_options=FLAGS.pipeline_options)
+  print(f'z dataset: {metadata["n_examples"]} examples, '
+        f'{metadata["n_frames"]} frames, z_dims={metadata["z_dims"]} -> '
+        f'{FLAGS.output_path}')
+
+
+def console_entry_point():
+  app.run(main)
+
+
+if __name__ == '__main__':
+  console_entry_point()

@@ -1,0 +1,261 @@
+# Copyright 2026 The ddsp_generative Authors.
+# Licensed under the Apache License, Version 2.0.
+"""Load a model trained by `ddsp_run` and run its encoder or decoder alone.
+
+A model directory written by `ddsp_run --mode=train` holds the operative gin
+config and checkpoints. `load_model()` rebuilds the model from the config,
+restores the latest (or a given) checkpoint and exposes:
+
+* `encode()`: audio features -> z at the model's frame rate (z extraction);
+* `decode()`: (f0_hz, loudness_db, z) -> audio, with no input audio at all,
+  for any number of frames (the synthesizers' lengths follow the controls).
+"""
+
+import dataclasses
+import hashlib
+import os
+from typing import Optional
+
+from absl import logging
+from ddsp_generative import environment
+
+environment.setup()
+environment.require_ddsp()
+
+import ddsp  # pylint: disable=g-import-not-at-top,g-bad-import-order
+from ddsp.training import train_util  # pylint: disable=g-import-not-at-top
+import gin  # pylint: disable=g-import-not-at-top
+import numpy as np  # pylint: disable=g-import-not-at-top
+import tensorflow as tf  # pylint: disable=g-import-not-at-top
+
+import ddsp_generative.training  # pylint: disable=g-import-not-at-top,unused-import
+
+
+class ModelLoadError(ValueError):
+  """The model directory is missing, incomplete or not a usable model."""
+
+
+@dataclasses.dataclass
+class TrainedModel:
+  """A restored DDSP autoencoder and what is known about it.
+
+  Attributes:
+    model: The restored `ddsp.training.models.Autoencoder`.
+    model_dir: Directory it was loaded from.
+    checkpoint_path: Checkpoint restored.
+    step: Training step of that checkpoint.
+    operative_config: Text of the operative gin config.
+    fingerprint: SHA-256 of the operative config (the architecture and
+      training setup), used to match priors to models.
+    sample_rate: Audio sample rate (Hz).
+    frame_rate: Control frame rate (frames per second).
+    hop_size: Audio samples per control frame.
+    example_frames: Frames per training example.
+    z_dims: Size of z per frame, or None for a model without an encoder.
+  """
+  model: tf.keras.Model
+  model_dir: str
+  checkpoint_path: str
+  step: int
+  operative_config: str
+  fingerprint: str
+  sample_rate: int
+  frame_rate: int
+  hop_size: int
+  example_frames: int
+  z_dims: Optional[int]
+
+  def info(self):
+    """JSON-serialisable description, for provenance records."""
+    return {
+        'model_dir': os.path.abspath(self.model_dir),
+        'checkpoint': os.path.basename(self.checkpoint_path),
+        'step': self.step,
+        'fingerprint': self.fingerprint,
+        'sample_rate': self.sample_rate,
+        'frame_rate': self.frame_rate,
+        'z_dims': self.z_dims,
+    }
+
+  def _set_lengths(self, n_frames):
+    """Points the preprocessor and synthesizers at a clip of n_frames."""
+    self.model.preprocessor.time_steps = n_frames
+    for processor in _processors(self.model):
+      if hasattr(processor, 'n_samples'):
+        processor.n_samples = n_frames * self.hop_size
+
+  def encode(self, audio, f0_hz, loudness_db):
+    """Runs the preprocessor and encoder.
+
+    Args:
+      audio: [batch, n_samples] audio at `sample_rate`.
+      f0_hz: [batch, n_frames] fundamental frequency.
+      loudness_db: [batch, n_frames] loudness (ddsp's compute_loudness).
+
+    Returns:
+      Dict of numpy arrays 'z' [batch, n_frames, z_dims], 'f0_hz' and
+      'loudness_db' [batch, n_frames].
+    """
+    if self.model.encoder is None:
+      raise ModelLoadError(
+          f'The model in {self.model_dir} has no z encoder: use a gin config '
+          'with one (e.g. gin/harmonic_noise_z.gin).')
+    f0_hz = np.asarray(f0_hz, np.float32)
+    self._set_lengths(f0_hz.shape[1])
+    features = {
+        'audio': tf.convert_to_tensor(audio, tf.float32),
+        'f0_hz': tf.convert_to_tensor(f0_hz),
+        'loudness_db': tf.convert_to_tensor(loudness_db, tf.float32),
+    }
+    features = self.model.encode(features, training=False)
+    return {
+        'z': features['z'].numpy(),
+        'f0_hz': features['f0_hz'].numpy()[..., 0],
+        'loudness_db': features['loudness_db'].numpy()[..., 0],
+    }
+
+  def decode(self, f0_hz, loudness_db, z=None):
+    """Synthesises audio from controls and z, with no input audio.
+
+    Args:
+      f0_hz: [batch, n_frames] fundamental frequency in Hz.
+      loudness_db: [batch, n_frames] loudness in dB (ddsp's scale, <= 0).
+      z: [batch, n_frames, z_dims] latents, required when the model has an
+        encoder.
+
+    Returns:
+      audio: [batch, n_frames * hop_size] float32 numpy array.
+    """
+    f0_hz = np.asarray(f0_hz, np.float32)
+    loudness_db = np.asarray(loudness_db, np.float32)
+    if f0_hz.shape != loudness_db.shape or f0_hz.ndim != 2:
+      raise ValueError('f0_hz and loudness_db must both be [batch, n_frames]; '
+                       f'got {f0_hz.shape} and {loudness_db.shape}.')
+    n_frames = f0_hz.shape[1]
+    self._set_lengths(n_frames)
+    features = {'f0_hz': f0_hz, 'loudness_db': loudness_db}
+    features.update(self.model.preprocessor(features, training=False))
+    if self.z_dims is not None:
+      if z is None:
+        raise ValueError('This model decodes from z: pass z sampled from a '
+                         'prior.')
+      z = np.asarray(z, np.float32)
+      expected = (f0_hz.shape[0], n_frames, self.z_dims)
+      if z.shape != expected:
+        raise ValueError(f'z must be {expected}, got {z.shape}.')
+      features['z'] = tf.convert_to_tensor(z)
+    audio = self.model.decode(features, training=False)
+    return audio.numpy()
+
+
+def _processors(model):
+  """The synthesizers and effects of the model's ProcessorGroup."""
+  return list(getattr(model.processor_group, 'processors', []))
+
+
+def fingerprint_config(operative_config):
+  """Stable hash of an operative config, ignoring comments and blank lines."""
+  lines = []
+  for line in operative_config.splitlines():
+    line = line.strip()
+    if line and not line.startswith('#'):
+      lines.append(line)
+  return hashlib.sha256('\n'.join(lines).encode()).hexdigest()[:16]
+
+
+def find_checkpoint(model_dir, checkpoint=None):
+  """Returns (checkpoint_path, step), with a clear error when there is none."""
+  if not os.path.isdir(model_dir):
+    raise ModelLoadError(
+        f'Model directory not found: {model_dir}. Train one with `ddsp_run '
+        '--mode=train --save_dir=... --gin_file=gin/harmonic_noise_z.gin`.')
+  path = checkpoint or model_dir
+  try:
+    ckpt = train_util.get_latest_checkpoint(path)
+  except FileNotFoundError as e:
+    raise ModelLoadError(
+        f'No checkpoint in {path}: training did not reach its first save '
+        '(train.steps_per_save), or this is not a ddsp_run --save_dir.') from e
+  step = int(ckpt.split('ckpt-')[-1]) if 'ckpt-' in ckpt else -1
+  return ckpt, step
+
+
+def load_model(model_dir, checkpoint=None, gin_params=()):
+  """Rebuilds and restores a model trained with `ddsp_run`.
+
+  Clears the global gin config and parses the model's operative config.
+
+  Args:
+    model_dir: `--save_dir` of the training run.
+    checkpoint: Optional checkpoint path ('.../ckpt-1000'); default latest.
+    gin_params: Extra gin bindings applied after the operative config.
+
+  Returns:
+    A TrainedModel.
+
+  Raises:
+    ModelLoadError: Missing directory, config or checkpoint, or a checkpoint
+      that does not match the config.
+  """
+  ckpt, step = find_checkpoint(model_dir, checkpoint)
+  try:
+    config_path = train_util.get_latest_operative_config(model_dir)
+  except FileNotFoundError as e:
+    raise ModelLoadError(
+        f'No operative_config-*.gin in {model_dir}: not a ddsp_run model '
+        'directory.') from e
+  with open(config_path) as f:
+    operative_config = f.read()
+
+  gin.clear_config()
+  with gin.unlock_config():
+    gin.parse_config_file(config_path, skip_unknown=True)
+    gin.parse_config(list(gin_params))
+    model = ddsp.training.models.get_model()
+
+  preprocessor = model.preprocessor
+  if not all(hasattr(preprocessor, a)
+             for a in ('time_steps', 'frame_rate', 'sample_rate')):
+    raise ModelLoadError('Only models with an F0LoudnessPreprocessor can be '
+                         'sampled without audio; this one has '
+                         f'{type(preprocessor).__name__}.')
+  sample_rate = int(preprocessor.sample_rate)
+  frame_rate = int(preprocessor.frame_rate)
+  example_frames = int(preprocessor.time_steps)
+  if sample_rate % frame_rate:
+    raise ModelLoadError(f'sample_rate {sample_rate} is not a multiple of '
+                         f'frame_rate {frame_rate}.')
+  if hasattr(preprocessor, 'compute_loudness'):
+    preprocessor.compute_loudness = False
+
+  loaded = TrainedModel(
+      model=model, model_dir=model_dir, checkpoint_path=ckpt, step=step,
+      operative_config=operative_config,
+      fingerprint=fingerprint_config(operative_config),
+      sample_rate=sample_rate, frame_rate=frame_rate,
+      hop_size=sample_rate // frame_rate, example_frames=example_frames,
+      z_dims=None)
+
+  # Build every variable with one short silent example, then restore.
+  n_frames = 4
+  n_samples = n_frames * loaded.hop_size
+  loaded._set_lengths(n_frames)  # pylint: disable=protected-access
+  features = {
+      'audio': tf.zeros([1, n_samples]),
+      'f0_hz': tf.fill([1, n_frames], 220.0),
+      'loudness_db': tf.fill([1, n_frames], -60.0),
+  }
+  outputs = model.encode(dict(features), training=False)
+  if model.encoder is not None:
+    loaded.z_dims = int(outputs['z'].shape[-1])
+  model.decode(outputs, training=False)
+  # The checkpoint also holds the optimizer, which sampling does not need.
+  status = tf.train.Checkpoint(model=model).read(ckpt).expect_partial()
+  try:
+    status.assert_existing_objects_matched()
+  except AssertionError as e:
+    raise ModelLoadError(
+        f'Checkpoint {ckpt} does not match the model built from '
+        f'{config_path}: {e}') from e
+  logging.info('Loaded %s (step %d, z_dims=%s).', ckpt, step, loaded.z_dims)
+  return loaded

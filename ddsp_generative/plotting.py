@@ -1,0 +1,50 @@
+# Copyright 2026 The ddsp_generative Authors.
+# Licensed under the Apache License, Version 2.0.
+"""Figures written next to generated audio (headless, atomic)."""
+
+import matplotlib
+
+matplotlib.use('Agg')
+
+import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top
+import numpy as np  # pylint: disable=g-import-not-at-top
+from scipy import signal  # pylint: disable=g-import-not-at-top
+
+from ddsp_generative import artifacts  # pylint: disable=g-import-not-at-top
+
+
+def log_spectrogram(audio, sample_rate, n_fft=1024, hop=256):
+  """Returns (freqs [n_bins], times [n_frames], magnitude dB [n_bins, n])."""
+  freqs, times, spec = signal.stft(audio, fs=sample_rate, nperseg=n_fft,
+                                   noverlap=n_fft - hop)
+  return freqs, times, 20 * np.log10(np.abs(spec) + 1e-6)
+
+
+def save_spectrogram(path, audio, sample_rate, f0_hz=None, frame_rate=None,
+                     title=''):
+  """Saves a log-magnitude spectrogram PNG, with the requested f0 overlaid.
+
+  Args:
+    path: PNG destination.
+    audio: [n_samples] audio.
+    sample_rate: Audio sample rate.
+    f0_hz: Optional [n_frames] requested f0 to overlay.
+    frame_rate: Frame rate of f0_hz.
+    title: Figure title.
+  """
+  freqs, times, db = log_spectrogram(audio, sample_rate)
+  fig, ax = plt.subplots(figsize=(8, 3.5))
+  ax.pcolormesh(times, freqs, db, vmin=db.max() - 80, vmax=db.max(),
+                shading='auto', cmap='magma')
+  if f0_hz is not None and frame_rate:
+    ax.plot(np.arange(len(f0_hz)) / frame_rate, f0_hz, color='cyan', lw=0.8,
+            label='requested f0')
+    ax.legend(loc='upper right', fontsize=7)
+  ax.set_ylim(0, min(sample_rate / 2, 8000))
+  ax.set_xlabel('time (s)')
+  ax.set_ylabel('frequency (Hz)')
+  ax.set_title(title, fontsize=9)
+  fig.tight_layout()
+  with artifacts.atomic_path(path) as tmp:
+    fig.savefig(tmp, format='png', dpi=100)
+  plt.close(fig)

@@ -1,0 +1,109 @@
+# Copyright 2026 The ddsp_generative Authors.
+# Licensed under the Apache License, Version 2.0.
+"""Install ddsp_generative.
+
+`ddsp` 3.7.0 pins TensorFlow <= 2.11, which has no wheel for Python >= 3.11,
+so it is not listed here: install it without its stale pins, after this
+package, as the Makefile does:
+
+  pip install -c constraints.txt -e .
+  pip install -c constraints.txt --no-deps ddsp==3.7.0
+"""
+
+import os
+import sys
+
+import setuptools
+from setuptools.command.build_py import build_py
+
+if sys.version_info[:2] < (3, 10) or sys.version_info[:2] > (3, 12):
+  sys.exit('ddsp_generative needs Python 3.10 to 3.12 (TensorFlow 2.21 and '
+           'tf-keras wheels); this is Python %d.%d. Use e.g. '
+           '`make PYTHON=python3.11 test`.' % sys.version_info[:2])
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+# Named to sort after the .pth files that put an editable checkout on sys.path.
+STARTUP_PTH = 'zz_ddsp_generative_env.pth'
+
+with open(os.path.join(HERE, 'ddsp_generative', 'version.py')) as f:
+  __version__ = f.read().split("__version__ = '")[1].split("'")[0]
+
+
+class BuildPyWithStartup(build_py):
+  """Also puts the start-up .pth file at the root of site-packages.
+
+  It imports `ddsp_generative.environment` when Python starts, so that
+  `ddsp_run` and every other entry point use Keras 2 and import `ddsp` without
+  CREPE, with nothing to export by hand.
+  """
+
+  def run(self):
+    super().run()
+    self.copy_file(os.path.join(HERE, STARTUP_PTH),
+                   os.path.join(self.build_lib, STARTUP_PTH))
+
+  def get_outputs(self, include_bytecode=True):
+    return super().get_outputs(include_bytecode) + [
+        os.path.join(self.build_lib, STARTUP_PTH)]
+
+
+setuptools.setup(
+    name='ddsp_generative',
+    version=__version__,
+    description='Generative DDSP: priors over z, generated controls, sampling '
+                'new instrument audio with no input audio.',
+    long_description=open(os.path.join(HERE, 'README.md')).read(),
+    long_description_content_type='text/markdown',
+    license='Apache 2.0',
+    python_requires='>=3.10,<3.13',
+    packages=setuptools.find_packages(include=['ddsp_generative',
+                                               'ddsp_generative.*']),
+    package_data={'ddsp_generative': ['gin/*.gin', 'gin/*/*.gin',
+                                      'gin/*/*/*.gin']},
+    cmdclass={'build_py': BuildPyWithStartup},
+    install_requires=[
+        # ddsp==3.7.0 itself: installed with --no-deps (see module docstring).
+        'tensorflow>=2.16',
+        'tf-keras',
+        'tensorflow-probability',
+        'tensorboard',
+        # ddsp_run imports pkg_resources, removed in setuptools 81.
+        'setuptools<81',
+        'numpy>=1.24',
+        'scipy',
+        'absl-py',
+        'gin-config>=0.5',
+        'apache-beam',
+        'scikit-learn',
+        'librosa',
+        'soundfile',
+        'matplotlib',
+        'tqdm',
+        # Imported by ddsp (ddsp.training) at module import.
+        'note-seq',
+        'mir-eval',
+        'tensorflow-datasets',
+        'cloudml-hypertune',
+        'google-cloud-storage',
+        'pydub',
+        'dill',
+        'hmmlearn',
+    ],
+    extras_require={
+        'crepe': ['crepe>=0.0.12'],
+        'test': ['pytest>=7'],
+    },
+    entry_points={
+        'console_scripts': [
+            'ddsp_generative_prepare_tfrecord = ddsp_generative.data_preparation.ddsp_generative_prepare_tfrecord:console_entry_point',
+            'ddsp_generative_extract_z = ddsp_generative.data_preparation.ddsp_generative_extract_z:console_entry_point',
+            'ddsp_generative_fit_prior = ddsp_generative.fit_prior:console_entry_point',
+            'ddsp_generative_sample = ddsp_generative.sample:console_entry_point',
+        ],
+    },
+    classifiers=[
+        'Programming Language :: Python :: 3',
+        'License :: OSI Approved :: Apache Software License',
+        'Topic :: Multimedia :: Sound/Audio :: Sound Synthesis',
+    ],
+)

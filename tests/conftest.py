@@ -1,0 +1,81 @@
+"""Shared fixtures: small real datasets written by the real pipelines."""
+
+import os
+
+import pytest
+
+from ddsp_generative import synthetic
+
+SAMPLE_RATE = 16000
+FRAME_RATE = 250
+# In-process DirectRunner: fastest for the few files of a test.
+BEAM_OPTIONS = ('--runner=DirectRunner', '--direct_running_mode=in_memory',
+                '--direct_num_workers=1')
+
+
+def write_synthetic_wavs(directory, n_files=2, secs_per_file=3.0, seed=0):
+  return synthetic.write_dataset(str(directory), n_files=n_files,
+                                 secs_per_file=secs_per_file,
+                                 sample_rate=SAMPLE_RATE, seed=seed)
+
+
+@pytest.fixture(scope='session')
+def tiny_tfrecords(tmp_path_factory):
+  """TFRecords of 1 s examples from synthetic melodies (6 s of audio).
+
+  Returns:
+    The TFRecord file pattern, e.g. '/tmp/.../train.tfrecord*'.
+  """
+  from ddsp_generative.data_preparation import prepare_tfrecord_lib  # pylint: disable=g-import-not-at-top
+  root = tmp_path_factory.mktemp('tiny_dataset')
+  paths = write_synthetic_wavs(root / 'audio')
+  output = os.path.join(str(root), 'train.tfrecord')
+  prepare_tfrecord_lib.prepare_tfrecord(
+      paths, output, num_shards=1, sample_rate=SAMPLE_RATE,
+      frame_rate=FRAME_RATE, example_secs=1, hop_secs=0.5, chunk_secs=0,
+      f0_estimator='yin', pipeline_options=BEAM_OPTIONS)
+  return output + '*'
+
+
+def run_ddsp_run(save_dir, tfrecord_pattern, num_steps=10, extra=()):
+  """Trains with Magenta's `ddsp_run` (unchanged), tiny size, as a user does."""
+  import subprocess  # pylint: disable=g-import-not-at-top
+  import sys  # pylint: disable=g-import-not-at-top
+  from ddsp_generative import gin_path  # pylint: disable=g-import-not-at-top
+  ddsp_run = os.path.join(os.path.dirname(sys.executable), 'ddsp_run')
+  command = [
+      ddsp_run, '--mode=train', f'--save_dir={save_dir}',
+      f'--gin_search_path={gin_path.PACKAGE_DIR}',
+      '--gin_file=gin/harmonic_noise_z.gin', '--gin_file=gin/sizes/tiny.gin',
+      f"--gin_param=TFRecordProvider.file_pattern='{tfrecord_pattern}'",
+      '--gin_param=batch_size=2',
+      f'--gin_param=train.num_steps={num_steps}',
+      f'--gin_param=train.steps_per_save={num_steps}',
+      '--gin_param=train.steps_per_summary=5',
+  ] + list(extra)
+  result = subprocess.run(command, capture_output=True, text=True,
+                          timeout=600)
+  assert result.returncode == 0, result.stderr[-3000:]
+  return result
+
+
+@pytest.fixture(scope='session')
+def tiny_model_dir(tmp_path_factory, tiny_tfrecords):
+  """A tiny harmonic_noise_z model trained for 10 steps by ddsp_run."""
+  save_dir = str(tmp_path_factory.mktemp('tiny_model'))
+  run_ddsp_run(save_dir, tiny_tfrecords, num_steps=10)
+  return save_dir
+
+
+@pytest.fixture(scope='session')
+def tiny_prior_path(tmp_path_factory, tiny_tfrecords, tiny_model_dir):
+  """z extracted with the tiny model's encoder (Beam) and a GMM prior on it."""
+  from ddsp_generative import fit_prior  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.data_preparation import extract_z_lib  # pylint: disable=g-import-not-at-top
+  root = tmp_path_factory.mktemp('tiny_z')
+  z_path = os.path.join(str(root), 'z.tfrecord')
+  extract_z_lib.extract_z(tiny_tfrecords, z_path, tiny_model_dir,
+                          batch_size=4, pipeline_options=BEAM_OPTIONS)
+  prior_path = os.path.join(str(root), 'prior.json')
+  fit_prior.fit_prior(z_path, prior_path, prior_name='gmm', seed=0)
+  return prior_path

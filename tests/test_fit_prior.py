@@ -1,0 +1,140 @@
+# Copyright 2026 The ddsp_generative Authors.
+# Licensed under the Apache License, Version 2.0.
+"""Tests for the ddsp_generative_fit_prior CLI on a real z dataset."""
+
+import json
+import os
+import subprocess
+import sys
+
+from absl import flags
+from absl.testing import flagsaver
+from ddsp_generative import fit_prior
+from ddsp_generative import priors
+from ddsp_generative import z_dataset
+import gin
+import numpy as np
+import pytest
+
+FLAGS = flags.FLAGS
+CENTERS = np.array([[6., 0., 0., 0.],
+                    [0., 6., 0., 0.],
+                    [0., 0., 6., 6.]])
+METADATA = {
+    'frame_rate': 250,
+    'model_dir': '/models/ae',
+    'model_step': 777,
+    'model_fingerprint': 'fp-777',
+    'source_tfrecord_pattern': '/data/train.tfrecord*',
+}
+CANDIDATES = 'GaussianMixturePrior.candidate_n_components = [1, 2, 3, 4, 5]'
+
+
+@pytest.fixture(scope='module')
+def z_pattern(tmp_path_factory):
+  """A z dataset of 12 examples, each visiting the 3 clusters in turn."""
+  rng = np.random.default_rng(0)
+  examples = []
+  for _ in range(12):
+    labels = np.repeat(rng.permutation(3), 80)
+    z = CENTERS[labels] + 0.5 * rng.normal(size=(len(labels), 4))
+    examples.append({'z': z.astype(np.float32),
+                     'f0_hz': np.full(len(labels), 220.0, np.float32),
+                     'loudness_db': np.full(len(labels), -20.0, np.float32)})
+  path = str(tmp_path_factory.mktemp('z') / 'z.tfrecord')
+  z_dataset.write_z_dataset(path, examples, METADATA)
+  return path + '*'
+
+
+@pytest.fixture(autouse=True)
+def parsed_flags():
+  if not FLAGS.is_parsed():
+    FLAGS.mark_as_parsed()
+  yield
+  gin.clear_config()
+
+
+def run_main(**flag_values):
+  try:
+    with flagsaver.flagsaver(**flag_values):
+      fit_prior.main(['ddsp_generative_fit_prior'])
+  finally:
+    gin.clear_config()  # main() parses (and locks) the gin config.
+
+
+def test_main_fits_and_saves(z_pattern, tmp_path, capsys):
+  output = str(tmp_path / 'prior.json')
+  run_main(z_dataset=z_pattern, output=output, gin_param=[CANDIDATES],
+           holdout_fraction=0.25, seed=1)
+  printed = capsys.readouterr().out
+  assert 'components: 3' in printed
+  assert 'held-out NLL/frame' in printed and output in printed
+  prior = priors.load_prior(output)
+  assert prior.num_components == 3
+  assert (prior.z_dims, prior.model_fingerprint, prior.model_step) == (
+      4, 'fp-777', 777)
+  info = prior.fit_info
+  assert info['holdout_split'] == 'examples'
+  assert info['n_heldout_frames'] == 3 * 240
+  assert info['n_fit_frames'] == 9 * 240
+  assert np.isfinite(info['heldout_nll_per_frame'])
+  assert info['heldout_nll_per_frame'] == pytest.approx(
+      info['train_nll_per_frame'], abs=0.5)
+  assert info['z_dataset']['frame_rate'] == 250
+  with open(output) as f:
+    record = json.load(f)
+  assert record['kind'] == 'prior' and record['format_version'] == 1
+  assert record['provenance']['seed'] == 1
+  assert 'candidate_n_components' in record['provenance']['gin_config']
+
+
+def test_refuses_to_overwrite_without_flag(z_pattern, tmp_path):
+  output = str(tmp_path / 'prior.json')
+  run_main(z_dataset=z_pattern, output=output,
+           gin_param=['GaussianMixturePrior.n_components = 3'])
+  with open(output) as f:
+    before = f.read()
+  with pytest.raises(SystemExit, match='--overwrite'):
+    run_main(z_dataset=z_pattern, output=output,
+             gin_param=['GaussianMixturePrior.n_components = 2'])
+  with open(output) as f:
+    assert f.read() == before
+  run_main(z_dataset=z_pattern, output=output, overwrite=True,
+           gin_param=['GaussianMixturePrior.n_components = 2'])
+  assert priors.load_prior(output).num_components == 2
+
+
+def test_max_frames_and_standard_normal(z_pattern, tmp_path):
+  output = str(tmp_path / 'normal.json')
+  prior, summary = fit_prior.fit_prior(
+      z_pattern, output, prior_name='standard_normal', max_frames=100,
+      holdout_fraction=0.0)
+  assert isinstance(prior, priors.StandardNormalPrior)
+  assert summary['n_fit_frames'] == 100
+  assert summary['heldout_nll_per_frame'] is None
+  assert 'n/a' in fit_prior.format_summary(summary)
+  assert priors.load_prior(output).model_fingerprint == 'fp-777'
+
+
+def test_split_holdout_one_example_holds_out_frames():
+  rng = np.random.default_rng(0)
+  train, heldout, split = fit_prior.split_holdout(
+      [{'z': np.arange(40.).reshape(20, 2)}], 0.25, rng)
+  assert split == 'frames'
+  assert (len(train), len(heldout)) == (15, 5)
+  assert not set(train[:, 0]) & set(heldout[:, 0])
+  with pytest.raises(ValueError, match='holdout_fraction'):
+    fit_prior.split_holdout([{'z': np.zeros([3, 2])}], 1.0, rng)
+
+
+def test_command_line(z_pattern, tmp_path):
+  output = str(tmp_path / 'cli_prior.json')
+  command = [sys.executable, '-m', 'ddsp_generative.fit_prior',
+             f'--z_dataset={z_pattern}', f'--output={output}',
+             f'--gin_param={CANDIDATES}', '--max_frames=1500']
+  env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL='2', CUDA_VISIBLE_DEVICES='')
+  result = subprocess.run(command, capture_output=True, text=True, env=env,
+                          timeout=120, check=False)
+  assert result.returncode == 0, result.stderr[-2000:]
+  assert 'components: 3' in result.stdout
+  assert priors.load_prior(output).fit_info['n_fit_frames'] == 1500
