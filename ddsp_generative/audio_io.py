@@ -10,8 +10,10 @@ with soxr. Files it cannot turn into finite, non-empty audio raise
 """
 
 import os
+import re
 import warnings
 
+import audioread
 import librosa
 import numpy as np
 import soundfile as sf
@@ -21,6 +23,14 @@ from ddsp_generative import artifacts
 
 class BadAudioError(ValueError):
   """An audio file is missing, unreadable, corrupt or empty."""
+
+
+def _describe(error):
+  """Short one-line description of a decoding error."""
+  message = re.sub(r"^Error opening '.*?': ", '', str(error)).strip()
+  if isinstance(error, audioread.NoBackendError):
+    message = 'no audioread backend can decode it (is ffmpeg installed?)'
+  return ' '.join(message.split()) or type(error).__name__
 
 
 def _read_soundfile(path):
@@ -90,9 +100,8 @@ def load_audio(path, sample_rate=None):
       reader = 'librosa'
     except Exception as librosa_error:  # pylint: disable=broad-except
       raise BadAudioError(
-          f'cannot decode audio (soundfile: {sf_error}; librosa: '
-          f'{type(librosa_error).__name__}: {librosa_error})'.replace(
-              '\n', ' ')) from librosa_error
+          f'cannot decode audio (soundfile: {_describe(sf_error)}; '
+          f'librosa: {_describe(librosa_error)})') from librosa_error
   if audio.shape[0] == 0 or audio.shape[1] == 0:
     raise BadAudioError('file holds no audio samples')
   if not np.all(np.isfinite(audio)):

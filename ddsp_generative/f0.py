@@ -126,9 +126,11 @@ def periodicity(audio, sample_rate, hop, f0_hz, frame_length):
   lag = np.clip(np.round(sample_rate / np.maximum(f0_hz[:frames.shape[1]],
                                                     1e-3)).astype(int),
                 1, frame_length - window)
-  a = frames[:window]
-  b = np.take_along_axis(frames, lag[None, :] + np.arange(window)[:, None],
-                         axis=0)
+  # Compare `window` samples with the same `lag` later, both around the centre.
+  start = frame_length // 2 - window // 2 - lag // 2
+  index = start[None, :] + np.arange(window)[:, None]  # [window, n_frames]
+  a = np.take_along_axis(frames, index, axis=0)
+  b = np.take_along_axis(frames, index + lag[None, :], axis=0)
   num = np.sum(a * b, axis=0)
   den = np.sqrt(np.sum(a * a, axis=0) * np.sum(b * b, axis=0))
   safe = den > 1e-12

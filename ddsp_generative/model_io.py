@@ -114,7 +114,7 @@ class TrainedModel:
         'loudness_db': features['loudness_db'].numpy()[..., 0],
     }
 
-  def decode(self, f0_hz, loudness_db, z=None):
+  def decode(self, f0_hz, loudness_db, z=None, seed=None):
     """Synthesises audio from controls and z, with no input audio.
 
     Args:
@@ -122,6 +122,8 @@ class TrainedModel:
       loudness_db: [batch, n_frames] loudness in dB (ddsp's scale, <= 0).
       z: [batch, n_frames, z_dims] latents, required when the model has an
         encoder.
+      seed: Optional int seeding the synthesizers' own randomness (the
+        filtered noise), so that the same inputs and seed give the same audio.
 
     Returns:
       audio: [batch, n_frames * hop_size] float32 numpy array.
@@ -144,6 +146,8 @@ class TrainedModel:
       if z.shape != expected:
         raise ValueError(f'z must be {expected}, got {z.shape}.')
       features['z'] = tf.convert_to_tensor(z)
+    if seed is not None:
+      tf.random.set_seed(seed)
     audio = self.model.decode(features, training=False)
     return audio.numpy()
 

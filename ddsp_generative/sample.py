@@ -26,16 +26,8 @@ from absl import app
 from absl import flags
 from absl import logging
 import gin
-import numpy as np
-from tqdm import tqdm
 
-from ddsp_generative import artifacts
-from ddsp_generative import audio_io
-from ddsp_generative import controls
-from ddsp_generative import plotting
-
-SAMPLE_FORMAT_VERSION = 1
-DEFAULT_PRIOR_NAME = 'prior.json'
+from ddsp_generative import sampling
 
 FLAGS = flags.FLAGS
 
@@ -58,95 +50,6 @@ flags.DEFINE_multi_string('gin_param', [], 'Gin bindings for the controls, '
                           'e.g. "control_source.source = @Melody()".')
 
 
-@gin.configurable
-def control_source(source=None):
-  """The control generator (gin root); default a 2 s middle-C Note."""
-  return source if source is not None else controls.Note()
-
-
-def sample_paths(save_dir, index):
-  stem = os.path.join(save_dir, f'sample_{index:03d}')
-  return {'wav': stem + '.wav', 'png': stem + '.png', 'json': stem + '.json'}
-
-
-def describe_controls(source):
-  return {'type': type(source).__name__,
-          'settings': {k: v for k, v in vars(source).items()
-                       if isinstance(v, (int, float, str, dict, list, tuple))}}
-
-
-def describe_prior(prior, path=None):
-  if prior is None:
-    return None
-  return {'path': None if path is None else os.path.abspath(path),
-          'type': prior.TYPE, 'z_dims': prior.z_dims,
-          'model_fingerprint': prior.model_fingerprint,
-          'model_step': prior.model_step}
-
-
-def generate(trained, prior, source, n_samples=1, seed=0, mode=None,
-             save_dir='samples', overwrite=False, progress=True,
-             prior_path=None):
-  """Samples audio files; returns a list of dicts of the paths written.
-
-  Args:
-    trained: `model_io.TrainedModel`.
-    prior: A prior from `ddsp_generative.priors` matching the model.
-    source: Control generator with `generate(frame_rate)`.
-    n_samples: Number of files.
-    seed: Sample i uses seed + i for the prior.
-    mode: Prior sampling mode; None for the prior's default.
-    save_dir: Output directory.
-    overwrite: Replace existing files instead of failing.
-    progress: Show a progress bar.
-    prior_path: Where the prior was loaded from, for the sidecar.
-
-  Returns:
-    List of {'wav', 'png', 'json'} paths, one per sample.
-  """
-  if prior is not None:
-    mode = mode or prior.default_mode
-  f0_hz, loudness_db = source.generate(trained.frame_rate)
-  n_frames = len(f0_hz)
-  os.makedirs(save_dir, exist_ok=True)
-  planned = [sample_paths(save_dir, i) for i in range(n_samples)]
-  existing = [p for paths in planned for p in paths.values()
-              if os.path.exists(p)]
-  if existing and not overwrite:
-    raise FileExistsError(
-        f'{len(existing)} sample files already exist in {save_dir} (e.g. '
-        f'{existing[0]}): pass --overwrite or choose another --save_dir.')
-  written = []
-  for i in tqdm(range(n_samples), desc='sampling', unit='file',
-                disable=not progress):
-    sample_seed = seed + i
-    z = None
-    if trained.z_dims is not None:
-      z = prior.sample(n_frames, seed=sample_seed, mode=mode, batch_size=1)
-    audio = trained.decode(f0_hz[np.newaxis], loudness_db[np.newaxis], z)[0]
-    paths = planned[i]
-    audio_io.write_wav(paths['wav'], audio, trained.sample_rate)
-    plotting.save_spectrogram(
-        paths['png'], audio, trained.sample_rate, f0_hz, trained.frame_rate,
-        title=f'{os.path.basename(paths["wav"])}  seed={sample_seed}  '
-              f'mode={mode}  step={trained.step}')
-    artifacts.write_json(paths['json'], 'sample', SAMPLE_FORMAT_VERSION, {
-        'audio': os.path.basename(paths['wav']),
-        'spectrogram': os.path.basename(paths['png']),
-        'seed': sample_seed,
-        'sample_rate': trained.sample_rate,
-        'duration_secs': len(audio) / trained.sample_rate,
-        'peak': float(np.max(np.abs(audio))),
-        'model': trained.info(),
-        'prior': describe_prior(prior, prior_path),
-        'prior_mode': mode,
-        'controls': describe_controls(source),
-        'gin_config': gin.config_str(),
-    })
-    written.append(paths)
-  return written
-
-
 def main(unused_argv):
   # Heavy imports here, so that --help is fast.
   from ddsp_generative import model_io  # pylint: disable=g-import-not-at-top
@@ -162,7 +65,7 @@ def main(unused_argv):
   prior, prior_path = None, None
   if trained.z_dims is not None:
     prior_path = FLAGS.prior or os.path.join(FLAGS.model_dir,
-                                             DEFAULT_PRIOR_NAME)
+                                             sampling.DEFAULT_PRIOR_NAME)
     if not os.path.exists(prior_path):
       raise app.UsageError(
           f'No prior at {prior_path}: fit one with ddsp_generative_extract_z '
@@ -179,11 +82,12 @@ def main(unused_argv):
       bindings.append(f'{binding} = {getattr(FLAGS, flag_name)!r}')
   with gin.unlock_config():
     gin.parse_config_files_and_bindings(FLAGS.gin_file, bindings)
-  source = control_source()
+  source = sampling.control_source()
 
-  written = generate(trained, prior, source, n_samples=FLAGS.n_samples,
-                     seed=FLAGS.seed, mode=FLAGS.mode, save_dir=FLAGS.save_dir,
-                     overwrite=FLAGS.overwrite, prior_path=prior_path)
+  written = sampling.generate(
+      trained, prior, source, n_samples=FLAGS.n_samples, seed=FLAGS.seed,
+      mode=FLAGS.mode, save_dir=FLAGS.save_dir, overwrite=FLAGS.overwrite,
+      prior_path=prior_path)
   for paths in written:
     print(paths['wav'])
   logging.info('Wrote %d samples to %s.', len(written), FLAGS.save_dir)

@@ -10,6 +10,7 @@ import sys
 from absl import flags
 from absl.testing import flagsaver
 from ddsp_generative import fit_prior
+from ddsp_generative import fit_prior_lib
 from ddsp_generative import priors
 from ddsp_generative import z_dataset
 import gin
@@ -106,25 +107,25 @@ def test_refuses_to_overwrite_without_flag(z_pattern, tmp_path):
 
 def test_max_frames_and_standard_normal(z_pattern, tmp_path):
   output = str(tmp_path / 'normal.json')
-  prior, summary = fit_prior.fit_prior(
+  prior, summary = fit_prior_lib.fit_prior(
       z_pattern, output, prior_name='standard_normal', max_frames=100,
       holdout_fraction=0.0)
   assert isinstance(prior, priors.StandardNormalPrior)
   assert summary['n_fit_frames'] == 100
   assert summary['heldout_nll_per_frame'] is None
-  assert 'n/a' in fit_prior.format_summary(summary)
+  assert 'n/a' in fit_prior_lib.format_summary(summary)
   assert priors.load_prior(output).model_fingerprint == 'fp-777'
 
 
 def test_split_holdout_one_example_holds_out_frames():
   rng = np.random.default_rng(0)
-  train, heldout, split = fit_prior.split_holdout(
+  train, heldout, split = fit_prior_lib.split_holdout(
       [{'z': np.arange(40.).reshape(20, 2)}], 0.25, rng)
   assert split == 'frames'
   assert (len(train), len(heldout)) == (15, 5)
   assert not set(train[:, 0]) & set(heldout[:, 0])
   with pytest.raises(ValueError, match='holdout_fraction'):
-    fit_prior.split_holdout([{'z': np.zeros([3, 2])}], 1.0, rng)
+    fit_prior_lib.split_holdout([{'z': np.zeros([3, 2])}], 1.0, rng)
 
 
 def test_command_line(z_pattern, tmp_path):

@@ -58,9 +58,10 @@ def test_experiment_builds_and_trains_one_step(experiment, size,
       f"TFRecordProvider.file_pattern = '{tiny_tfrecords}'",
       'batch_size = 2',
   ])
-  # The experiment binds train.data_provider to a TFRecordProvider.
-  assert 'TFRecordProvider' in str(gin.query_parameter('train.data_provider'))
-  provider = data.TFRecordProvider()
+  # The data provider ddsp_run's train() gets from the experiment's config.
+  provider = gin.query_parameter(
+      'train.data_provider').scoped_configurable_fn()
+  assert isinstance(provider, data.TFRecordProvider)
   strategy = train_util.get_strategy()
   with strategy.scope():
     model = models.get_model()

@@ -10,7 +10,7 @@ import soundfile as sf
 from ddsp_generative import controls
 from ddsp_generative import model_io
 from ddsp_generative import priors
-from ddsp_generative import sample
+from ddsp_generative import sampling
 
 
 @pytest.fixture(scope='module')
@@ -61,9 +61,9 @@ def test_model_dir_without_checkpoint_is_a_clear_error(tmp_path):
 def test_generate_writes_wav_png_json_and_same_seed_same_audio(
     trained, prior, tmp_path):
   source = controls.Note(pitch=64, duration=0.5)
-  first = sample.generate(trained, prior, source, n_samples=2, seed=3,
+  first = sampling.generate(trained, prior, source, n_samples=2, seed=3,
                           save_dir=str(tmp_path / 'a'), progress=False)
-  again = sample.generate(trained, prior, source, n_samples=1, seed=3,
+  again = sampling.generate(trained, prior, source, n_samples=1, seed=3,
                           save_dir=str(tmp_path / 'b'), progress=False)
   audio_a, sr = sf.read(first[0]['wav'])
   audio_b, _ = sf.read(again[0]['wav'])
@@ -85,11 +85,11 @@ def test_generate_writes_wav_png_json_and_same_seed_same_audio(
 
 def test_existing_samples_are_not_overwritten(trained, prior, tmp_path):
   source = controls.Note(duration=0.1)
-  sample.generate(trained, prior, source, save_dir=str(tmp_path),
+  sampling.generate(trained, prior, source, save_dir=str(tmp_path),
                   progress=False)
   before = sorted(os.listdir(tmp_path))
   with pytest.raises(FileExistsError, match='--overwrite'):
-    sample.generate(trained, prior, source, save_dir=str(tmp_path),
+    sampling.generate(trained, prior, source, save_dir=str(tmp_path),
                     progress=False)
   assert sorted(os.listdir(tmp_path)) == before
 

@@ -179,9 +179,10 @@ def _add_loudness(ex, frame_rate, center):
   n_frames = f0_lib.num_frames(len(audio), CREPE_SAMPLE_RATE // frame_rate,
                                center)
   try:
-    loudness_db = spectral_ops.compute_loudness(
-        audio, CREPE_SAMPLE_RATE, frame_rate, n_fft=LOUDNESS_N_FFT,
-        use_tf=False, padding='center' if center else 'same')
+    with np.errstate(divide='ignore'):  # librosa.A_weighting(0 Hz).
+      loudness_db = spectral_ops.compute_loudness(
+          audio, CREPE_SAMPLE_RATE, frame_rate, n_fft=LOUDNESS_N_FFT,
+          use_tf=False, padding='center' if center else 'same')
     loudness_db = spectral_ops.pad_or_trim_to_expected_length(
         np.asarray(loudness_db, np.float32), n_frames, pad_value=-120.0)
   except Exception as e:  # pylint: disable=broad-except
@@ -355,7 +356,8 @@ def validate_parameters(sample_rate=16000, frame_rate=250, example_secs=4,
       'audio_16k') and is at least 32 (loudness n_fft is 512 samples).
     example_secs: Example length; `example_secs * frame_rate` is a whole
       number of frames (so the audio lengths are whole too).
-    hop_secs: Hop between examples; a whole number of frames.
+    hop_secs: Hop between examples; at least one frame (`prepare_tfrecord`
+      rounds it to whole frames).
     eval_split_fraction: In [0, 1).
     chunk_secs: 0 (one chunk per file) or at least `example_secs`.
     f0_estimator: One of `f0.ESTIMATORS`.
@@ -371,12 +373,15 @@ def validate_parameters(sample_rate=16000, frame_rate=250, example_secs=4,
                      f'{int(np.ceil(CREPE_SAMPLE_RATE / LOUDNESS_N_FFT))}: '
                      f'the loudness frame is {LOUDNESS_N_FFT} samples at 16 '
                      'kHz and may not be shorter than the hop.')
-  for name, secs in (('example_secs', example_secs), ('hop_secs', hop_secs)):
-    frames = secs * frame_rate
-    if secs <= 0 or abs(frames - round(frames)) > 1e-6:
-      raise ValueError(
-          f'{name} ({secs}) must be positive and a whole number of frames at '
-          f'frame_rate {frame_rate} ({name} * frame_rate = {frames:g}).')
+  frames = example_secs * frame_rate
+  if example_secs <= 0 or abs(frames - round(frames)) > 1e-6:
+    raise ValueError(
+        f'example_secs ({example_secs}) must be positive and a whole number '
+        f'of frames at frame_rate {frame_rate} (example_secs * frame_rate = '
+        f'{frames:g}).')
+  if hop_secs * frame_rate < 0.5:
+    raise ValueError(f'hop_secs ({hop_secs}) must be at least one frame '
+                     f'(1 / frame_rate = {1 / frame_rate:g} s).')
   if chunk_secs and chunk_secs < example_secs:
     raise ValueError(f'chunk_secs ({chunk_secs}) must be 0 or at least '
                      f'example_secs ({example_secs}).')
@@ -450,7 +455,8 @@ def prepare_tfrecord(input_audio_paths,
     frame_rate: Rate of the f0 and loudness frames in Hz.
     example_secs: Example length in seconds (an integer for
       TFRecordProvider).
-    hop_secs: Hop between example starts in seconds.
+    hop_secs: Hop between example starts in seconds, rounded to whole frames
+      (the metadata records the hop used).
     eval_split_fraction: Fraction of chunks in the eval split; 0 for none.
     chunk_secs: Files are cut into chunks this long (0: one chunk per file);
       chunks, not examples, are split between train and eval.
@@ -476,7 +482,14 @@ def prepare_tfrecord(input_audio_paths,
   validate_parameters(sample_rate, frame_rate, example_secs, hop_secs,
                       eval_split_fraction, chunk_secs, f0_estimator,
                       num_shards)
-  example_secs, hop_secs = _as_number(example_secs), _as_number(hop_secs)
+  example_secs = _as_number(example_secs)
+  hop_frames = _frames(hop_secs, frame_rate)
+  if abs(hop_frames - hop_secs * frame_rate) > 1e-6:
+    logging.warning(
+        'hop_secs=%g is %g frames at frame_rate %d: using %d frames (%g s) so '
+        'that audio and features stay aligned.', hop_secs,
+        hop_secs * frame_rate, frame_rate, hop_frames, hop_frames / frame_rate)
+  hop_secs = _as_number(hop_frames / frame_rate)
   chunk_secs = _as_number(chunk_secs or 0)
   output_tfrecord_path = os.path.abspath(output_tfrecord_path)
   output_dir, prefix = os.path.split(output_tfrecord_path)
@@ -566,6 +579,7 @@ def prepare_tfrecord(input_audio_paths,
             'frame_rate': frame_rate,
             'example_secs': example_secs,
             'hop_secs': hop_secs,
+            'hop_frames': hop_frames,
             'chunk_secs': chunk_secs,
             'center': bool(center),
             'eval_split_fraction': eval_split_fraction,

@@ -1,0 +1,180 @@
+# Copyright 2026 The ddsp_generative Authors.
+# Licensed under the Apache License, Version 2.0.
+r"""Create a TFRecord dataset in ddsp's schema from audio files.
+
+The flags are those of ddsp's `ddsp_prepare_tfrecord`, plus `--f0_estimator`
+(pyin by default: CREPE is optional) and `--overwrite`. Unreadable, corrupt,
+empty and silent files are skipped and listed in the metadata JSON written
+beside the TFRecords.
+
+Usage:
+====================
+ddsp_generative_prepare_tfrecord \
+--input_audio_filepatterns='/path/to/wavs/*.wav,/path/to/flacs/**/*.flac' \
+--output_tfrecord_path=/path/to/data/train.tfrecord \
+--example_secs=4 --hop_secs=1 --eval_split_fraction=0.1 \
+--f0_estimator=pyin \
+--alsologtostderr
+
+Train on it with ddsp_run and `TFRecordProvider.file_pattern=
+'/path/to/data/train.tfrecord-train*'` (or 'train.tfrecord*' without an eval
+split). `--pipeline_options` defaults to the DirectRunner on every core, e.g.
+`--pipeline_options=--runner=DirectRunner,--direct_num_workers=4,\
+--direct_running_mode=multi_processing`.
+"""
+
+import glob
+import os
+
+from absl import app
+from absl import flags
+
+from ddsp_generative import environment
+from ddsp_generative import f0 as f0_lib
+
+FLAGS = flags.FLAGS
+
+flags.DEFINE_list('input_audio_filepatterns', [],
+                  'List of filepatterns to glob for input audio files '
+                  '(`**` matches folders recursively).')
+flags.DEFINE_string(
+    'output_tfrecord_path', None,
+    'The prefix path to the output TFRecord. Shard numbers will be added to '
+    'actual path(s).')
+flags.DEFINE_integer(
+    'num_shards', None,
+    'The number of shards to use for the TFRecord. If None, this number will '
+    'be determined automatically.')
+flags.DEFINE_integer('sample_rate', 16000,
+                     'The sample rate to use for the audio.')
+flags.DEFINE_integer(
+    'frame_rate', 250,
+    'The frame rate to use for f0 and loudness features; it must divide '
+    'sample_rate and 16000.')
+flags.DEFINE_float(
+    'example_secs', 4,
+    'The length of each example in seconds. Input audio will be split to this '
+    'length using a sliding window.')
+flags.DEFINE_float(
+    'hop_secs', 1,
+    'The hop size between example start points (in seconds), when splitting '
+    'audio into constant-length examples.')
+flags.DEFINE_float(
+    'eval_split_fraction', 0.0,
+    'Fraction of the dataset to reserve for eval split. If set to 0, no eval '
+    'split is created.')
+flags.DEFINE_float(
+    'chunk_secs', 20.0,
+    'Chunk size in seconds used to split the input audio files. These '
+    'non-overlapping chunks are partitioned into train and eval sets if '
+    'eval_split_fraction > 0. If 0, each file is one chunk.')
+flags.DEFINE_boolean(
+    'center', False,
+    'Add padding to audio such that frame timestamps are centered. Increases '
+    'number of frames by one.')
+flags.DEFINE_enum('f0_estimator', 'pyin', list(f0_lib.ESTIMATORS),
+                  'Pitch estimator: pyin (offline, default), yin (fast) or '
+                  'crepe (needs `pip install "ddsp_generative[crepe]"`).')
+flags.DEFINE_boolean('overwrite', False,
+                     'Replace a dataset that already exists at '
+                     '--output_tfrecord_path.')
+flags.DEFINE_list(
+    'pipeline_options', [],
+    'A comma-separated list of command line arguments to be used as options '
+    'for the Beam Pipeline. Default: the DirectRunner on every core.')
+
+
+def expand_filepatterns(filepatterns):
+  """Sorted, de-duplicated files matching any of the glob patterns."""
+  paths = set()
+  for pattern in filepatterns:
+    for path in glob.glob(os.path.expanduser(pattern), recursive=True):
+      if os.path.isfile(path):
+        paths.add(path)
+  return sorted(paths)
+
+
+def summary(metadata, metadata_path):
+  """Human-readable summary of a prepare_tfrecord run."""
+  lines = [f"Wrote {metadata['n_examples']} examples of "
+           f"{metadata['example_secs']} s from {metadata['n_files_used']} of "
+           f"{metadata['n_files']} files ({metadata['audio_secs']:.1f} s of "
+           'audio):']
+  for name, split in metadata['splits'].items():
+    lines.append(f"  {name}: {split['n_examples']} examples in "
+                 f"{len(split['shards'])} shard(s), file pattern "
+                 f"{os.path.join(os.path.dirname(metadata_path), split['file_pattern'])}")
+  if metadata['n_files_padded']:
+    lines.append(f"Padded {metadata['n_files_padded']} file(s) shorter than "
+                 'one example with zeros.')
+  if metadata['skipped_files']:
+    lines.append(f"Skipped {len(metadata['skipped_files'])} file(s):")
+    lines.extend(f"  {s['path']}: {s['reason']}"
+                 for s in metadata['skipped_files'])
+  if metadata['skipped_chunks']:
+    lines.append(f"Skipped {len(metadata['skipped_chunks'])} chunk(s):")
+    lines.extend(f"  {s['path']} chunk {s['chunk_index']}: {s['reason']}"
+                 for s in metadata['skipped_chunks'])
+  lines.append(f'Metadata: {metadata_path}')
+  return '\n'.join(lines)
+
+
+def run():
+  """Globs the inputs, runs the pipeline and prints a summary."""
+  # Imported here so that --help does not wait for TensorFlow.
+  from ddsp_generative import artifacts  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.data_preparation import prepare_tfrecord_lib  # pylint: disable=g-import-not-at-top
+
+  if not FLAGS.output_tfrecord_path:
+    raise app.UsageError('--output_tfrecord_path is required.')
+  if not FLAGS.input_audio_filepatterns:
+    raise app.UsageError('--input_audio_filepatterns is required.')
+  input_audio_paths = expand_filepatterns(FLAGS.input_audio_filepatterns)
+  if not input_audio_paths:
+    raise app.UsageError(
+        'No files match --input_audio_filepatterns='
+        f"{','.join(FLAGS.input_audio_filepatterns)}.")
+  try:
+    prepare_tfrecord_lib.validate_parameters(
+        sample_rate=FLAGS.sample_rate, frame_rate=FLAGS.frame_rate,
+        example_secs=FLAGS.example_secs, hop_secs=FLAGS.hop_secs,
+        eval_split_fraction=FLAGS.eval_split_fraction,
+        chunk_secs=FLAGS.chunk_secs, f0_estimator=FLAGS.f0_estimator,
+        num_shards=FLAGS.num_shards)
+  except ValueError as e:
+    raise app.UsageError(str(e)) from e
+
+  try:
+    metadata = prepare_tfrecord_lib.prepare_tfrecord(
+        input_audio_paths,
+        FLAGS.output_tfrecord_path,
+        num_shards=FLAGS.num_shards,
+        sample_rate=FLAGS.sample_rate,
+        frame_rate=FLAGS.frame_rate,
+        example_secs=FLAGS.example_secs,
+        hop_secs=FLAGS.hop_secs,
+        eval_split_fraction=FLAGS.eval_split_fraction,
+        chunk_secs=FLAGS.chunk_secs,
+        center=FLAGS.center,
+        f0_estimator=FLAGS.f0_estimator,
+        overwrite=FLAGS.overwrite,
+        pipeline_options=FLAGS.pipeline_options)
+  except (FileExistsError, prepare_tfrecord_lib.NoExamplesError,
+          environment.CrepeNotInstalledError) as e:
+    raise SystemExit(f'Error: {e}') from e
+  print(summary(metadata, artifacts.tfrecord_metadata_path(
+      os.path.abspath(FLAGS.output_tfrecord_path))))
+
+
+def main(unused_argv):
+  """From command line."""
+  run()
+
+
+def console_entry_point():
+  """From pip installed script."""
+  app.run(main)
+
+
+if __name__ == '__main__':
+  console_entry_point()
