@@ -3,7 +3,8 @@
 """Pitch and loudness controls generated from scratch (no input audio).
 
 Each control source is a small gin-registered class with one method,
-`generate(frame_rate) -> (f0_hz [n_frames], loudness_db [n_frames])`, on
+`generate(frame_rate) -> (f0_hz [n_frames], loudness_db [n_frames])`, and a
+`config` dict of its constructor arguments (recorded next to samples), on
 ddsp's scales: f0 in Hz and loudness in dB as `ddsp.spectral_ops.
 compute_loudness` measures it (0 dB full scale, about -80 dB silence).
 """
@@ -78,6 +79,10 @@ class Note:
   def __init__(self, pitch=60.0, duration=2.0, peak_db=-25.0, attack=0.05,
                decay=0.15, sustain_db=-4.0, release=0.15, vibrato_hz=0.0,
                vibrato_cents=0.0):
+    self.config = dict(pitch=pitch, duration=duration, peak_db=peak_db,
+                       attack=attack, decay=decay, sustain_db=sustain_db,
+                       release=release, vibrato_hz=vibrato_hz,
+                       vibrato_cents=vibrato_cents)
     check_duration(duration)
     self.pitch = float(clip_midi(pitch))
     self.duration = duration
@@ -101,6 +106,10 @@ class Melody:
 
   def __init__(self, pitches=(60, 62, 64, 65, 67), durations=0.5,
                peak_db=-25.0, vibrato_hz=0.0, vibrato_cents=0.0):
+    self.config = dict(pitches=np.atleast_1d(pitches).tolist(),
+                       durations=np.atleast_1d(durations).tolist(),
+                       peak_db=peak_db, vibrato_hz=vibrato_hz,
+                       vibrato_cents=vibrato_cents)
     pitches = list(np.atleast_1d(pitches))
     durations = list(np.broadcast_to(durations, (len(pitches),)))
     self.notes = [Note(p, d, peak_db=peak_db, vibrato_hz=vibrato_hz,

@@ -19,6 +19,7 @@ Steps whose outputs exist are skipped unless --rerun is given.
 """
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -44,15 +45,47 @@ def _bin(name):
   return path if os.path.exists(path) else name
 
 
-def run_step(title, command, done_marker=None):
-  """Runs one pipeline command, printing it; skips it when already done."""
+# Lines of the commands' logs worth showing as progress.
+_PROGRESS = re.compile(
+    r'(step: \d*00\t|^Wrote|^z dataset|^Fitted|held-out NLL|\.wav$|'
+    r'^(\w+\.)*\w+Error: |^ddsp_generative\w*: )')
+
+
+def run_step(title, command, log_dir, done_marker=None):
+  """Runs one pipeline command; its full log goes to log_dir.
+
+  Args:
+    title: What the step does.
+    command: argv list.
+    log_dir: Folder for the command's log.
+    done_marker: A file the step writes; when it exists the step is skipped
+      (unless --rerun).
+
+  Raises:
+    SystemExit: The command failed (the end of its log is printed).
+  """
   if done_marker and os.path.exists(done_marker) and not FLAGS.rerun:
     print(f'== {title}: already done ({done_marker})', flush=True)
     return
   print(f'== {title}\n$ {" ".join(command)}', flush=True)
+  os.makedirs(log_dir, exist_ok=True)
+  log_path = os.path.join(log_dir, re.sub(r'\W+', '_', title).strip('_') +
+                          '.log')
   start = time.time()
-  subprocess.run(command, check=True)
-  print(f'   ({time.time() - start:.0f} s)', flush=True)
+  tail = []
+  env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL='2')
+  with open(log_path, 'w') as log, subprocess.Popen(
+      command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+      env=env) as process:
+    for line in process.stdout:
+      log.write(line)
+      tail = (tail + [line])[-40:]
+      if _PROGRESS.search(line):
+        print('   ' + line.rstrip()[-160:], flush=True)
+  if process.returncode:
+    sys.stdout.write(''.join(tail))
+    sys.exit(f'Step failed ({title}); full log: {log_path}')
+  print(f'   ({time.time() - start:.0f} s, log: {log_path})', flush=True)
 
 
 def main(unused_argv):
@@ -71,13 +104,14 @@ def main(unused_argv):
     synthetic.write_dataset(audio_dir, n_files=FLAGS.n_files,
                             secs_per_file=FLAGS.secs_per_file)
   overwrite = ['--overwrite'] if FLAGS.rerun else []
+  logs = os.path.join(root, 'logs')
   run_step('2. prepare TFRecords (Beam)', [
       _bin('ddsp_generative_prepare_tfrecord'),
       f'--input_audio_filepatterns={audio_dir}/*.wav',
       f'--output_tfrecord_path={data}',
-      '--example_secs=1', '--hop_secs=0.25', '--num_shards=2',
-  ] + overwrite, done_marker=os.path.join(root, 'data',
-                                          'metadata_train.json'))
+      '--example_secs=1', '--hop_secs=0.2', '--num_shards=2',
+  ] + overwrite, logs, done_marker=os.path.join(root, 'data',
+                                                'metadata_train.json'))
   run_step('3. train the autoencoder (ddsp_run, tiny size)', [
       _bin('ddsp_run'), '--mode=train', f'--save_dir={model_dir}',
       f'--gin_search_path={gin_path.PACKAGE_DIR}',
@@ -86,25 +120,27 @@ def main(unused_argv):
       f'--gin_param=train.num_steps={FLAGS.train_steps}',
       f'--gin_param=train.steps_per_save={FLAGS.train_steps}',
       '--gin_param=train.steps_per_summary=50',
-  ], done_marker=os.path.join(model_dir, f'ckpt-{FLAGS.train_steps}.index'))
+  ], logs, done_marker=os.path.join(model_dir,
+                                    f'ckpt-{FLAGS.train_steps}.index'))
   run_step('4. extract z (Beam)', [
       _bin('ddsp_generative_extract_z'),
       f"--input_tfrecord_filepatterns={data}*",
       f'--output_path={z_path}', f'--model_dir={model_dir}',
-  ] + overwrite, done_marker=os.path.join(root, 'data',
-                                          'metadata_z.z_dataset.json'))
+  ] + overwrite, logs, done_marker=os.path.join(root, 'data',
+                                                'metadata_z.z_dataset.json'))
   run_step('5. fit a Gaussian-mixture prior over z', [
       _bin('ddsp_generative_fit_prior'), f'--z_dataset={z_path}',
       f'--output={prior_path}', '--prior=gmm',
-  ] + overwrite, done_marker=prior_path)
+  ] + overwrite, logs, done_marker=prior_path)
   run_step('6. sample new audio, no input audio', [
       python, '-m', 'ddsp_generative.sample', f'--model_dir={model_dir}',
       f'--save_dir={samples_dir}', f'--n_samples={FLAGS.n_samples}',
       '--gin_param=control_source.source = @Melody()',
       '--gin_param=Melody.pitches = (60, 64, 67, 72, 67, 64)',
       '--gin_param=Melody.durations = 0.5', '--overwrite',
-  ])
-  print('\nWrote:')
+  ], logs)
+  print('\nWrote (listen to the WAVs; each has a spectrogram PNG and a JSON '
+        'sidecar):')
   for name in sorted(os.listdir(samples_dir)):
     print(' ', os.path.join(samples_dir, name))
 

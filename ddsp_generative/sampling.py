@@ -23,7 +23,10 @@ DEFAULT_PRIOR_NAME = 'prior.json'
 @gin.configurable
 def control_source(source=None):
   """The control generator (gin root); default a 2 s middle-C Note."""
-  return source if source is not None else controls.Note()
+  if source is not None:
+    return source
+  # The gin-configured Note (gin.register leaves the plain class unbound).
+  return gin.get_configurable(controls.Note)()
 
 
 def sample_paths(save_dir, index):
@@ -33,8 +36,7 @@ def sample_paths(save_dir, index):
 
 def describe_controls(source):
   return {'type': type(source).__name__,
-          'settings': {k: v for k, v in vars(source).items()
-                       if isinstance(v, (int, float, str, dict, list, tuple))}}
+          'settings': dict(getattr(source, 'config', {}))}
 
 
 def describe_prior(prior, path=None):

@@ -111,3 +111,15 @@ def test_out_of_range_pitch_is_clipped():
   f0, _ = controls.Note(pitch=140, duration=0.1).generate(250)
   np.testing.assert_allclose(f0, controls.midi_to_hz(controls.MAX_MIDI),
                              rtol=1e-5)
+
+
+def test_melody_sample_records_its_settings(trained, prior, tmp_path):
+  source = controls.Melody(pitches=(60, 67), durations=0.2)
+  paths = sampling.generate(trained, prior, source, save_dir=str(tmp_path),
+                            progress=False)
+  with open(paths[0]['json']) as f:
+    settings = json.load(f)['controls']
+  assert settings['type'] == 'Melody'
+  assert settings['settings']['pitches'] == [60, 67]
+  audio, _ = sf.read(paths[0]['wav'])
+  assert len(audio) == 0.4 * 16000

@@ -10,6 +10,7 @@ import os
 
 from absl import flags
 from absl.testing import flagsaver
+import apache_beam as beam
 from ddsp.training import data
 import numpy as np
 import pytest
@@ -18,7 +19,8 @@ import soundfile as sf
 from ddsp_generative import artifacts
 from ddsp_generative import audio_io
 from ddsp_generative import environment
-from ddsp_generative.data_preparation import ddsp_generative_prepare_tfrecord as cli
+from ddsp_generative.data_preparation import (
+    ddsp_generative_prepare_tfrecord as cli)
 from ddsp_generative.data_preparation import prepare_tfrecord_lib as lib
 
 SAMPLE_RATE = 16000
@@ -84,8 +86,8 @@ def test_load_audio_formats(inputs, name):
   assert info['reader'] == 'soundfile' and info['channels'] == 1
 
 
-@pytest.mark.parametrize('fmt, subtype, atol', [('OGG', 'VORBIS', 0.05),
-                                                ('MP3', 'MPEG_LAYER_III', 0.05)])
+@pytest.mark.parametrize('fmt, subtype, atol', [
+    ('OGG', 'VORBIS', 0.05), ('MP3', 'MPEG_LAYER_III', 0.05)])
 def test_load_audio_lossy_formats(tmp_path, fmt, subtype, atol):
   path = str(tmp_path / f'tone.{fmt.lower()}')
   tone = harmonic_tone(220.0)
@@ -221,8 +223,8 @@ def test_center_resample_eval_split_and_overwrite(tmp_path):
   assert metadata['n_examples'] == 5
   eval_audio = []
   for name in ('train', 'eval'):
-    examples = read_examples(os.path.join(out_dir, splits[name]['file_pattern']),
-                             sample_rate=22050, center=True)
+    pattern = os.path.join(out_dir, splits[name]['file_pattern'])
+    examples = read_examples(pattern, sample_rate=22050, center=True)
     assert len(examples) == splits[name]['n_examples']
     for ex in examples:
       assert ex['audio'].shape == (22050,)
@@ -332,6 +334,52 @@ def test_chunks_merge_short_tail_and_windows_cover_the_end():
                                     hop_secs=1, center=False))
   assert [w['f0_hz'][0] for w in windows] == [0, 50, 75]  # Last ends at 125.
   np.testing.assert_array_equal(windows[-1]['audio'], audio[-SAMPLE_RATE:])
+
+
+def test_silent_chunks_are_skipped_with_reason():
+  tone, silence = harmonic_tone(220.0), np.zeros(2 * SAMPLE_RATE, np.float32)
+  audio = np.concatenate([tone, silence, tone])
+  outputs = list(lib._chunk_audio(
+      {'path': 'x', 'audio': audio, 'audio_16k': audio}, SAMPLE_RATE, 50,
+      example_secs=1, chunk_secs=1))
+  skipped = [o.value for o in outputs
+             if isinstance(o, beam.pvalue.TaggedOutput)]
+  chunks = [o for o in outputs if isinstance(o, dict)]
+  assert [c['chunk_index'] for c in chunks] == [0, 3]
+  assert [s['chunk_index'] for s in skipped] == [1, 2]
+  assert all('silent chunk' in s['reason'] for s in skipped)
+  assert chunks[0]['key'] == chunks[1]['key']  # Same audio, same key.
+
+
+def _fail_multi_processing(pipeline_options, **kwargs):
+  if 'multi_processing' in ' '.join(pipeline_options):
+    raise RuntimeError('workers cannot start')
+  return _REAL_RUN_PIPELINE(pipeline_options=pipeline_options, **kwargs)
+
+
+_REAL_RUN_PIPELINE = lib._run_pipeline
+
+
+def test_default_options_fall_back_to_in_memory(tmp_path, inputs,
+                                                monkeypatch):
+  monkeypatch.setattr(lib, '_run_pipeline', _fail_multi_processing)
+  monkeypatch.setattr(lib, 'default_pipeline_options', lambda: [
+      '--runner=DirectRunner', '--direct_running_mode=multi_processing',
+      '--direct_num_workers=2'])
+  metadata = lib.prepare_tfrecord([inputs['tone_pcm16']],
+                                  str(tmp_path / 'train.tfrecord'),
+                                  frame_rate=50, example_secs=1,
+                                  f0_estimator='yin')
+  assert metadata['n_examples'] == 1
+  assert metadata['provenance']['pipeline_options'] == list(
+      lib.IN_MEMORY_OPTIONS)
+  # Options given explicitly are never replaced.
+  with pytest.raises(RuntimeError, match='workers cannot start'):
+    lib.prepare_tfrecord([inputs['tone_pcm16']],
+                         str(tmp_path / 'other.tfrecord'), frame_rate=50,
+                         example_secs=1, f0_estimator='yin',
+                         pipeline_options=lib.default_pipeline_options())
+  assert not work_dirs(str(tmp_path))
 
 
 def test_eval_threshold_is_deterministic_and_keeps_train_non_empty():

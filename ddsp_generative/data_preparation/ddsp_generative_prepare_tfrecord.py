@@ -100,10 +100,11 @@ def summary(metadata, metadata_path):
            f"{metadata['example_secs']} s from {metadata['n_files_used']} of "
            f"{metadata['n_files']} files ({metadata['audio_secs']:.1f} s of "
            'audio):']
+  directory = os.path.dirname(metadata_path)
   for name, split in metadata['splits'].items():
+    pattern = os.path.join(directory, split['file_pattern'])
     lines.append(f"  {name}: {split['n_examples']} examples in "
-                 f"{len(split['shards'])} shard(s), file pattern "
-                 f"{os.path.join(os.path.dirname(metadata_path), split['file_pattern'])}")
+                 f"{len(split['shards'])} shard(s), file pattern {pattern}")
   if metadata['n_files_padded']:
     lines.append(f"Padded {metadata['n_files_padded']} file(s) shorter than "
                  'one example with zeros.')
@@ -122,8 +123,10 @@ def summary(metadata, metadata_path):
 def run():
   """Globs the inputs, runs the pipeline and prints a summary."""
   # Imported here so that --help does not wait for TensorFlow.
-  from ddsp_generative import artifacts  # pylint: disable=g-import-not-at-top
-  from ddsp_generative.data_preparation import prepare_tfrecord_lib  # pylint: disable=g-import-not-at-top
+  # pylint: disable=g-import-not-at-top
+  from ddsp_generative import artifacts
+  from ddsp_generative.data_preparation import prepare_tfrecord_lib
+  # pylint: enable=g-import-not-at-top
 
   if not FLAGS.output_tfrecord_path:
     raise app.UsageError('--output_tfrecord_path is required.')

@@ -429,6 +429,68 @@ def _read_json_lines(path):
     return [json.loads(line) for line in f if line.strip()]
 
 
+def _run_with_fallback(work_dir, options, can_fall_back, **run_args):
+  """Runs the pipeline; reruns it in_memory if multi_processing failed.
+
+  Returns:
+    The Beam options of the run that succeeded.
+  """
+  try:
+    _run_pipeline(work_dir=work_dir, pipeline_options=options, **run_args)
+    return options
+  except Exception as e:  # pylint: disable=broad-except
+    if not can_fall_back:
+      raise
+    logging.warning(
+        'The multi_processing DirectRunner failed (%s: %s); running again '
+        'with --direct_running_mode=in_memory.', type(e).__name__, e)
+  shutil.rmtree(work_dir)
+  os.makedirs(work_dir)
+  _run_pipeline(work_dir=work_dir, pipeline_options=IN_MEMORY_OPTIONS,
+                **run_args)
+  return list(IN_MEMORY_OPTIONS)
+
+
+def _read_summary(work_dir, prefix, split_names):
+  """Reads what the pipeline wrote beside the shards in `work_dir`."""
+  summary_dir = os.path.join(work_dir, 'summary')
+  skipped = _read_json_lines(os.path.join(summary_dir, 'skipped.jsonl'))
+  shard_names = sorted(os.listdir(os.path.join(work_dir, 'shards')))
+  splits = {}
+  for name in split_names:
+    split_prefix = prefix + ('' if name == 'all' else f'-{name}')
+    stats = (_read_json_lines(
+        os.path.join(summary_dir, f'stats_{name}.jsonl')) or [{}])[0]
+    splits[name] = {
+        'file_pattern': split_prefix + '*',
+        'shards': [s for s in shard_names if re.match(
+            re.escape(split_prefix) + r'-\d+-of-\d+$', s)],
+        'n_examples': int(stats.get('n_examples', 0)),
+        'n_chunks': int(stats.get('n_chunks', 0)),
+        'audio_secs': float(stats.get('audio_secs', 0.0)),
+    }
+  return {
+      'splits': splits,
+      'files': sorted(
+          _read_json_lines(os.path.join(summary_dir, 'files.jsonl')),
+          key=lambda f: f['path']),
+      'skipped_files': sorted((s for s in skipped if 'chunk_index' not in s),
+                              key=lambda s: s['path']),
+      'skipped_chunks': sorted((s for s in skipped if 'chunk_index' in s),
+                               key=lambda s: (s['path'], s['chunk_index'])),
+  }
+
+
+def _publish(work_dir, output_tfrecord_path):
+  """Replaces old outputs (metadata first) with the new shards."""
+  for path in existing_outputs(output_tfrecord_path)[::-1]:
+    os.remove(path)
+  output_dir = os.path.dirname(output_tfrecord_path)
+  shard_dir = os.path.join(work_dir, 'shards')
+  for shard in sorted(os.listdir(shard_dir)):
+    os.replace(os.path.join(shard_dir, shard), os.path.join(output_dir, shard))
+
+
 # ------------------------------------------------------------------- API ----
 def prepare_tfrecord(input_audio_paths,
                      output_tfrecord_path,
@@ -504,70 +566,34 @@ def prepare_tfrecord(input_audio_paths,
     environment.require_crepe()
   if isinstance(pipeline_options, str):
     pipeline_options = [o for o in pipeline_options.split(',') if o]
-  options = list(pipeline_options) or default_pipeline_options()
+  pipeline_options = list(pipeline_options or [])
+  options = pipeline_options or default_pipeline_options()
   can_fall_back = not pipeline_options and 'multi_processing' in str(options)
 
   os.makedirs(output_dir, exist_ok=True)
   work_dir = tempfile.mkdtemp(prefix='.tmp-prepare-', dir=output_dir)
-  run_args = dict(
-      input_audio_paths=paths, prefix=prefix, num_shards=num_shards,
-      sample_rate=sample_rate, frame_rate=frame_rate,
-      example_secs=example_secs, hop_secs=hop_secs,
-      eval_split_fraction=eval_split_fraction, chunk_secs=chunk_secs,
-      center=center, f0_estimator=f0_estimator)
   logging.info('Preparing TFRecords from %d files into %s (work dir %s), '
                'Beam options %s.', len(paths), output_tfrecord_path, work_dir,
                options)
   try:
-    try:
-      _run_pipeline(work_dir=work_dir, pipeline_options=options, **run_args)
-    except Exception as e:  # pylint: disable=broad-except
-      if not can_fall_back:
-        raise
-      logging.warning(
-          'The multi_processing DirectRunner failed (%s: %s); running again '
-          'with --direct_running_mode=in_memory.', type(e).__name__, e)
-      shutil.rmtree(work_dir)
-      os.makedirs(work_dir)
-      options = list(IN_MEMORY_OPTIONS)
-      _run_pipeline(work_dir=work_dir, pipeline_options=options, **run_args)
-
-    summary_dir = os.path.join(work_dir, 'summary')
-    skipped = _read_json_lines(os.path.join(summary_dir, 'skipped.jsonl'))
-    files = sorted(_read_json_lines(os.path.join(summary_dir, 'files.jsonl')),
-                   key=lambda f: f['path'])
-    skipped_files = sorted((s for s in skipped if 'chunk_index' not in s),
-                           key=lambda s: s['path'])
-    skipped_chunks = sorted((s for s in skipped if 'chunk_index' in s),
-                            key=lambda s: (s['path'], s['chunk_index']))
-    shard_names = sorted(os.listdir(os.path.join(work_dir, 'shards')))
-    splits = {}
-    for name in (('train', 'eval') if eval_split_fraction else ('all',)):
-      split_prefix = prefix + ('' if name == 'all' else f'-{name}')
-      stats = (_read_json_lines(
-          os.path.join(summary_dir, f'stats_{name}.jsonl')) or [{}])[0]
-      splits[name] = {
-          'file_pattern': split_prefix + '*',
-          'shards': [s for s in shard_names if re.match(
-              re.escape(split_prefix) + r'-\d+-of-\d+$', s)],
-          'n_examples': int(stats.get('n_examples', 0)),
-          'n_chunks': int(stats.get('n_chunks', 0)),
-          'audio_secs': float(stats.get('audio_secs', 0.0)),
-      }
+    options = _run_with_fallback(
+        work_dir, options, can_fall_back, input_audio_paths=paths,
+        prefix=prefix, num_shards=num_shards, sample_rate=sample_rate,
+        frame_rate=frame_rate, example_secs=example_secs, hop_secs=hop_secs,
+        eval_split_fraction=eval_split_fraction, chunk_secs=chunk_secs,
+        center=center, f0_estimator=f0_estimator)
+    split_names = ('train', 'eval') if eval_split_fraction else ('all',)
+    summary = _read_summary(work_dir, prefix, split_names)
+    splits, files = summary['splits'], summary['files']
     n_examples = sum(s['n_examples'] for s in splits.values())
     if not n_examples:
-      reasons = '; '.join(f"{s['path']}: {s['reason']}" for s in skipped)
+      reasons = '; '.join(
+          f"{s['path']}: {s['reason']}"
+          for s in summary['skipped_files'] + summary['skipped_chunks'])
       raise NoExamplesError(
           f'No examples from {len(paths)} input file(s); nothing was written. '
           f'Skipped: {reasons or "none"}.')
-
-    # Publish: old metadata first, old shards, new shards, metadata last.
-    for path in existing_outputs(output_tfrecord_path)[::-1]:
-      os.remove(path)
-    for shard in shard_names:
-      os.replace(os.path.join(work_dir, 'shards', shard),
-                 os.path.join(output_dir, shard))
-    n_frames = _frames(example_secs, frame_rate) + (1 if center else 0)
+    _publish(work_dir, output_tfrecord_path)
     record = artifacts.write_json(
         metadata_path, kind=METADATA_KIND,
         format_version=METADATA_FORMAT_VERSION,
@@ -591,16 +617,17 @@ def prepare_tfrecord(input_audio_paths,
             'n_samples_per_example': int(round(example_secs * sample_rate)),
             'n_samples_16k_per_example': int(
                 round(example_secs * CREPE_SAMPLE_RATE)),
-            'n_frames_per_example': n_frames,
+            'n_frames_per_example': (_frames(example_secs, frame_rate) +
+                                     (1 if center else 0)),
             'features': list(FEATURES),
             'n_files': len(paths),
             'n_files_used': len(files),
-            'n_files_skipped': len(skipped_files),
+            'n_files_skipped': len(summary['skipped_files']),
             'n_files_padded': sum(f['padded'] for f in files),
             'audio_secs': float(sum(f['duration_secs'] for f in files)),
             'files': files,
-            'skipped_files': skipped_files,
-            'skipped_chunks': skipped_chunks,
+            'skipped_files': summary['skipped_files'],
+            'skipped_chunks': summary['skipped_chunks'],
         },
         extra_provenance={'pipeline_options': options})
   finally:
@@ -609,5 +636,5 @@ def prepare_tfrecord(input_audio_paths,
                'files; metadata %s.', n_examples,
                ', '.join(f"{k}: {v['n_examples']}" for k, v in splits.items()),
                len(files), len(paths), output_tfrecord_path,
-               len(skipped_files), metadata_path)
+               len(summary['skipped_files']), metadata_path)
   return record
