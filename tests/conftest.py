@@ -79,3 +79,22 @@ def tiny_prior_path(tmp_path_factory, tiny_tfrecords, tiny_model_dir):
   prior_path = os.path.join(str(root), 'prior.json')
   fit_prior_lib.fit_prior(z_path, prior_path, prior_name='gmm', seed=0)
   return prior_path
+
+
+def run_cli(module, *args, expect_ok=True, timeout=300):
+  """Runs `python -m module args` as a user would; returns CompletedProcess.
+
+  CLIs are absl apps that define global flags, so tests run them in their own
+  process (two CLIs imported into one process would define flags twice).
+  """
+  import subprocess  # pylint: disable=g-import-not-at-top
+  import sys  # pylint: disable=g-import-not-at-top
+  env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL='2')
+  result = subprocess.run([sys.executable, '-m', module] + list(args),
+                          capture_output=True, text=True, env=env,
+                          timeout=timeout)
+  if expect_ok:
+    assert result.returncode == 0, result.stderr[-3000:]
+  else:
+    assert result.returncode != 0, result.stdout[-2000:]
+  return result

@@ -7,9 +7,7 @@ import os
 import subprocess
 import sys
 
-from absl import flags
-from absl.testing import flagsaver
-from ddsp_generative import fit_prior
+import conftest
 from ddsp_generative import fit_prior_lib
 from ddsp_generative import priors
 from ddsp_generative import z_dataset
@@ -17,7 +15,6 @@ import gin
 import numpy as np
 import pytest
 
-FLAGS = flags.FLAGS
 CENTERS = np.array([[6., 0., 0., 0.],
                     [0., 6., 0., 0.],
                     [0., 0., 6., 6.]])
@@ -48,26 +45,26 @@ def z_pattern(tmp_path_factory):
 
 
 @pytest.fixture(autouse=True)
-def parsed_flags():
-  if not FLAGS.is_parsed():
-    FLAGS.mark_as_parsed()
+def clear_gin():
   yield
   gin.clear_config()
 
 
-def run_main(**flag_values):
-  try:
-    with flagsaver.flagsaver(**flag_values):
-      fit_prior.main(['ddsp_generative_fit_prior'])
-  finally:
-    gin.clear_config()  # main() parses (and locks) the gin config.
+def run_main(expect_ok=True, **flag_values):
+  """Runs the CLI in its own process with --name=value flags."""
+  args = []
+  for name, value in flag_values.items():
+    values = value if isinstance(value, list) else [value]
+    args += [f'--{name}={v}' for v in values]
+  return conftest.run_cli('ddsp_generative.fit_prior', *args,
+                          expect_ok=expect_ok)
 
 
-def test_main_fits_and_saves(z_pattern, tmp_path, capsys):
+def test_main_fits_and_saves(z_pattern, tmp_path):
   output = str(tmp_path / 'prior.json')
-  run_main(z_dataset=z_pattern, output=output, gin_param=[CANDIDATES],
-           holdout_fraction=0.25, seed=1)
-  printed = capsys.readouterr().out
+  printed = run_main(z_dataset=z_pattern, output=output,
+                     gin_param=[CANDIDATES], holdout_fraction=0.25,
+                     seed=1).stdout
   assert 'components: 3' in printed
   assert 'held-out NLL/frame' in printed and output in printed
   prior = priors.load_prior(output)
@@ -95,9 +92,9 @@ def test_refuses_to_overwrite_without_flag(z_pattern, tmp_path):
            gin_param=['GaussianMixturePrior.n_components = 3'])
   with open(output) as f:
     before = f.read()
-  with pytest.raises(SystemExit, match='--overwrite'):
-    run_main(z_dataset=z_pattern, output=output,
-             gin_param=['GaussianMixturePrior.n_components = 2'])
+  failed = run_main(expect_ok=False, z_dataset=z_pattern, output=output,
+                    gin_param=['GaussianMixturePrior.n_components = 2'])
+  assert '--overwrite' in failed.stderr
   with open(output) as f:
     assert f.read() == before
   run_main(z_dataset=z_pattern, output=output, overwrite=True,

@@ -8,10 +8,9 @@ read back with ddsp's own TFRecordProvider.
 import glob
 import os
 
-from absl import flags
-from absl.testing import flagsaver
 import apache_beam as beam
 from ddsp.training import data
+import conftest
 import numpy as np
 import pytest
 import soundfile as sf
@@ -19,8 +18,6 @@ import soundfile as sf
 from ddsp_generative import artifacts
 from ddsp_generative import audio_io
 from ddsp_generative import environment
-from ddsp_generative.data_preparation import (
-    ddsp_generative_prepare_tfrecord as cli)
 from ddsp_generative.data_preparation import prepare_tfrecord_lib as lib
 
 SAMPLE_RATE = 16000
@@ -400,19 +397,18 @@ def test_default_pipeline_options_use_every_core():
 
 
 # ------------------------------------------------------------------ CLI ----
-def test_cli_globs_runs_and_prints_summary(tmp_path, inputs, capsys):
-  if not flags.FLAGS.is_parsed():
-    flags.FLAGS.mark_as_parsed()
+def test_cli_globs_runs_and_prints_summary(tmp_path, inputs):
   audio_dir = os.path.dirname(inputs['tone_pcm16'])
   output = str(tmp_path / 'train.tfrecord')
-  with flagsaver.flagsaver(
-      input_audio_filepatterns=[os.path.join(audio_dir, 'tone_pcm*.wav'),
-                                os.path.join(audio_dir, 'empty.wav')],
-      output_tfrecord_path=output, frame_rate=50, example_secs=1.0,
-      hop_secs=0.25, f0_estimator='yin',
-      pipeline_options=list(BEAM_OPTIONS)):
-    cli.main([])
-  out = capsys.readouterr().out
+  result = conftest.run_cli(
+      'ddsp_generative.data_preparation.ddsp_generative_prepare_tfrecord',
+      '--input_audio_filepatterns=' + ','.join([
+          os.path.join(audio_dir, 'tone_pcm*.wav'),
+          os.path.join(audio_dir, 'empty.wav')]),
+      f'--output_tfrecord_path={output}', '--frame_rate=50',
+      '--example_secs=1', '--hop_secs=0.25', '--f0_estimator=yin',
+      '--pipeline_options=' + ','.join(BEAM_OPTIONS))
+  out = result.stdout
   assert 'Wrote 2 examples' in out and 'file is empty' in out
   assert artifacts.tfrecord_metadata_path(output) in out
   assert len(read_examples(output + '*')) == 2
@@ -421,8 +417,8 @@ def test_cli_globs_runs_and_prints_summary(tmp_path, inputs, capsys):
   # 0.25 s is 12.5 frames at 50 Hz: rounded to 12 frames.
   assert metadata['hop_secs'] == 0.24 and metadata['hop_frames'] == 12
   assert metadata['example_secs'] == 1  # An int, as TFRecordProvider needs.
-  with flagsaver.flagsaver(
-      input_audio_filepatterns=[str(tmp_path / 'nothing' / '*.wav')],
-      output_tfrecord_path=output):
-    with pytest.raises(cli.app.UsageError, match='No files match'):
-      cli.main([])
+  failed = conftest.run_cli(
+      'ddsp_generative.data_preparation.ddsp_generative_prepare_tfrecord',
+      f'--input_audio_filepatterns={tmp_path}/nothing/*.wav',
+      f'--output_tfrecord_path={output}', expect_ok=False)
+  assert 'No files match' in failed.stderr
