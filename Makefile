@@ -19,7 +19,7 @@ check-python:
 # does not carry files outside the package, so the start-up .pth (Keras 2,
 # optional CREPE; see ddsp_generative/environment.py) is copied by hand.
 $(STAMP): setup.py constraints.txt zz_ddsp_generative_env.pth | check-python
-	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { echo "Could not create a virtual environment with $(PYTHON): on Debian/Ubuntu install it with 'apt-get install python3-venv'." >&2; exit 1; }
 	$(PIP) install -q -c constraints.txt 'setuptools<81' wheel
 	$(PIP) install -q -c constraints.txt -e '.[test]'
 	$(PIP) install -q -c constraints.txt --no-deps ddsp==3.7.0

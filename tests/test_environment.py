@@ -89,3 +89,18 @@ def test_missing_ddsp_says_how_to_install():
       'environment.require_ddsp()\n')
   assert result.returncode != 0
   assert '--no-deps ddsp==3.7.0' in result.stderr
+
+
+def test_wheel_ships_gin_files_and_startup_hook(tmp_path):
+  import zipfile  # pylint: disable=g-import-not-at-top
+  root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+  result = subprocess.run(
+      [PY, '-m', 'pip', 'wheel', '--no-deps', '--no-build-isolation', '-q',
+       '-w', str(tmp_path), root], capture_output=True, text=True,
+      timeout=300, cwd=str(tmp_path))
+  assert result.returncode == 0, result.stderr[-2000:]
+  (wheel,) = [f for f in os.listdir(tmp_path) if f.endswith('.whl')]
+  names = zipfile.ZipFile(tmp_path / wheel).namelist()
+  assert 'zz_ddsp_generative_env.pth' in names
+  assert 'ddsp_generative/gin/harmonic_noise_z.gin' in names
+  assert 'ddsp_generative/gin/sizes/tiny.gin' in names
