@@ -1,5 +1,7 @@
-# ddsp_generative: `make demo` samples new audio, `make test` runs the tests.
-# Both create the virtual environment in $(VENV) first when it is missing.
+# ddsp_generative: `make demo` samples new audio, `make test` runs the tests,
+# `make dataset INSTRUMENT=violin MINUTES=15` renders a data set with
+# ground-truth pitch. Each creates the virtual environment in $(VENV) first
+# when it is missing.
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -8,8 +10,14 @@ PIP := $(PY) -m pip --disable-pip-version-check
 STAMP := $(VENV)/.ddsp_generative-installed
 DEMO_DIR ?= demo_output
 PYTEST_ARGS ?=
+INSTRUMENT ?= violin
+MINUTES ?= 15
+SEED ?= 0
+DATASET_DIR ?= data/$(INSTRUMENT)/audio
+SOUNDFONT := /usr/share/sounds/sf2/FluidR3_GM.sf2
+SUDO ?= sudo
 
-.PHONY: install demo test clean check-python
+.PHONY: install demo test dataset dataset-deps clean check-python
 
 check-python:
 	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 10) <= v <= (3, 12) else "ddsp_generative needs Python 3.10 to 3.12 (TensorFlow 2.21 wheels), found %d.%d: run e.g. make PYTHON=python3.11 $(MAKECMDGOALS)" % v)' || { echo "Python check failed (PYTHON=$(PYTHON))." >&2; exit 1; }
@@ -21,7 +29,7 @@ check-python:
 $(STAMP): setup.py constraints.txt zz_ddsp_generative_env.pth | check-python
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { echo "Could not create a virtual environment with $(PYTHON): on Debian/Ubuntu install it with 'apt-get install python3-venv'." >&2; exit 1; }
 	$(PIP) install -q -c constraints.txt 'setuptools<81' wheel
-	$(PIP) install -q -c constraints.txt -e '.[test]'
+	$(PIP) install -q -c constraints.txt -e '.[test,datasets]'
 	$(PIP) install -q -c constraints.txt --no-deps ddsp==3.7.0
 	cp zz_ddsp_generative_env.pth "$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/"
 	$(PY) -c 'import ddsp_generative.environment as e; import ddsp, ddsp.training; e.check_keras2(); print("ddsp", ddsp.__version__, "imports on Keras 2.")'
@@ -35,6 +43,20 @@ demo: $(STAMP)
 # pytest exits 5 when it collects no test: that fails `make test` too.
 test: $(STAMP)
 	$(PY) -m pytest -q tests $(PYTEST_ARGS)
+
+# FluidSynth and the FluidR3 GM soundfont (Debian/Ubuntu packages, ~150 MB),
+# installed only when missing; with sudo unless run as root.
+dataset-deps:
+	@if command -v fluidsynth >/dev/null && test -f $(SOUNDFONT); then exit 0; fi; \
+	command -v apt-get >/dev/null || { echo "Install fluidsynth and the FluidR3 GM soundfont ($(SOUNDFONT)) with your package manager." >&2; exit 1; }; \
+	S=; [ "$$(id -u)" = 0 ] || S="$(SUDO)"; \
+	echo "Installing fluidsynth fluid-soundfont-gm with apt-get ..."; \
+	$$S apt-get update -qq && $$S apt-get install -y -qq fluidsynth fluid-soundfont-gm >/dev/null
+
+dataset: $(STAMP) dataset-deps
+	$(PY) -m ddsp_generative.data_preparation.ddsp_generative_render_dataset \
+	  --instrument=$(INSTRUMENT) --minutes=$(MINUTES) --seed=$(SEED) \
+	  --output_dir=$(DATASET_DIR)
 
 clean:
 	rm -rf $(VENV) $(DEMO_DIR) build *.egg-info

@@ -91,14 +91,21 @@ setuptools.setup(
     ],
     extras_require={
         'crepe': ['crepe>=0.0.12'],
+        # ddsp_generative_render_dataset: melodies and MIDI (plus the Debian
+        # packages fluidsynth and fluid-soundfont-gm; see datasets/README.md).
+        'datasets': ['music21', 'pretty_midi'],
         'test': ['pytest>=7'],
     },
     entry_points={
         'console_scripts': [
             'ddsp_generative_prepare_tfrecord = ddsp_generative.data_preparation.ddsp_generative_prepare_tfrecord:console_entry_point',
+            'ddsp_generative_render_dataset = ddsp_generative.data_preparation.ddsp_generative_render_dataset:console_entry_point',
+            'ddsp_generative_evaluate_pitch = ddsp_generative.evaluate_pitch:console_entry_point',
             'ddsp_generative_extract_z = ddsp_generative.data_preparation.ddsp_generative_extract_z:console_entry_point',
             'ddsp_generative_fit_prior = ddsp_generative.fit_prior:console_entry_point',
+            'ddsp_generative_prior_figures = ddsp_generative.prior_figures:console_entry_point',
             'ddsp_generative_sample = ddsp_generative.sample:console_entry_point',
+            'ddsp_generative_evaluate_reconstruction = ddsp_generative.evaluate_reconstruction:console_entry_point',
         ],
     },
     classifiers=[

@@ -7,6 +7,13 @@ float, FLAC, OGG/Vorbis, MP3, AIFF, ...) with `soundfile`, falls back to
 `librosa.load` (audioread) for other formats, downmixes to mono and resamples
 with soxr. Files it cannot turn into finite, non-empty audio raise
 `BadAudioError` with the reason, so that a data pipeline can skip them.
+
+`audio_info`, `read_mono_blocks` and `read_mono` read a file piece by piece
+(for memory bounded by a block, not by the file): they stream every format
+libsndfile seeks in sample-accurately (WAV, FLAC, OGG, AIFF, ...). MP3 is not
+one of them (libsndfile 1.2 returns wrong samples on a second read or after
+a seek), so `streams(info)` is False for it and for the formats only
+`librosa.load` decodes: decode those whole, e.g. with `load_audio`.
 """
 
 import os
@@ -87,10 +94,7 @@ def load_audio(path, sample_rate=None):
     BadAudioError: The file is missing, empty, cannot be decoded, holds no
       samples or holds NaN/Inf samples.
   """
-  if not os.path.isfile(path):
-    raise BadAudioError(f'file not found: {path}')
-  if os.path.getsize(path) == 0:
-    raise BadAudioError('file is empty (0 bytes)')
+  _check_file(path)
   try:
     audio, rate, info = _read_soundfile(path)
     reader = 'soundfile'
@@ -122,6 +126,123 @@ def load_audio(path, sample_rate=None):
       'peak': float(np.max(np.abs(mono))) if mono.size else 0.0,
   })
   return np.ascontiguousarray(mono, dtype=np.float32), info
+
+
+def _check_file(path):
+  if not os.path.isfile(path):
+    raise BadAudioError(f'file not found: {path}')
+  if os.path.getsize(path) == 0:
+    raise BadAudioError('file is empty (0 bytes)')
+
+
+def audio_info(path):
+  """Format, rate and size of an audio file, from its header only.
+
+  Args:
+    path: Audio file path.
+
+  Returns:
+    dict with 'path', 'reader' ('soundfile', or 'librosa' when libsndfile
+    cannot open the file), 'format', 'subtype', 'original_sample_rate',
+    'channels' and 'original_n_samples' (None for 'librosa', and only the
+    header's claim otherwise: count the samples read).
+
+  Raises:
+    BadAudioError: The file is missing or empty.
+  """
+  _check_file(path)
+  try:
+    info = sf.info(path)
+  except Exception:  # pylint: disable=broad-except
+    return {'path': path, 'reader': 'librosa', 'format': 'audioread',
+            'subtype': None, 'original_sample_rate': None, 'channels': None,
+            'original_n_samples': None}
+  return {'path': path, 'reader': 'soundfile', 'format': info.format,
+          'subtype': info.subtype,
+          'original_sample_rate': int(info.samplerate),
+          'channels': int(info.channels),
+          'original_n_samples': int(info.frames)}
+
+
+def streams(info):
+  """True when `read_mono_blocks`/`read_mono` read the file of `info` exactly.
+
+  Args:
+    info: dict from `audio_info` (or `load_audio`).
+
+  Returns:
+    bool: False for MP3 (libsndfile's block reads and seeks are wrong) and
+      for formats that only librosa/audioread decodes.
+  """
+  mpeg = (info['format'] in ('MP3', 'MPEG') or
+          str(info['subtype'] or '').startswith('MPEG_LAYER'))
+  return info['reader'] == 'soundfile' and not mpeg
+
+
+def _mono(block):
+  """[n, channels] -> [n] float32 (channel mean), checking for NaN/Inf."""
+  if not np.all(np.isfinite(block)):
+    raise BadAudioError('file holds NaN or Inf samples')
+  mono = block.mean(axis=1) if block.shape[1] > 1 else block[:, 0]
+  return np.ascontiguousarray(mono, dtype=np.float32)
+
+
+def read_mono_blocks(path, block_size):
+  """Yields a file's audio as mono blocks at its own sample rate.
+
+  Only one block is in memory at a time. Use it on files for which
+  `streams(audio_info(path))` is True.
+
+  Args:
+    path: Audio file path.
+    block_size: Samples per block (the last block may be shorter).
+
+  Yields:
+    float32 mono audio, [block_size]; channels are averaged.
+
+  Raises:
+    BadAudioError: The file cannot be decoded or holds NaN/Inf samples.
+  """
+  try:
+    blocks = sf.blocks(path, blocksize=int(block_size), dtype='float32',
+                       always_2d=True)
+    for block in blocks:
+      if block.shape[0]:
+        yield _mono(block)
+  except BadAudioError:
+    raise
+  except Exception as e:  # pylint: disable=broad-except
+    raise BadAudioError(f'cannot decode audio: {_describe(e)}') from e
+
+
+def read_mono(path, start, stop):
+  """Reads samples [start, stop) of a file as mono, zero-padded past its end.
+
+  Seeks, so that only the region is read. Use it on files for which
+  `streams(audio_info(path))` is True.
+
+  Args:
+    path: Audio file path.
+    start: First sample (at the file's own rate), >= 0.
+    stop: One past the last sample, >= start.
+
+  Returns:
+    float32 mono audio, [stop - start].
+
+  Raises:
+    BadAudioError: The file cannot be decoded or holds NaN/Inf samples.
+  """
+  start, stop = int(start), int(stop)
+  try:
+    with sf.SoundFile(path) as f:
+      first = min(start, f.frames)
+      f.seek(first)
+      block = f.read(max(0, min(stop, f.frames) - first), dtype='float32',
+                     always_2d=True)
+  except Exception as e:  # pylint: disable=broad-except
+    raise BadAudioError(f'cannot decode audio: {_describe(e)}') from e
+  audio = _mono(block) if block.shape[0] else np.zeros(0, np.float32)
+  return np.pad(audio, (0, stop - start - len(audio)))
 
 
 def write_wav(path, audio, sample_rate):

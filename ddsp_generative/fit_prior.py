@@ -18,17 +18,40 @@ Usage:
     --holdout_fraction=0.1 \
     --seed=0
 
-Leave `n_components` unset to choose it by BIC over
-`GaussianMixturePrior.candidate_n_components` (the BIC curve is saved). The
-held-out negative log likelihood per frame (nats) is printed and saved in the
-prior's 'fit_info'. An existing prior is only replaced with --overwrite.
+  # Temporal prior (HMM over components + AR(1) dynamics), chosen by gin:
+  ddsp_generative_fit_prior --z_dataset='data/z.tfrecord*' \
+    --output=runs/ae/prior.json \
+    --gin_param='prior_to_fit.prior_class = @HiddenMarkovPrior' \
+    --gin_param='HiddenMarkovPrior.n_components = 8'
+
+Priors (--prior, or gin `prior_to_fit.prior_class = @<Class>`) and the
+sampling modes `ddsp_generative_sample --mode` accepts (* default; change it
+with --default_mode):
+
+  gmm              GaussianMixturePrior     independent, component*
+      independent: every frame from the mixture (noisy timbre);
+      component: one component per clip (steady timbre).
+  hmm              HiddenMarkovPrior        independent, component, temporal*
+      temporal: components follow a Markov chain fitted on the examples and
+      z moves with per-component AR(1) dynamics, as smoothly as the data.
+  conditional      ConditionalMixturePrior  independent, component, temporal*
+      z given the requested f0 and loudness (closed-form Gaussian
+      conditioning of a mixture over [z, pitch, loudness]); the sampler
+      passes the controls; temporal adds the Markov chain and AR dynamics.
+  standard_normal  StandardNormalPrior      independent*  (VAE encoders)
+
+Leave `n_components` unset to choose it by BIC (or held-out likelihood with
+`<Class>.selection = 'heldout'`) among `<Class>.candidate_n_components` (the
+curve is saved). The held-out negative log likelihood per frame (nats) is
+printed and saved in the prior's 'fit_info': of frames on their own, and for
+temporal and conditional priors also of whole examples given their past and
+controls. An existing prior is only replaced with --overwrite.
 """
 
 import sys
 
 from absl import app
 from absl import flags
-from ddsp_generative import artifacts
 from ddsp_generative import fit_prior_lib
 from ddsp_generative import gin_path
 from ddsp_generative import priors
@@ -40,8 +63,12 @@ flags.DEFINE_string('z_dataset', None,
                     'TFRecord pattern or prefix of a z dataset, e.g. '
                     '"data/z.tfrecord*".')
 flags.DEFINE_string('output', None, 'Path of the prior JSON to write.')
-flags.DEFINE_enum('prior', 'gmm', priors.prior_types(),
-                  'Prior to fit (configure it with --gin_param).')
+flags.DEFINE_enum('prior', None, priors.prior_types(),
+                  'Prior to fit (configure it with --gin_param); default '
+                  'the gin binding prior_to_fit.prior_class, else gmm.')
+flags.DEFINE_string('default_mode', None,
+                    'Sampling mode saved as the prior\'s default (see the '
+                    'module docstring); default the class\'s own.')
 flags.DEFINE_multi_string('gin_file', [],
                           'Gin files configuring the prior (searched in '
                           'the package gin/ folder too).')
@@ -50,12 +77,14 @@ flags.DEFINE_multi_string('gin_param', [],
                           '"GaussianMixturePrior.n_components=10".')
 flags.DEFINE_integer('seed', 0, 'Seed of the split, subsampling and EM.')
 flags.DEFINE_integer('max_frames', None,
-                     'Fit on at most this many frames, drawn uniformly from '
-                     'the training split (none: all).')
+                     'Fit on at most this many frames of the training '
+                     'split: random frames, or whole random examples for '
+                     'the hmm and conditional priors (none: all).')
 flags.DEFINE_float('holdout_fraction', 0.1,
                    'Fraction of examples held out to report the NLL per '
                    'frame (frames, if there is one example); 0: none.')
 flags.DEFINE_boolean('overwrite', False, 'Replace an existing --output.')
+
 
 def main(argv):
   if len(argv) > 1:
@@ -70,8 +99,9 @@ def main(argv):
     _, summary = fit_prior_lib.fit_prior(
         FLAGS.z_dataset, FLAGS.output, prior_name=FLAGS.prior,
         seed=FLAGS.seed, max_frames=FLAGS.max_frames,
-        holdout_fraction=FLAGS.holdout_fraction, overwrite=FLAGS.overwrite)
-  except (FileExistsError, FileNotFoundError, artifacts.ArtifactError) as e:
+        holdout_fraction=FLAGS.holdout_fraction, overwrite=FLAGS.overwrite,
+        default_mode=FLAGS.default_mode)
+  except (FileExistsError, FileNotFoundError, ValueError) as e:
     sys.exit(f'ddsp_generative_fit_prior: {e}')
   print(fit_prior_lib.format_summary(summary))
 

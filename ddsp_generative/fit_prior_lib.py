@@ -2,9 +2,10 @@
 # Licensed under the Apache License, Version 2.0.
 """Fitting a prior on a z dataset: the library behind ddsp_generative_fit_prior.
 
-Holds out whole examples, optionally subsamples frames, fits the prior class
-configured by gin and saves it with the z dataset's model fingerprint, step and
-z_dims.
+Holds out whole examples, optionally subsamples, fits the prior class chosen
+by name or by gin and saves it with the z dataset's model fingerprint, step
+and z_dims. Priors over frames get (subsampled) frames; temporal and
+conditional priors get whole examples with their f0 and loudness.
 """
 
 import os
@@ -14,39 +15,124 @@ from ddsp_generative import z_dataset
 import gin
 import numpy as np
 
+DEFAULT_PRIOR = 'gmm'
+
+
+@gin.configurable(module='ddsp_generative.fit_prior_lib')
+def prior_to_fit(prior_class=None):
+  """Gin root choosing the prior class, e.g. `prior_to_fit.prior_class =
+  @HiddenMarkovPrior` (the class's own bindings configure it).
+
+  Args:
+    prior_class: A prior class (a gin configurable reference), or None.
+
+  Returns:
+    prior_class.
+  """
+  return prior_class
+
+
+def make_prior(prior_name=None):
+  """A prior, configured by gin, chosen by name or by `prior_to_fit`.
+
+  Args:
+    prior_name: A registered prior type ('gmm', 'hmm', 'conditional',
+      'standard_normal'), or None for the gin binding of
+      `prior_to_fit.prior_class` (default 'gmm').
+
+  Returns:
+    An unfitted Prior.
+
+  Raises:
+    ValueError: prior_name and the gin binding name different classes.
+  """
+  bound = prior_to_fit()
+  if prior_name is None and bound is None:
+    prior_name = DEFAULT_PRIOR
+  if prior_name is None:
+    prior = bound()
+  else:
+    prior = gin.get_configurable(priors.get_prior_class(prior_name))()
+  if bound is not None and _plain_class(type(prior)) is not _plain_class(
+      bound):
+    raise ValueError(
+        f'--prior={prior_name} disagrees with the gin binding '
+        f'prior_to_fit.prior_class = @{_plain_class(bound).__name__}: give '
+        'one of them.')
+  if not isinstance(prior, priors.Prior):
+    raise ValueError(f'{type(prior).__name__} is not a Prior.')
+  return prior
+
+
+def _plain_class(configurable_class):
+  """The class behind a gin configurable reference to it."""
+  for cls in getattr(configurable_class, '__mro__', ()):
+    if issubclass(cls, priors.Prior) and cls.TYPE and (
+        priors.get_prior_class(cls.TYPE) is cls):
+      return cls
+  return configurable_class
+
+
+def uses_sequences(prior):
+  """Whether a prior learns from whole examples (order or controls)."""
+  return isinstance(prior, priors.HiddenMarkovPrior) or bool(prior.CONDITIONS)
+
+
+def split_holdout_sequences(sequences, holdout_fraction, rng):
+  """Splits examples into training and held-out examples.
+
+  Args:
+    sequences: List of example dicts with 'z': [n_frames, z_dims] (and the
+      controls).
+    holdout_fraction: Fraction in [0, 1) held out: of examples if there are
+      at least two, otherwise the last frames of the only example.
+    rng: np.random.Generator.
+
+  Returns:
+    (train, heldout, split, heldout_examples): lists of example dicts
+    (heldout None if nothing is held out); split 'examples', 'frames' or
+    'none'; heldout_examples the indices of the held-out examples.
+  """
+  if not 0.0 <= holdout_fraction < 1.0:
+    raise ValueError(f'holdout_fraction must be in [0, 1); got '
+                     f'{holdout_fraction}.')
+  if holdout_fraction == 0.0:
+    return list(sequences), None, 'none', []
+  if len(sequences) >= 2:
+    n_held = min(len(sequences) - 1,
+                 max(1, int(round(holdout_fraction * len(sequences)))))
+    held = sorted(rng.permutation(len(sequences))[:n_held].tolist())
+    held_set = set(held)
+    train = [s for i, s in enumerate(sequences) if i not in held_set]
+    heldout = [sequences[i] for i in held]
+    return train, heldout, 'examples', held
+  seq = sequences[0]
+  n = len(seq['z'])
+  n_held = min(n - 1, max(1, int(round(holdout_fraction * n))))
+  if n_held < 1:
+    raise ValueError('Cannot hold out frames of a one-frame z dataset.')
+  train = {k: v[:n - n_held] for k, v in seq.items()}
+  heldout = {k: v[n - n_held:] for k, v in seq.items()}
+  return [train], [heldout], 'frames', [0]
+
 
 def split_holdout(sequences, holdout_fraction, rng):
   """Splits z into training and held-out frames.
 
   Args:
     sequences: List of example dicts with 'z': [n_frames, z_dims].
-    holdout_fraction: Fraction in [0, 1) held out: of examples if there are
-      at least two, otherwise of the frames of the only example.
+    holdout_fraction: See `split_holdout_sequences`.
     rng: np.random.Generator.
 
   Returns:
     (train [N, z_dims], heldout [M, z_dims] or None, split) where split is
-    'examples', 'frames' or 'none'.
+    'examples', 'frames' (the last frames of a single example) or 'none'.
   """
-  if not 0.0 <= holdout_fraction < 1.0:
-    raise ValueError(f'holdout_fraction must be in [0, 1); got '
-                     f'{holdout_fraction}.')
-  all_z = [s['z'] for s in sequences]
-  if holdout_fraction == 0.0:
-    return np.concatenate(all_z), None, 'none'
-  if len(all_z) >= 2:
-    n_held = min(len(all_z) - 1,
-                 max(1, int(round(holdout_fraction * len(all_z)))))
-    held = set(rng.permutation(len(all_z))[:n_held].tolist())
-    train = [z for i, z in enumerate(all_z) if i not in held]
-    heldout = [z for i, z in enumerate(all_z) if i in held]
-    return np.concatenate(train), np.concatenate(heldout), 'examples'
-  z = all_z[0]
-  n_held = min(len(z) - 1, max(1, int(round(holdout_fraction * len(z)))))
-  if n_held < 1:
-    raise ValueError('Cannot hold out frames of a one-frame z dataset.')
-  order = rng.permutation(len(z))
-  return z[np.sort(order[n_held:])], z[np.sort(order[:n_held])], 'frames'
+  train, heldout, split, _ = split_holdout_sequences(sequences,
+                                                     holdout_fraction, rng)
+  heldout = None if heldout is None else np.concatenate(
+      [s['z'] for s in heldout])
+  return np.concatenate([s['z'] for s in train]), heldout, split
 
 
 def subsample(z, max_frames, rng):
@@ -58,19 +144,45 @@ def subsample(z, max_frames, rng):
   return z[np.sort(rng.choice(len(z), size=max_frames, replace=False))]
 
 
-def fit_prior(z_dataset_pattern, output, prior_name='gmm', seed=0,
-              max_frames=None, holdout_fraction=0.1, overwrite=False):
+def subsample_sequences(sequences, max_frames, rng):
+  """Whole examples, drawn at random, up to `max_frames` frames in all.
+
+  The last example drawn is cut to fit, so exactly max_frames frames are
+  kept when there are more.
+  """
+  total = sum(len(s['z']) for s in sequences)
+  if max_frames is None or total <= max_frames:
+    return list(sequences)
+  if max_frames < 1:
+    raise ValueError(f'max_frames must be >= 1; got {max_frames}.')
+  kept, n = [], 0
+  for i in rng.permutation(len(sequences)):
+    take = min(len(sequences[i]['z']), max_frames - n)
+    kept.append({k: v[:take] for k, v in sequences[i].items()})
+    n += take
+    if n >= max_frames:
+      break
+  return kept
+
+
+def fit_prior(z_dataset_pattern, output, prior_name=None, seed=0,
+              max_frames=None, holdout_fraction=0.1, overwrite=False,
+              default_mode=None):
   """Fits a prior (configured by the parsed gin bindings) and saves it.
 
   Args:
     z_dataset_pattern: TFRecord pattern or prefix of a z dataset.
     output: Path of the prior JSON.
-    prior_name: Prior type, a key of the priors registry ('gmm',
-      'standard_normal').
+    prior_name: Prior type, a key of the priors registry ('gmm', 'hmm',
+      'conditional', 'standard_normal'); None for the gin binding
+      `prior_to_fit.prior_class` (default 'gmm').
     seed: Seed of the holdout split, the subsampling and the fit.
-    max_frames: Optional cap on the training (and held-out) frames.
-    holdout_fraction: See `split_holdout`.
+    max_frames: Optional cap on the training (and held-out) frames: random
+      frames for frame priors, whole random examples for temporal and
+      conditional ones.
+    holdout_fraction: See `split_holdout_sequences`.
     overwrite: Whether to replace an existing `output`.
+    default_mode: Optional sampling mode saved as the prior's default.
 
   Returns:
     (prior, summary): the fitted Prior and a dict of what was done.
@@ -80,25 +192,42 @@ def fit_prior(z_dataset_pattern, output, prior_name='gmm', seed=0,
   """
   if os.path.exists(output) and not overwrite:
     raise FileExistsError(f'{output} exists; pass --overwrite to replace it.')
+  prior = make_prior(prior_name)
+  if default_mode:
+    prior._check_mode(default_mode)  # pylint: disable=protected-access
+    prior.default_mode = default_mode
   sequences, metadata = z_dataset.read_z_dataset(z_dataset_pattern)
   rng = np.random.default_rng(seed)
-  train, heldout, split = split_holdout(sequences, holdout_fraction, rng)
-  train = subsample(train, max_frames, rng)
+  train, heldout, split, heldout_examples = split_holdout_sequences(
+      sequences, holdout_fraction, rng)
+  if uses_sequences(prior):
+    train = subsample_sequences(train, max_frames, rng)
+    train_frames = np.concatenate([s['z'] for s in train])
+    fit_data = train
+  else:
+    train_frames = subsample(np.concatenate([s['z'] for s in train]),
+                             max_frames, rng)
+    fit_data = train_frames
   if heldout is not None:
-    heldout = subsample(heldout, max_frames, rng)
+    heldout = subsample_sequences(heldout, max_frames, rng)
 
-  prior_cls = gin.get_configurable(priors.get_prior_class(prior_name))
-  prior = prior_cls()
-  prior.fit(train, model_fingerprint=metadata.get('model_fingerprint'),
+  prior.fit(fit_data, model_fingerprint=metadata.get('model_fingerprint'),
             model_step=metadata.get('model_step'), seed=seed)
 
-  heldout_nll = None if heldout is None else prior.nll_per_frame(heldout)
+  heldout_nll = heldout_seq_nll = None
+  if heldout is not None:
+    heldout_nll = prior.nll_per_frame(
+        np.concatenate([s['z'] for s in heldout]))
+    heldout_seq_nll = prior.sequence_nll_per_frame(heldout)
   prior.fit_info.update({
-      'train_nll_per_frame': prior.nll_per_frame(train),
+      'train_nll_per_frame': prior.nll_per_frame(train_frames),
       'heldout_nll_per_frame': heldout_nll,
-      'n_heldout_frames': 0 if heldout is None else int(len(heldout)),
+      'heldout_sequence_nll_per_frame': heldout_seq_nll,
+      'n_heldout_frames': 0 if heldout is None else int(
+          sum(len(s['z']) for s in heldout)),
       'holdout_fraction': float(holdout_fraction),
       'holdout_split': split,
+      'heldout_examples': heldout_examples,
       'max_frames': max_frames,
       'z_dataset': {
           'pattern': z_dataset_pattern,
@@ -109,16 +238,20 @@ def fit_prior(z_dataset_pattern, output, prior_name='gmm', seed=0,
       },
   })
   prior.save(output, extra_provenance={
-      'seed': seed, 'prior': prior_name,
+      'seed': seed, 'prior': prior.TYPE,
       'gin_config': gin.operative_config_str()})
   summary = {
       'type': prior.TYPE, 'path': output, 'z_dims': prior.z_dims,
       'n_components': prior.fit_info.get('n_components'),
+      'default_mode': prior.default_mode,
+      'modes': list(prior.SAMPLE_MODES),
+      'conditions': list(prior.CONDITIONS),
       'n_fit_frames': prior.fit_info['n_fit_frames'],
       'n_heldout_frames': prior.fit_info['n_heldout_frames'],
       'holdout_split': split,
       'train_nll_per_frame': prior.fit_info['train_nll_per_frame'],
       'heldout_nll_per_frame': heldout_nll,
+      'heldout_sequence_nll_per_frame': heldout_seq_nll,
   }
   return prior, summary
 
@@ -129,6 +262,11 @@ def format_summary(summary):
            f'on {summary["n_fit_frames"]} frames.']
   if summary['n_components'] is not None:
     lines.append(f'  components: {summary["n_components"]}')
+  modes = ', '.join(m + ('*' if m == summary['default_mode'] else '')
+                    for m in summary['modes'])
+  lines.append(f'  sampling modes: {modes} (* default)')
+  if summary['conditions']:
+    lines.append(f'  samples z given: {", ".join(summary["conditions"])}')
   lines.append(f'  train NLL/frame: {summary["train_nll_per_frame"]:.3f} nats')
   if summary['heldout_nll_per_frame'] is None:
     lines.append('  held-out NLL/frame: n/a (--holdout_fraction=0)')
@@ -137,5 +275,10 @@ def format_summary(summary):
                  f'{summary["heldout_nll_per_frame"]:.3f} nats on '
                  f'{summary["n_heldout_frames"]} frames (split by '
                  f'{summary["holdout_split"]})')
+    seq_nll = summary['heldout_sequence_nll_per_frame']
+    if seq_nll is not None and not np.isclose(
+        seq_nll, summary['heldout_nll_per_frame']):
+      lines.append(f'  held-out NLL/frame of whole examples as sampled '
+                   f'(given the past and controls): {seq_nll:.3f} nats')
   lines.append(f'  saved to {summary["path"]}')
   return '\n'.join(lines)

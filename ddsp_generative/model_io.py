@@ -8,7 +8,8 @@ restores the latest (or a given) checkpoint and exposes:
 
 * `encode()`: audio features -> z at the model's frame rate (z extraction);
 * `decode()`: (f0_hz, loudness_db, z) -> audio, with no input audio at all,
-  for any number of frames (the synthesizers' lengths follow the controls).
+  for any number of frames (the synthesizers' lengths follow the controls);
+* `reconstruct()`: audio features -> resynthesised audio (evaluation).
 """
 
 import dataclasses
@@ -94,7 +95,9 @@ class TrainedModel:
 
     Returns:
       Dict of numpy arrays 'z' [batch, n_frames, z_dims], 'f0_hz' and
-      'loudness_db' [batch, n_frames].
+      'loudness_db' [batch, n_frames]. For a probabilistic (VAE) encoder 'z' is
+      the posterior mean (the encoder runs in inference mode) and 'z_logvar'
+      [batch, n_frames, z_dims] its log-variance is added.
     """
     if self.model.encoder is None:
       raise ModelLoadError(
@@ -108,11 +111,38 @@ class TrainedModel:
         'loudness_db': tf.convert_to_tensor(loudness_db, tf.float32),
     }
     features = self.model.encode(features, training=False)
-    return {
+    encoded = {
         'z': features['z'].numpy(),
         'f0_hz': features['f0_hz'].numpy()[..., 0],
         'loudness_db': features['loudness_db'].numpy()[..., 0],
     }
+    if 'z_logvar' in features:
+      encoded['z_logvar'] = features['z_logvar'].numpy()
+    return encoded
+
+  def reconstruct(self, audio, f0_hz, loudness_db, seed=None):
+    """Resynthesises audio from its own features (encoder in inference mode).
+
+    Args:
+      audio: [batch, n_samples] audio at `sample_rate`.
+      f0_hz: [batch, n_frames] fundamental frequency.
+      loudness_db: [batch, n_frames] loudness (ddsp's compute_loudness).
+      seed: Optional int seeding the synthesizers' own randomness.
+
+    Returns:
+      audio: [batch, n_frames * hop_size] float32 numpy array.
+    """
+    f0_hz = np.asarray(f0_hz, np.float32)
+    self._set_lengths(f0_hz.shape[1])
+    features = {
+        'audio': tf.convert_to_tensor(audio, tf.float32),
+        'f0_hz': tf.convert_to_tensor(f0_hz),
+        'loudness_db': tf.convert_to_tensor(loudness_db, tf.float32),
+    }
+    if seed is not None:
+      tf.random.set_seed(seed)
+    outputs = self.model(features, training=False)
+    return self.model.get_audio_from_outputs(outputs).numpy()
 
   def decode(self, f0_hz, loudness_db, z=None, seed=None):
     """Synthesises audio from controls and z, with no input audio.

@@ -48,3 +48,45 @@ def save_spectrogram(path, audio, sample_rate, f0_hz=None, frame_rate=None,
   with artifacts.atomic_path(path) as tmp:
     fig.savefig(tmp, format='png', dpi=100)
   plt.close(fig)
+
+
+def save_pitch_comparison(path, truth, estimates, title=''):
+  """Saves a PNG of f0 estimates against the ground truth, and their errors.
+
+  Args:
+    path: PNG destination.
+    truth: Ground truth from `f0_truth.read_truth` ('times', 'f0_hz',
+      'audible', 'voiced').
+    estimates: {name: {'times', 'f0_hz', 'confidence'}} per estimator.
+    title: Figure title.
+  """
+  fig, (ax, ax_err) = plt.subplots(2, 1, figsize=(10, 5), sharex=True,
+                                   gridspec_kw={'height_ratios': [3, 2]})
+  times, f0_hz = truth['times'], np.asarray(truth['f0_hz'], np.float64)
+  voiced = np.where(truth['voiced'], f0_hz, np.nan)
+  ax.plot(times, voiced, color='black', lw=3, alpha=0.3, label='truth')
+  skipped = truth['voiced'] & ~truth['audible']
+  ax.plot(times, np.where(skipped, f0_hz, np.nan), color='red', lw=3,
+          alpha=0.3, label='truth, not scored (onset)')
+  for i, (name, est) in enumerate(estimates.items()):
+    color = f'C{i}'
+    est_f0 = np.asarray(est['f0_hz'], np.float64)
+    ax.plot(est['times'], est_f0, color=color, lw=0.8, label=name)
+    est_at = 2.0 ** np.interp(times, est['times'],
+                              np.log2(np.maximum(est_f0, 1e-3)))
+    with np.errstate(divide='ignore', invalid='ignore'):
+      cents = 1200.0 * np.log2(est_at / f0_hz)
+    ax_err.plot(times, np.where(truth['audible'], cents, np.nan), '.',
+                color=color, ms=1.5, label=name)
+  ax.set_yscale('log')
+  ax.set_ylabel('f0 (Hz)')
+  ax.legend(loc='upper right', fontsize=7, ncol=2)
+  ax.set_title(title, fontsize=9)
+  ax_err.axhspan(-50, 50, color='green', alpha=0.1)
+  ax_err.set_ylim(-150, 150)
+  ax_err.set_ylabel('error (cents)')
+  ax_err.set_xlabel('time (s)')
+  fig.tight_layout()
+  with artifacts.atomic_path(path) as tmp:
+    fig.savefig(tmp, format='png', dpi=100)
+  plt.close(fig)

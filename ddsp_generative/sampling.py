@@ -45,7 +45,29 @@ def describe_prior(prior, path=None):
   return {'path': None if path is None else os.path.abspath(path),
           'type': prior.TYPE, 'z_dims': prior.z_dims,
           'model_fingerprint': prior.model_fingerprint,
-          'model_step': prior.model_step}
+          'model_step': prior.model_step,
+          'conditions': list(prior.CONDITIONS)}
+
+
+def prior_conditions(prior, f0_hz, loudness_db):
+  """The controls a conditional prior samples z given, as `sample` kwargs.
+
+  Args:
+    prior: A Prior; its `CONDITIONS` name the controls it needs (e.g.
+      ('f0_hz', 'loudness_db')), empty for priors over z alone.
+    f0_hz: [n_frames] requested f0.
+    loudness_db: [n_frames] requested loudness.
+
+  Returns:
+    dict of [1, n_frames] arrays, one per condition ({} for none).
+  """
+  available = {'f0_hz': f0_hz, 'loudness_db': loudness_db}
+  missing = [c for c in prior.CONDITIONS if c not in available]
+  if missing:
+    raise ValueError(f'The {prior.TYPE} prior conditions on {missing}, which '
+                     'the control sources do not generate.')
+  return {c: np.asarray(available[c], np.float32)[np.newaxis]
+          for c in prior.CONDITIONS}
 
 
 def generate(trained, prior, source, n_samples=1, seed=0, mode=None,
@@ -55,7 +77,8 @@ def generate(trained, prior, source, n_samples=1, seed=0, mode=None,
 
   Args:
     trained: `model_io.TrainedModel`.
-    prior: A prior from `ddsp_generative.priors` matching the model.
+    prior: A prior from `ddsp_generative.priors` matching the model; a
+      prior with `CONDITIONS` samples z given the generated f0/loudness.
     source: Control generator with `generate(frame_rate)`.
     n_samples: Number of files.
     seed: Sample i uses seed + i for the prior.
@@ -86,7 +109,8 @@ def generate(trained, prior, source, n_samples=1, seed=0, mode=None,
     sample_seed = seed + i
     z = None
     if trained.z_dims is not None:
-      z = prior.sample(n_frames, seed=sample_seed, mode=mode, batch_size=1)
+      z = prior.sample(n_frames, seed=sample_seed, mode=mode, batch_size=1,
+                       **prior_conditions(prior, f0_hz, loudness_db))
     audio = trained.decode(f0_hz[np.newaxis], loudness_db[np.newaxis], z,
                            seed=sample_seed)[0]
     paths = planned[i]
@@ -105,6 +129,8 @@ def generate(trained, prior, source, n_samples=1, seed=0, mode=None,
         'model': trained.info(),
         'prior': describe_prior(prior, prior_path),
         'prior_mode': mode,
+        'prior_conditioned_on': (None if prior is None else
+                                 list(prior.CONDITIONS) or None),
         'controls': describe_controls(source),
         'gin_config': gin.config_str(),
     })

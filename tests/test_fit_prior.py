@@ -136,3 +136,67 @@ def test_command_line(z_pattern, tmp_path):
   assert result.returncode == 0, result.stderr[-2000:]
   assert 'components: 3' in result.stdout
   assert priors.load_prior(output).fit_info['n_fit_frames'] == 1500
+
+
+def test_temporal_prior_chosen_by_gin(z_pattern, tmp_path):
+  output = str(tmp_path / 'hmm.json')
+  printed = run_main(
+      z_dataset=z_pattern, output=output, holdout_fraction=0.25,
+      default_mode='component',
+      gin_param=['prior_to_fit.prior_class = @HiddenMarkovPrior',
+                 'HiddenMarkovPrior.n_components = 3']).stdout
+  assert 'Fitted a hmm prior' in printed
+  assert 'independent, component*, temporal' in printed
+  assert 'whole examples as sampled' in printed
+  prior = priors.load_prior(output)
+  assert isinstance(prior, priors.HiddenMarkovPrior)
+  assert prior.default_mode == 'component'
+  info = prior.fit_info
+  assert len(info['heldout_examples']) == 3
+  # Knowing the current cluster (from the past) is worth ~log(3) nats.
+  assert info['heldout_sequence_nll_per_frame'] < (
+      info['heldout_nll_per_frame'] - 0.5)
+  with open(output) as f:
+    assert '@HiddenMarkovPrior' in json.load(f)['provenance']['gin_config']
+
+
+def test_conditional_prior_gets_whole_examples(z_pattern, tmp_path):
+  output = str(tmp_path / 'conditional.json')
+  gin.parse_config(['ConditionalMixturePrior.n_components = 3'])
+  prior, summary = fit_prior_lib.fit_prior(
+      z_pattern, output, prior_name='conditional', max_frames=1000, seed=0)
+  assert summary['conditions'] == ['f0_hz', 'loudness_db']
+  assert summary['default_mode'] == 'temporal'
+  # Whole examples (240 frames each), the last one cut: 1000 frames.
+  assert summary['n_fit_frames'] == 1000
+  assert 'samples z given: f0_hz, loudness_db' in (
+      fit_prior_lib.format_summary(summary))
+  # This dataset's controls are constant (220 Hz, -20 dB): still usable.
+  controls = {'f0_hz': np.full(30, 220.0), 'loudness_db': np.full(30, -20.0)}
+  loaded = priors.load_prior(output)
+  for mode in loaded.SAMPLE_MODES:
+    z = loaded.sample(30, seed=0, mode=mode, batch_size=2, **controls)
+    assert np.all(np.isfinite(z))
+    np.testing.assert_array_equal(
+        z, prior.sample(30, seed=0, mode=mode, batch_size=2, **controls))
+
+
+def test_prior_name_and_gin_must_agree():
+  gin.parse_config(['prior_to_fit.prior_class = @HiddenMarkovPrior'])
+  with pytest.raises(ValueError, match='disagrees'):
+    fit_prior_lib.make_prior('gmm')
+  assert type(fit_prior_lib.make_prior(None)).TYPE == 'hmm'
+  assert isinstance(fit_prior_lib.make_prior('hmm'), priors.HiddenMarkovPrior)
+  gin.clear_config()
+  assert isinstance(fit_prior_lib.make_prior(None),
+                    priors.GaussianMixturePrior)
+
+
+def test_subsample_sequences_keeps_whole_examples():
+  rng = np.random.default_rng(0)
+  sequences = [{'z': np.full([10, 2], i, np.float32)} for i in range(5)]
+  kept = fit_prior_lib.subsample_sequences(sequences, 25, rng)
+  assert [len(s['z']) for s in kept] == [10, 10, 5]
+  for s in kept:
+    assert len(np.unique(s['z'])) == 1  # Frames of one example, in order.
+  assert fit_prior_lib.subsample_sequences(sequences, None, rng) == sequences

@@ -13,6 +13,7 @@ import pytest
 import tensorflow as tf
 
 from ddsp_generative import gin_path
+from ddsp_generative import synths
 import ddsp_generative.training  # pylint: disable=unused-import
 
 EXPERIMENTS = gin_path.experiment_gin_files()
@@ -44,20 +45,35 @@ def _includes(gin_file, seen=None):
 
 def test_every_shipped_gin_file_is_exercised():
   assert 'gin/harmonic_noise_z.gin' in EXPERIMENTS
+  assert 'gin/sizes/cpu.gin' in SIZE_MIXINS
   covered = set(SIZE_MIXINS)
   for experiment in EXPERIMENTS:
     covered |= _includes(experiment)
   assert set(gin_path.shipped_gin_files()) == covered
 
 
-@pytest.mark.parametrize('experiment', EXPERIMENTS)
-@pytest.mark.parametrize('size', SIZE_MIXINS)
-def test_experiment_builds_and_trains_one_step(experiment, size,
-                                                tiny_tfrecords):
-  _parse([experiment, size], [
+# What each experiment is made of: processors, encoder class, model class.
+EXPECTED = {
+    'gin/harmonic.gin': (['harmonic'], None, 'Autoencoder'),
+    'gin/harmonic_noise.gin': (['harmonic', 'filtered_noise', 'add'], None,
+                               'Autoencoder'),
+    'gin/harmonic_noise_z.gin': (['harmonic', 'filtered_noise', 'add'],
+                                 'MfccTimeDistributedRnnEncoder',
+                                 'Autoencoder'),
+    'gin/harmonic_noise_reverb_z.gin': (
+        ['harmonic', 'filtered_noise', 'add', 'reverb'],
+        'MfccTimeDistributedRnnEncoder', 'Autoencoder'),
+    'gin/harmonic_noise_vae_z.gin': (['harmonic', 'filtered_noise', 'add'],
+                                     'VaeMfccRnnEncoder', 'VaeAutoencoder'),
+}
+
+
+def _train_one_step(gin_files, bindings, tiny_tfrecords):
+  """Builds a config as ddsp_run does and trains it for one step."""
+  _parse(gin_files, [
       f"TFRecordProvider.file_pattern = '{tiny_tfrecords}'",
       'batch_size = 2',
-  ])
+  ] + list(bindings))
   # The data provider ddsp_run's train() gets from the experiment's config.
   provider = gin.query_parameter(
       'train.data_provider').scoped_configurable_fn()
@@ -78,6 +94,44 @@ def test_experiment_builds_and_trains_one_step(experiment, size,
   # written by ddsp_run can be rebuilt from it.
   assert 'TFRecordProvider.file_pattern' in gin.operative_config_str()
   gin.clear_config()
+  return model, losses
+
+
+def test_every_experiment_is_listed():
+  assert sorted(EXPERIMENTS) == sorted(EXPECTED)
+
+
+@pytest.mark.parametrize('experiment', EXPERIMENTS)
+def test_experiment_builds_and_trains_one_step(experiment, tiny_tfrecords):
+  model, losses = _train_one_step([experiment, 'gin/sizes/tiny.gin'], [],
+                                  tiny_tfrecords)
+  processors, encoder, model_class = EXPECTED[experiment]
+  assert model.processor_group.processor_names == processors
+  assert type(model).__name__ == model_class
+  assert (type(model.encoder).__name__ if model.encoder else None) == encoder
+  # Every model file uses the fast, equivalent harmonic synthesizer.
+  assert isinstance(model.processor_group.harmonic, synths.FastHarmonic)
+  if encoder == 'VaeMfccRnnEncoder':
+    assert {'kl_loss', 'kl_nats'} <= set(losses)
+
+
+@pytest.mark.parametrize('size', [s for s in SIZE_MIXINS
+                                  if s != 'gin/sizes/tiny.gin'])
+def test_size_mixin_builds_and_trains_one_step(size, tiny_tfrecords):
+  # Every model part at the mixin's sizes, on the tiny 1 s examples.
+  model, _ = _train_one_step(
+      ['gin/harmonic_noise_vae_z.gin', size],
+      ['EXAMPLE_SECS = 1', 'N_SAMPLES = 16000', 'TIME_STEPS = 250'],
+      tiny_tfrecords)
+  assert model.decoder.rnn.rnn.units == _macro_value(size,
+                                                     'DECODER_RNN_CHANNELS')
+
+
+def _macro_value(gin_file, macro):
+  """The integer a gin file assigns to a macro."""
+  with open(os.path.join(gin_path.PACKAGE_DIR, gin_file)) as f:
+    match = re.search(rf'^{macro} = (\d+)', f.read(), re.M)
+  return int(match.group(1))
 
 
 def test_unknown_gin_name_is_an_error():

@@ -19,6 +19,8 @@ from ddsp_generative import artifacts
 from ddsp_generative import audio_io
 from ddsp_generative import environment
 from ddsp_generative.data_preparation import prepare_tfrecord_lib as lib
+from ddsp_generative.data_preparation import prepare_tfrecord_stages as stages
+from ddsp_generative.data_preparation import prepare_tfrecord_write as write
 
 SAMPLE_RATE = 16000
 BEAM_OPTIONS = ('--runner=DirectRunner', '--direct_running_mode=in_memory')
@@ -166,7 +168,7 @@ def test_pipeline_metadata(prepared, inputs):
   output, metadata = prepared
   metadata_path = artifacts.tfrecord_metadata_path(output)
   assert metadata == artifacts.read_json(metadata_path, 'tfrecord_metadata',
-                                         [1])
+                                         [lib.METADATA_FORMAT_VERSION])
   reasons = {s['path']: s['reason'] for s in metadata['skipped_files']}
   assert set(reasons) == {inputs['empty'], inputs['corrupt'],
                           inputs['silent']}
@@ -256,7 +258,7 @@ def test_existing_metadata_without_overwrite_raises(tmp_path, inputs):
                          pipeline_options=BEAM_OPTIONS)
 
 
-def _failing_loudness(ex, frame_rate, center):
+def _failing_loudness(ex, frame_rate, center):  # pylint: disable=unused-argument
   del ex, frame_rate, center
   raise RuntimeError('loudness exploded')
 
@@ -268,7 +270,7 @@ def test_failed_run_leaves_old_dataset_and_no_temp_files(tmp_path, inputs,
   with open(old_shard, 'wb') as f:
     f.write(b'old')
   before = sorted(os.listdir(tmp_path))
-  monkeypatch.setattr(lib, '_add_loudness', _failing_loudness)
+  monkeypatch.setattr(stages, 'add_loudness', _failing_loudness)
   with pytest.raises(Exception, match='loudness exploded'):
     lib.prepare_tfrecord([inputs['tone_pcm16']], output, frame_rate=50,
                          example_secs=1, f0_estimator='yin', overwrite=True,
@@ -318,34 +320,36 @@ def test_invalid_parameters_raise_before_any_work(tmp_path, inputs, kwargs,
 
 
 def test_chunks_merge_short_tail_and_windows_cover_the_end():
-  hop = SAMPLE_RATE // 50
+  # 2.5 s at 50 Hz in 2 s chunks: the 0.5 s tail joins the first chunk.
+  assert stages.chunk_bounds(125, 100, 50) == [(0, 125)]
+  assert stages.chunk_bounds(160, 100, 50) == [(0, 100), (100, 160)]
+  assert stages.chunk_bounds(160, 0, 50) == [(0, 160)]
   audio = harmonic_tone(220.0, 2.5)
-  chunks = list(lib._chunk_audio(
-      {'path': 'x', 'audio': audio, 'audio_16k': audio}, SAMPLE_RATE, 50,
-      example_secs=1, chunk_secs=2))
-  assert [len(c['audio']) for c in chunks] == [len(audio)]  # 0.5 s tail joins.
-  n_frames = len(audio) // hop
-  ex = dict(chunks[0], f0_hz=np.arange(n_frames, dtype=np.float32),
+  n_frames = len(audio) // (SAMPLE_RATE // 50)
+  ex = dict(audio=audio, audio_16k=audio,
+            f0_hz=np.arange(n_frames, dtype=np.float32),
             f0_confidence=np.zeros(n_frames), loudness_db=np.zeros(n_frames))
-  windows = list(lib._split_example(ex, SAMPLE_RATE, 50, example_secs=1,
-                                    hop_secs=1, center=False))
+  windows = list(write.split_example(ex, SAMPLE_RATE, 50, example_secs=1,
+                                      hop_secs=1, center=False))
   assert [w['f0_hz'][0] for w in windows] == [0, 50, 75]  # Last ends at 125.
   np.testing.assert_array_equal(windows[-1]['audio'], audio[-SAMPLE_RATE:])
 
 
-def test_silent_chunks_are_skipped_with_reason():
+def test_silent_chunks_are_skipped_with_reason(tmp_path):
   tone, silence = harmonic_tone(220.0), np.zeros(2 * SAMPLE_RATE, np.float32)
-  audio = np.concatenate([tone, silence, tone])
-  outputs = list(lib._chunk_audio(
-      {'path': 'x', 'audio': audio, 'audio_16k': audio}, SAMPLE_RATE, 50,
-      example_secs=1, chunk_secs=1))
-  skipped = [o.value for o in outputs
-             if isinstance(o, beam.pvalue.TaggedOutput)]
+  path = str(tmp_path / 'gap.wav')
+  sf.write(path, np.concatenate([tone, silence, tone]), SAMPLE_RATE,
+           subtype='FLOAT')
+  outputs = list(stages.scan_file(path, SAMPLE_RATE, 50, example_secs=1,
+                                  chunk_secs=1, decoded_dir=str(tmp_path)))
+  tagged = [o for o in outputs if isinstance(o, beam.pvalue.TaggedOutput)]
+  skipped = [o.value for o in tagged if o.tag == lib.SKIPPED]
   chunks = [o for o in outputs if isinstance(o, dict)]
   assert [c['chunk_index'] for c in chunks] == [0, 3]
   assert [s['chunk_index'] for s in skipped] == [1, 2]
   assert all('silent chunk' in s['reason'] for s in skipped)
   assert chunks[0]['key'] == chunks[1]['key']  # Same audio, same key.
+  assert 'audio' not in chunks[0]  # Descriptors only: no audio travels.
 
 
 def _fail_multi_processing(pipeline_options, **kwargs):
@@ -381,10 +385,11 @@ def test_default_options_fall_back_to_in_memory(tmp_path, inputs,
 
 def test_eval_threshold_is_deterministic_and_keeps_train_non_empty():
   keys = ['c', 'a', 'd', 'b']
-  assert lib._eval_threshold(keys, 0.5) == 'b'
-  assert lib._eval_threshold(keys, 0.01) == 'a'  # At least one eval chunk.
-  assert lib._eval_threshold(keys, 0.99) == 'c'  # At least one train chunk.
-  assert lib._eval_threshold(['a'], 0.5) == ''
+  assert stages.make_plan(keys, 0.5)['threshold'] == 'b'
+  assert stages.make_plan(keys, 0.01)['threshold'] == 'a'  # >= 1 eval chunk.
+  assert stages.make_plan(keys, 0.99)['threshold'] == 'c'  # >= 1 train.
+  assert stages.make_plan(['a'], 0.5)['threshold'] == ''
+  assert stages.make_plan(keys, 0.0)['n_chunks'] == 4
 
 
 def test_default_pipeline_options_use_every_core():
@@ -413,7 +418,8 @@ def test_cli_globs_runs_and_prints_summary(tmp_path, inputs):
   assert artifacts.tfrecord_metadata_path(output) in out
   assert len(read_examples(output + '*')) == 2
   metadata = artifacts.read_json(artifacts.tfrecord_metadata_path(output),
-                                 'tfrecord_metadata', [1])
+                                 'tfrecord_metadata',
+                                 [lib.METADATA_FORMAT_VERSION])
   # 0.25 s is 12.5 frames at 50 Hz: rounded to 12 frames.
   assert metadata['hop_secs'] == 0.24 and metadata['hop_frames'] == 12
   assert metadata['example_secs'] == 1  # An int, as TFRecordProvider needs.

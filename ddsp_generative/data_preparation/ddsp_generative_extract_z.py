@@ -9,7 +9,9 @@ Usage:
     --output_path=data/violin/z.tfrecord \
     --model_dir=models/violin
 
-Runs locally by default; pass Beam options to run on a cluster, e.g.
+Runs locally by default, with the same Beam options as
+`ddsp_generative_prepare_tfrecord` (the DirectRunner on every core); pass
+Beam options to run otherwise, e.g. on a cluster:
 `--pipeline_options=--runner=DataflowRunner,--project=...`.
 """
 
@@ -29,8 +31,10 @@ flags.DEFINE_string('checkpoint', None, 'Checkpoint; default the latest.')
 flags.DEFINE_integer('batch_size', 8, 'Examples per encoder call.')
 flags.DEFINE_integer('num_shards', 0, 'Output shards (0: automatic).')
 flags.DEFINE_boolean('overwrite', False, 'Replace an existing z dataset.')
-flags.DEFINE_list('pipeline_options', '--runner=DirectRunner',
-                  'Comma-separated Beam pipeline options.')
+flags.DEFINE_list('pipeline_options', [],
+                  'Comma-separated Beam pipeline options; default the '
+                  'DirectRunner on every core, as for '
+                  'ddsp_generative_prepare_tfrecord.')
 flags.mark_flags_as_required(['input_tfrecord_filepatterns', 'output_path',
                               'model_dir'])
 

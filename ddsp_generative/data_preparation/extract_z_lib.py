@@ -9,7 +9,10 @@ worker), and writes a z dataset (`ddsp_generative.z_dataset`): per example z
 then the metadata JSON naming the model, its step and fingerprint.
 
 Shards are written to a temporary folder and moved into place only when the
-pipeline succeeded; the metadata is written last.
+pipeline succeeded; the metadata is written last. With no Beam options, it
+runs like the preparation pipeline (`prepare_tfrecord_lib.
+default_pipeline_options()`: the DirectRunner on every core), falling back to
+one in-memory worker if multi-processing fails.
 """
 
 import glob
@@ -87,6 +90,41 @@ def _counter(result, name, kind='counters'):
   return values
 
 
+IN_MEMORY_OPTIONS = ('--runner=DirectRunner', '--direct_running_mode=in_memory')
+
+
+def resolve_pipeline_options(pipeline_options=()):
+  """Beam options as a list; empty -> the preparation pipeline's defaults."""
+  if isinstance(pipeline_options, str):
+    pipeline_options = [o for o in pipeline_options.split(',') if o]
+  pipeline_options = [o for o in (pipeline_options or []) if o]
+  if pipeline_options:
+    return pipeline_options
+  # Imported here: it pulls in the audio stack, which encoding z does not use.
+  from ddsp_generative.data_preparation import prepare_tfrecord_lib  # pylint: disable=g-import-not-at-top
+  return list(prepare_tfrecord_lib.default_pipeline_options())
+
+
+def _run_pipeline(options, input_files, tmp_prefix, model_dir, checkpoint,
+                  batch_size, num_shards):
+  """Runs the Beam pipeline to completion; returns its result."""
+  pipeline = beam.Pipeline(
+      options=beam.options.pipeline_options.PipelineOptions(list(options)))
+  _ = (
+      pipeline
+      | 'list_files' >> beam.Create(input_files)
+      | 'read_tfrecords' >> beam.io.ReadAllFromTFRecord()
+      | 'parse_examples' >> beam.Map(_parse_ddsp_example)
+      | 'batch' >> beam.BatchElements(min_batch_size=1,
+                                      max_batch_size=batch_size)
+      | 'encode' >> beam.ParDo(EncodeBatch(model_dir, checkpoint))
+      | 'serialize' >> beam.Map(z_dataset.serialize_example)
+      | 'write' >> beam.io.WriteToTFRecord(tmp_prefix, num_shards=num_shards))
+  result = pipeline.run()
+  result.wait_until_finish()
+  return result
+
+
 def extract_z(input_tfrecord_pattern, output_path, model_dir, checkpoint=None,
               batch_size=8, num_shards=0, overwrite=False,
               pipeline_options=()):
@@ -100,7 +138,9 @@ def extract_z(input_tfrecord_pattern, output_path, model_dir, checkpoint=None,
     batch_size: Examples per encoder call.
     num_shards: Output shards (0: let the runner decide).
     overwrite: Replace an existing z dataset at output_path.
-    pipeline_options: Beam pipeline options (list of command-line strings).
+    pipeline_options: Beam pipeline options (list of command-line strings,
+      or one comma-separated string); empty for the preparation pipeline's
+      defaults (`prepare_tfrecord_lib.default_pipeline_options()`).
 
   Returns:
     The metadata dict written.
@@ -130,23 +170,22 @@ def extract_z(input_tfrecord_pattern, output_path, model_dir, checkpoint=None,
   os.makedirs(out_dir, exist_ok=True)
   tmp_dir = tempfile.mkdtemp(prefix='.tmp-extract-z-', dir=out_dir)
   tmp_prefix = os.path.join(tmp_dir, os.path.basename(prefix))
+  options = resolve_pipeline_options(pipeline_options)
   try:
-    options = beam.options.pipeline_options.PipelineOptions(
-        list(pipeline_options))
-    pipeline = beam.Pipeline(options=options)
-    _ = (
-        pipeline
-        | 'list_files' >> beam.Create(input_files)
-        | 'read_tfrecords' >> beam.io.ReadAllFromTFRecord()
-        | 'parse_examples' >> beam.Map(_parse_ddsp_example)
-        | 'batch' >> beam.BatchElements(min_batch_size=1,
-                                        max_batch_size=batch_size)
-        | 'encode' >> beam.ParDo(EncodeBatch(model_dir, checkpoint))
-        | 'serialize' >> beam.Map(z_dataset.serialize_example)
-        | 'write' >> beam.io.WriteToTFRecord(tmp_prefix,
-                                             num_shards=num_shards))
-    result = pipeline.run()
-    result.wait_until_finish()
+    run_args = dict(input_files=input_files, tmp_prefix=tmp_prefix,
+                    model_dir=model_dir, checkpoint=checkpoint,
+                    batch_size=batch_size, num_shards=num_shards)
+    try:
+      result = _run_pipeline(options, **run_args)
+    except Exception as e:  # pylint: disable=broad-except
+      if pipeline_options or 'multi_processing' not in ' '.join(options):
+        raise
+      logging.warning('Multi-processing Beam run failed (%s); running again '
+                      'in one in-memory worker.', e)
+      shutil.rmtree(tmp_dir, ignore_errors=True)
+      os.makedirs(tmp_dir)
+      options = list(IN_MEMORY_OPTIONS)
+      result = _run_pipeline(options, **run_args)
     n_examples = int(sum(_counter(result, 'examples-encoded')))
     n_frames = int(sum(_counter(result, 'frames')))
     if n_examples == 0:
@@ -172,7 +211,8 @@ def extract_z(input_tfrecord_pattern, output_path, model_dir, checkpoint=None,
       'model_fingerprint': trained.fingerprint,
       'source_tfrecord_pattern': input_tfrecord_pattern,
       'shards': [os.path.basename(s) for s in shards],
-  })
+  }, extra_provenance={'pipeline_options': list(options),
+                       'batch_size': int(batch_size)})
   logging.info('Wrote %d examples (%d frames, z_dims=%d) to %s.', n_examples,
                n_frames, trained.z_dims, prefix)
   return metadata

@@ -9,7 +9,13 @@ example_secs * frame_rate, +1 when `center`), and are read unchanged by
 `ddsp.training.data.TFRecordProvider`. Differences from ddsp's pipeline:
 
 * f0 comes from an offline estimator (`ddsp_generative.f0`, pYIN by default;
-  CREPE only when installed); loudness is ddsp's `compute_loudness`.
+  CREPE only when installed); loudness is ddsp's `compute_loudness`. Every
+  feature's frame i is centred on sample i * hop of its example, in both
+  `center` modes (ddsp's 'same' padding centres loudness n_fft / 2 later).
+* Memory is bounded by a chunk, not by a file or the dataset: files are
+  streamed, chunks read by seeking, examples written per chunk to part files
+  that are concatenated into shards (see `prepare_tfrecord_stages` and
+  `prepare_tfrecord_write`).
 * A bad file never stops the job: unreadable, corrupt, empty and silent files
   (and silent chunks) are skipped and listed, with the reason, in the metadata
   JSON written beside the TFRecords. Files shorter than one example are
@@ -20,12 +26,14 @@ example_secs * frame_rate, +1 when `center`), and are read unchanged by
   ends at the chunk's end, so no audio is dropped or padded.
 * The train/eval split is deterministic: the chunks with the smallest SHA-256
   of their audio go to eval.
+* Progress: each finished chunk logs 'Chunks done: k/n' with an estimate of
+  the time left; the Beam counters of every stage are logged at the end and
+  kept in the metadata.
 * Crash safety: shards are written to `<dir>/.tmp-prepare-*/` and moved into
   place only when the pipeline succeeded; the metadata is written last. With
   `overwrite`, old shards are removed only once the new ones are complete.
 """
 
-import hashlib
 import json
 import os
 import re
@@ -34,24 +42,24 @@ import tempfile
 
 from absl import logging
 import apache_beam as beam
-from ddsp import spectral_ops
 import numpy as np
-import tensorflow as tf
 
 from ddsp_generative import artifacts
-from ddsp_generative import audio_io
 from ddsp_generative import environment
 from ddsp_generative import f0 as f0_lib
+from ddsp_generative.data_preparation import prepare_tfrecord_stages as stages
+from ddsp_generative.data_preparation import prepare_tfrecord_write as write
 
-CREPE_SAMPLE_RATE = spectral_ops.CREPE_SAMPLE_RATE  # 16 kHz: 'audio_16k'.
-LOUDNESS_N_FFT = 512  # As ddsp's pipeline.
-SILENCE_THRESHOLD_DB = -60.0
+CREPE_SAMPLE_RATE = stages.CREPE_SAMPLE_RATE
+LOUDNESS_N_FFT = stages.LOUDNESS_N_FFT
+SILENCE_THRESHOLD_DB = stages.SILENCE_THRESHOLD_DB
+COUNTER_NAMESPACE = stages.COUNTER_NAMESPACE
+FEATURES = stages.FEATURES
+SKIPPED = stages.SKIPPED
+FILES = stages.FILES
 METADATA_KIND = 'tfrecord_metadata'
-METADATA_FORMAT_VERSION = 1
-COUNTER_NAMESPACE = 'prepare-tfrecord'
-FEATURES = ('audio', 'audio_16k', 'f0_hz', 'f0_confidence', 'loudness_db')
-SKIPPED = 'skipped'
-FILES = 'files'
+# 2: frames of every feature centred on i * hop; 'counters'; part shards.
+METADATA_FORMAT_VERSION = 2
 IN_MEMORY_OPTIONS = ('--runner=DirectRunner', '--direct_running_mode=in_memory')
 
 
@@ -59,289 +67,107 @@ class NoExamplesError(RuntimeError):
   """No example could be made from the input files."""
 
 
-def _count(name, n=1):
-  beam.metrics.Metrics.counter(COUNTER_NAMESPACE, name).inc(n)
+def _tag(record, kind):
+  return dict(record, summary=kind)
 
 
-def _frames(secs, frame_rate):
-  return int(round(secs * frame_rate))
+def _write_summary(pcolls, path):
+  """Writes the records of every {kind: PCollection} to one JSON-lines file.
 
-
-def _pad_or_trim(audio, n_samples):
-  audio = audio[:n_samples]
-  return np.pad(audio, (0, n_samples - len(audio)))
-
-
-# ---------------------------------------------------------------- Stages ----
-def _load_audio(path, sample_rate, frame_rate, example_secs):
-  """Path -> {'path', 'audio', 'audio_16k'} of whole frames, or skipped."""
-  logging.info("Loading '%s'.", path)
-  _count('load-audio')
-  try:
-    raw, info = audio_io.load_audio(path)
-    if audio_io.is_silent(raw, SILENCE_THRESHOLD_DB):
-      raise audio_io.BadAudioError(
-          f'silent (peak {audio_io.peak_db(raw):.1f} dBFS < '
-          f'{SILENCE_THRESHOLD_DB:.0f} dBFS)')
-    audio = audio_io.resample(raw, info['original_sample_rate'], sample_rate)
-    audio_16k = (audio if sample_rate == CREPE_SAMPLE_RATE else
-                 audio_io.resample(raw, info['original_sample_rate'],
-                                   CREPE_SAMPLE_RATE))
-  except Exception as e:  # pylint: disable=broad-except
-    # One bad file must not stop the job: skip it and record why.
-    reason = (str(e) if isinstance(e, audio_io.BadAudioError) else
-              f'unexpected error: {type(e).__name__}: {e}')
-    logging.warning("Skipping '%s': %s", path, reason)
-    _count('skipped-file')
-    yield beam.pvalue.TaggedOutput(SKIPPED, {'path': path, 'reason': reason})
-    return
-  hop = sample_rate // frame_rate
-  n_frames = int(np.ceil(len(audio) / hop))
-  padded = n_frames < _frames(example_secs, frame_rate)
-  if padded:
-    _count('padded-short-file')
-    n_frames = _frames(example_secs, frame_rate)
-  if info['channels'] > 1:
-    _count('downmixed-file')
-  if info['original_sample_rate'] != sample_rate:
-    _count('resampled-file')
-  yield beam.pvalue.TaggedOutput(FILES, {
-      'path': path, 'duration_secs': info['duration_secs'],
-      'original_sample_rate': info['original_sample_rate'],
-      'channels': info['channels'], 'format': info['format'],
-      'subtype': info['subtype'], 'reader': info['reader'], 'padded': padded})
-  yield {
-      'path': path,
-      'audio': _pad_or_trim(audio, n_frames * hop),
-      'audio_16k': _pad_or_trim(
-          audio_16k, n_frames * (CREPE_SAMPLE_RATE // frame_rate)),
-  }
-
-
-def _chunk_audio(ex, sample_rate, frame_rate, example_secs, chunk_secs):
-  """Splits a file into chunks of whole frames; skips silent chunks."""
-  hop, hop_16k = sample_rate // frame_rate, CREPE_SAMPLE_RATE // frame_rate
-  total = len(ex['audio']) // hop
-  size = _frames(chunk_secs, frame_rate) if chunk_secs else total
-  bounds = [[s, min(s + size, total)] for s in range(0, total, size)]
-  if len(bounds) > 1 and bounds[-1][1] - bounds[-1][0] < _frames(
-      example_secs, frame_rate):
-    bounds[-2][1] = bounds[-1][1]  # A short tail joins the previous chunk.
-    bounds.pop()
-  for i, (start, end) in enumerate(bounds):
-    audio = ex['audio'][start * hop:end * hop]
-    if audio_io.is_silent(audio, SILENCE_THRESHOLD_DB):
-      _count('skipped-silent-chunk')
-      yield beam.pvalue.TaggedOutput(SKIPPED, {
-          'path': ex['path'], 'chunk_index': i,
-          'start_secs': start / frame_rate, 'end_secs': end / frame_rate,
-          'reason': f'silent chunk (peak < {SILENCE_THRESHOLD_DB:.0f} dBFS)'})
-      continue
-    _count('chunk')
-    yield {
-        'path': ex['path'],
-        'chunk_index': i,
-        'key': hashlib.sha256(audio.tobytes()).hexdigest(),
-        'audio': audio,
-        'audio_16k': ex['audio_16k'][start * hop_16k:end * hop_16k],
-    }
-
-
-def _skip_chunk(ex, stage, error):
-  reason = f'{stage} failed: {type(error).__name__}: {error}'
-  logging.exception("Skipping chunk %d of '%s': %s", ex['chunk_index'],
-                    ex['path'], reason)
-  _count('skipped-failed-chunk')
-  return beam.pvalue.TaggedOutput(SKIPPED, {
-      'path': ex['path'], 'chunk_index': ex['chunk_index'], 'reason': reason})
-
-
-def _add_f0_estimate(ex, frame_rate, center, f0_estimator):
-  """Adds 'f0_hz' and 'f0_confidence', estimated on 'audio_16k'."""
-  audio = ex['audio_16k']
-  n_frames = f0_lib.num_frames(len(audio), CREPE_SAMPLE_RATE // frame_rate,
-                               center)
-  try:
-    f0_hz, f0_confidence = f0_lib.estimate_f0(
-        audio, CREPE_SAMPLE_RATE, frame_rate, n_frames, f0_estimator)
-  except environment.CrepeNotInstalledError:
-    raise
-  except Exception as e:  # pylint: disable=broad-except
-    yield _skip_chunk(ex, 'f0 estimation', e)
-    return
-  _count('estimate-f0')
-  yield dict(ex, f0_hz=f0_hz, f0_confidence=f0_confidence)
-
-
-def _add_loudness(ex, frame_rate, center):
-  """Adds 'loudness_db' with ddsp's `compute_loudness` on 'audio_16k'."""
-  audio = ex['audio_16k']
-  n_frames = f0_lib.num_frames(len(audio), CREPE_SAMPLE_RATE // frame_rate,
-                               center)
-  try:
-    with np.errstate(divide='ignore'):  # librosa.A_weighting(0 Hz).
-      loudness_db = spectral_ops.compute_loudness(
-          audio, CREPE_SAMPLE_RATE, frame_rate, n_fft=LOUDNESS_N_FFT,
-          use_tf=False, padding='center' if center else 'same')
-    loudness_db = spectral_ops.pad_or_trim_to_expected_length(
-        np.asarray(loudness_db, np.float32), n_frames, pad_value=-120.0)
-  except Exception as e:  # pylint: disable=broad-except
-    yield _skip_chunk(ex, 'loudness', e)
-    return
-  _count('compute-loudness')
-  yield dict(ex, loudness_db=loudness_db.astype(np.float32))
-
-
-def _split_example(ex, sample_rate, frame_rate, example_secs, hop_secs,
-                   center):
-  """Slides a window over a chunk; the last window ends at the chunk's end."""
-  hop, hop_16k = sample_rate // frame_rate, CREPE_SAMPLE_RATE // frame_rate
-  size, step = _frames(example_secs, frame_rate), _frames(hop_secs, frame_rate)
-  total = len(ex['audio']) // hop
-  starts = list(range(0, total - size + 1, step))
-  if starts[-1] + size < total:
-    starts.append(total - size)
-  n_feature_frames = size + 1 if center else size
-  for start in starts:
-    _count('split-example')
-    out = {
-        'audio': ex['audio'][start * hop:(start + size) * hop],
-        'audio_16k': ex['audio_16k'][start * hop_16k:(start + size) * hop_16k],
-    }
-    for key in ('f0_hz', 'f0_confidence', 'loudness_db'):
-      out[key] = ex[key][start:start + n_feature_frames]
-    yield out
-
-
-def _float_dict_to_tfexample(float_dict):
-  """Dict of float arrays -> tf.train.Example, as ddsp's pipeline."""
-  _count('write-example')
-  return tf.train.Example(features=tf.train.Features(feature={
-      k: tf.train.Feature(float_list=tf.train.FloatList(value=float_dict[k]))
-      for k in FEATURES}))
-
-
-def _eval_threshold(keys, eval_fraction):
-  """Largest chunk key of the eval split ('' when there is none)."""
-  keys = sorted(keys)
-  n_eval = int(round(len(keys) * eval_fraction))
-  n_eval = min(max(n_eval, 1), len(keys) - 1) if len(keys) > 1 else 0
-  return keys[n_eval - 1] if n_eval else ''
-
-
-def _chunk_key(ex):
-  return ex['key']
-
-
-def _eval_partition_fn(ex, num_partitions, threshold):
-  del num_partitions
-  return 0 if ex['key'] <= threshold else 1
-
-
-def _example_stats(ex):
-  del ex
-  return {'n_examples': 1}
-
-
-def _chunk_stats(ex, sample_rate):
-  return {'n_chunks': 1, 'audio_secs': len(ex['audio']) / sample_rate}
-
-
-def _sum_dicts(dicts):
-  total = {}
-  for d in dicts:
-    for k, v in d.items():
-      total[k] = total.get(k, 0) + v
-  return total
-
-
-def _write_json_lines(pcoll, path, name):
-  return (pcoll
-          | f'to_json_{name}' >> beam.Map(json.dumps, sort_keys=True)
-          | f'write_{name}' >> beam.io.WriteToText(
+  One sink, not one per kind: every sink adds stages, and each stage costs
+  the local runner a fraction of a second.
+  """
+  tagged = [pcoll | f'tag_{kind}' >> beam.Map(_tag, kind)
+            for kind, pcoll in pcolls.items()]
+  return (tagged
+          | 'flatten_summary' >> beam.Flatten()
+          | 'summary_to_json' >> beam.Map(json.dumps, sort_keys=True)
+          | 'write_summary' >> beam.io.WriteToText(
               path, num_shards=1, shard_name_template=''))
 
 
-def _write_split(examples, name, shard_prefix, summary_dir, num_shards,
-                 sample_rate, frame_rate, example_secs, hop_secs, center):
-  """Windows, serialises and writes one split; writes its counts."""
-  windows = examples | f'split_examples_{name}' >> beam.FlatMap(
-      _split_example, sample_rate=sample_rate, frame_rate=frame_rate,
-      example_secs=example_secs, hop_secs=hop_secs, center=center)
-  _ = (windows
-       | f'reshuffle_{name}' >> beam.Reshuffle()
-       | f'make_tfexample_{name}' >> beam.Map(_float_dict_to_tfexample)
-       | f'write_tfrecord_{name}' >> beam.io.tfrecordio.WriteToTFRecord(
-           shard_prefix, num_shards=num_shards or 0,
-           coder=beam.coders.ProtoCoder(tf.train.Example)))
-  stats = (
-      (windows | f'example_stats_{name}' >> beam.Map(_example_stats),
-       examples | f'chunk_stats_{name}' >> beam.Map(_chunk_stats,
-                                                    sample_rate)))
-  _write_json_lines(
-      stats
-      | f'flatten_stats_{name}' >> beam.Flatten()
-      | f'sum_stats_{name}' >> beam.CombineGlobally(_sum_dicts),
-      os.path.join(summary_dir, f'stats_{name}.jsonl'), f'stats_{name}')
+def _build_pipeline(pipeline, input_audio_paths, work_dir, prefix, num_shards,
+                    sample_rate, frame_rate, example_secs, hop_secs,
+                    eval_split_fraction, chunk_secs, center, f0_estimator):
+  """Adds the stages to `pipeline`; they write under `work_dir`."""
+  dirs = stages.work_dirs(work_dir)
+  for d in dirs.values():
+    os.makedirs(d, exist_ok=True)
+  scanned = (
+      pipeline
+      # Create spreads its elements over the workers (it reshuffles).
+      | 'create' >> beam.Create(input_audio_paths)
+      | 'scan_audio' >> beam.FlatMap(
+          stages.scan_file, sample_rate=sample_rate, frame_rate=frame_rate,
+          example_secs=example_secs, chunk_secs=chunk_secs,
+          decoded_dir=dirs['decoded']).with_outputs(SKIPPED, FILES,
+                                                    main='chunks'))
+  # Light: one key per chunk. The chunks' audio is read only in load_chunk.
+  plan = (scanned.chunks
+          | 'chunk_keys' >> beam.Map(stages.chunk_key)
+          | 'all_chunk_keys' >> beam.combiners.ToList()
+          | 'plan' >> beam.Map(stages.make_plan, eval_split_fraction))
+  # Spread chunks over workers: f0 estimation is the slow stage. The stages
+  # from load_chunk to write_examples fuse: a chunk goes through them alone.
+  loaded = (
+      scanned.chunks
+      | 'reshuffle_chunks' >> beam.Reshuffle()
+      | 'load_chunk' >> beam.FlatMap(
+          stages.load_chunk, beam.pvalue.AsSingleton(plan),
+          sample_rate=sample_rate, frame_rate=frame_rate).with_outputs(
+              SKIPPED, main='chunks'))
+  with_f0 = loaded.chunks | 'estimate_f0' >> beam.FlatMap(
+      stages.add_f0_estimate, frame_rate=frame_rate, center=center,
+      f0_estimator=f0_estimator).with_outputs(SKIPPED, main='chunks')
+  with_loudness = with_f0.chunks | 'compute_loudness' >> beam.FlatMap(
+      stages.add_loudness, frame_rate=frame_rate, center=center).with_outputs(
+          SKIPPED, main='chunks')
+  parts = with_loudness.chunks | 'write_examples' >> beam.Map(
+      write.write_examples, parts_dir=dirs['parts'], sample_rate=sample_rate,
+      frame_rate=frame_rate, example_secs=example_secs, hop_secs=hop_secs,
+      center=center)
+  shards = (parts
+            | 'key_parts_by_split' >> beam.Map(write.part_split)
+            | 'group_parts' >> beam.GroupByKey()
+            | 'plan_shards' >> beam.FlatMap(
+                write.plan_shards, num_shards=num_shards,
+                shard_dir=dirs['shards'], prefix=prefix)
+            | 'reshuffle_shards' >> beam.Reshuffle()
+            | 'write_shard' >> beam.Map(write.write_shard))
+
+  skipped = ((scanned[SKIPPED], loaded[SKIPPED], with_f0[SKIPPED],
+              with_loudness[SKIPPED]) | 'collect_skipped' >> beam.Flatten())
+  _write_summary({'skipped': skipped, 'files': scanned[FILES],
+                  'parts': parts, 'shards': shards},
+                 os.path.join(dirs['summary'], 'summary.jsonl'))
 
 
-def _run_pipeline(input_audio_paths, work_dir, prefix, num_shards, sample_rate,
-                  frame_rate, example_secs, hop_secs, eval_split_fraction,
-                  chunk_secs, center, f0_estimator, pipeline_options):
-  """Builds and runs the pipeline, writing shards and summaries to work_dir."""
-  shard_dir = os.path.join(work_dir, 'shards')
-  summary_dir = os.path.join(work_dir, 'summary')
-  os.makedirs(shard_dir, exist_ok=True)
-  os.makedirs(summary_dir, exist_ok=True)
+def _run_pipeline(pipeline_options, **build_args):
+  """Builds and runs the pipeline; returns its counters {name: value}."""
   options = beam.options.pipeline_options.PipelineOptions(
       list(pipeline_options))
-  with beam.Pipeline(options=options) as pipeline:
-    loaded = (
-        pipeline
-        | 'create' >> beam.Create(input_audio_paths)
-        | 'load_audio' >> beam.FlatMap(
-            _load_audio, sample_rate=sample_rate, frame_rate=frame_rate,
-            example_secs=example_secs).with_outputs(SKIPPED, FILES,
-                                                    main='audio'))
-    chunks = loaded.audio | 'chunk_audio' >> beam.FlatMap(
-        _chunk_audio, sample_rate=sample_rate, frame_rate=frame_rate,
-        example_secs=example_secs, chunk_secs=chunk_secs).with_outputs(
-            SKIPPED, main='chunks')
-    # Spread chunks over workers: f0 estimation is the slow stage.
-    with_f0 = (
-        chunks.chunks
-        | 'reshuffle_chunks' >> beam.Reshuffle()
-        | 'estimate_f0' >> beam.FlatMap(
-            _add_f0_estimate, frame_rate=frame_rate, center=center,
-            f0_estimator=f0_estimator).with_outputs(SKIPPED, main='chunks'))
-    with_loudness = with_f0.chunks | 'compute_loudness' >> beam.FlatMap(
-        _add_loudness, frame_rate=frame_rate, center=center).with_outputs(
-            SKIPPED, main='chunks')
-    examples = with_loudness.chunks
+  pipeline = beam.Pipeline(options=options)
+  _build_pipeline(pipeline, **build_args)
+  result = pipeline.run()
+  result.wait_until_finish()
+  return _counters(result)
 
-    skipped = ((loaded[SKIPPED], chunks[SKIPPED], with_f0[SKIPPED],
-                with_loudness[SKIPPED]) | 'collect_skipped' >> beam.Flatten())
-    _write_json_lines(skipped, os.path.join(summary_dir, 'skipped.jsonl'),
-                      'skipped')
-    _write_json_lines(loaded[FILES], os.path.join(summary_dir, 'files.jsonl'),
-                      'files')
 
-    if eval_split_fraction:
-      threshold = (
-          examples
-          | 'chunk_keys' >> beam.Map(_chunk_key)
-          | 'all_chunk_keys' >> beam.combiners.ToList()
-          | 'eval_threshold' >> beam.Map(_eval_threshold, eval_split_fraction))
-      eval_split, train_split = examples | 'split_train_eval' >> beam.Partition(
-          _eval_partition_fn, 2, beam.pvalue.AsSingleton(threshold))
-      splits = {'train': train_split, 'eval': eval_split}
-    else:
-      splits = {'all': examples}
-    for name, split in splits.items():
-      suffix = '' if name == 'all' else f'-{name}'
-      _write_split(split, name, os.path.join(shard_dir, prefix + suffix),
-                   summary_dir, num_shards, sample_rate, frame_rate,
-                   example_secs, hop_secs, center)
+def _counters(result):
+  """The pipeline's counters in COUNTER_NAMESPACE, {name: committed value}."""
+  try:
+    query = result.metrics().query(
+        beam.metrics.MetricsFilter().with_namespace(COUNTER_NAMESPACE))
+  except Exception:  # pylint: disable=broad-except
+    return {}  # A runner without metrics support.
+  totals = {}
+  for counter in query['counters']:
+    value = counter.committed
+    if value is None:
+      value = counter.attempted
+    totals[counter.key.metric.name] = (
+        totals.get(counter.key.metric.name, 0) + int(value or 0))
+  return dict(sorted(totals.items()))
 
 
 # ------------------------------------------------------------- Utilities ----
@@ -409,12 +235,17 @@ def existing_outputs(output_tfrecord_path):
 
 
 def default_pipeline_options():
-  """DirectRunner using every core (multi_processing), or in_memory on one."""
+  """DirectRunner using every core (multi_processing), or in_memory on one.
+
+  The workers log at WARNING, except absl (this package's progress lines).
+  """
   n_cpus = os.cpu_count() or 1
   if n_cpus < 2:
     return list(IN_MEMORY_OPTIONS)
   return ['--runner=DirectRunner', '--direct_running_mode=multi_processing',
-          f'--direct_num_workers={n_cpus}']
+          f'--direct_num_workers={n_cpus}',
+          '--default_sdk_harness_log_level=WARNING',
+          '--sdk_harness_log_level_overrides={"absl":"INFO"}']
 
 
 def _as_number(x):
@@ -433,11 +264,11 @@ def _run_with_fallback(work_dir, options, can_fall_back, **run_args):
   """Runs the pipeline; reruns it in_memory if multi_processing failed.
 
   Returns:
-    The Beam options of the run that succeeded.
+    (the Beam options of the run that succeeded, its counters).
   """
   try:
-    _run_pipeline(work_dir=work_dir, pipeline_options=options, **run_args)
-    return options
+    return options, _run_pipeline(work_dir=work_dir, pipeline_options=options,
+                                  **run_args)
   except Exception as e:  # pylint: disable=broad-except
     if not can_fall_back:
       raise
@@ -446,34 +277,32 @@ def _run_with_fallback(work_dir, options, can_fall_back, **run_args):
         'with --direct_running_mode=in_memory.', type(e).__name__, e)
   shutil.rmtree(work_dir)
   os.makedirs(work_dir)
-  _run_pipeline(work_dir=work_dir, pipeline_options=IN_MEMORY_OPTIONS,
-                **run_args)
-  return list(IN_MEMORY_OPTIONS)
+  return list(IN_MEMORY_OPTIONS), _run_pipeline(
+      work_dir=work_dir, pipeline_options=IN_MEMORY_OPTIONS, **run_args)
 
 
 def _read_summary(work_dir, prefix, split_names):
   """Reads what the pipeline wrote beside the shards in `work_dir`."""
-  summary_dir = os.path.join(work_dir, 'summary')
-  skipped = _read_json_lines(os.path.join(summary_dir, 'skipped.jsonl'))
-  shard_names = sorted(os.listdir(os.path.join(work_dir, 'shards')))
+  summary_path = os.path.join(stages.work_dirs(work_dir)['summary'],
+                              'summary.jsonl')
+  records = {'skipped': [], 'files': [], 'parts': [], 'shards': []}
+  for record in _read_json_lines(summary_path):
+    records[record.pop('summary')].append(record)
+  skipped, parts, shards = (records['skipped'], records['parts'],
+                            records['shards'])
   splits = {}
   for name in split_names:
-    split_prefix = prefix + ('' if name == 'all' else f'-{name}')
-    stats = (_read_json_lines(
-        os.path.join(summary_dir, f'stats_{name}.jsonl')) or [{}])[0]
+    split_parts = [p for p in parts if p['split'] == name]
     splits[name] = {
-        'file_pattern': split_prefix + '*',
-        'shards': [s for s in shard_names if re.match(
-            re.escape(split_prefix) + r'-\d+-of-\d+$', s)],
-        'n_examples': int(stats.get('n_examples', 0)),
-        'n_chunks': int(stats.get('n_chunks', 0)),
-        'audio_secs': float(stats.get('audio_secs', 0.0)),
+        'file_pattern': prefix + ('' if name == 'all' else f'-{name}') + '*',
+        'shards': sorted(s['shard'] for s in shards if s['split'] == name),
+        'n_examples': sum(p['n_examples'] for p in split_parts),
+        'n_chunks': len(split_parts),
+        'audio_secs': float(sum(p['audio_secs'] for p in split_parts)),
     }
   return {
       'splits': splits,
-      'files': sorted(
-          _read_json_lines(os.path.join(summary_dir, 'files.jsonl')),
-          key=lambda f: f['path']),
+      'files': sorted(records['files'], key=lambda f: f['path']),
       'skipped_files': sorted((s for s in skipped if 'chunk_index' not in s),
                               key=lambda s: s['path']),
       'skipped_chunks': sorted((s for s in skipped if 'chunk_index' in s),
@@ -545,7 +374,7 @@ def prepare_tfrecord(input_audio_paths,
                       eval_split_fraction, chunk_secs, f0_estimator,
                       num_shards)
   example_secs = _as_number(example_secs)
-  hop_frames = _frames(hop_secs, frame_rate)
+  hop_frames = stages.frames(hop_secs, frame_rate)
   if abs(hop_frames - hop_secs * frame_rate) > 1e-6:
     logging.warning(
         'hop_secs=%g is %g frames at frame_rate %d: using %d frames (%g s) so '
@@ -576,7 +405,7 @@ def prepare_tfrecord(input_audio_paths,
                'Beam options %s.', len(paths), output_tfrecord_path, work_dir,
                options)
   try:
-    options = _run_with_fallback(
+    options, counters = _run_with_fallback(
         work_dir, options, can_fall_back, input_audio_paths=paths,
         prefix=prefix, num_shards=num_shards, sample_rate=sample_rate,
         frame_rate=frame_rate, example_secs=example_secs, hop_secs=hop_secs,
@@ -617,7 +446,7 @@ def prepare_tfrecord(input_audio_paths,
             'n_samples_per_example': int(round(example_secs * sample_rate)),
             'n_samples_16k_per_example': int(
                 round(example_secs * CREPE_SAMPLE_RATE)),
-            'n_frames_per_example': (_frames(example_secs, frame_rate) +
+            'n_frames_per_example': (stages.frames(example_secs, frame_rate) +
                                      (1 if center else 0)),
             'features': list(FEATURES),
             'n_files': len(paths),
@@ -628,10 +457,13 @@ def prepare_tfrecord(input_audio_paths,
             'files': files,
             'skipped_files': summary['skipped_files'],
             'skipped_chunks': summary['skipped_chunks'],
+            'counters': counters,
         },
         extra_provenance={'pipeline_options': options})
   finally:
     shutil.rmtree(work_dir, ignore_errors=True)
+  logging.info('Stage counters: %s.', ', '.join(
+      f'{k}: {v}' for k, v in counters.items()))
   logging.info('Wrote %d examples (%s) from %d of %d files to %s; skipped %d '
                'files; metadata %s.', n_examples,
                ', '.join(f"{k}: {v['n_examples']}" for k, v in splits.items()),

@@ -2,6 +2,12 @@
 # Licensed under the Apache License, Version 2.0.
 """Training tier: gin configurables and the gin search path.
 
+Registers with gin: `synths.FastHarmonic` (a faster, equivalent
+`synths.Harmonic`), `encoders.VaeMfccRnnEncoder` and `models.VaeAutoencoder`
+(the KL-regularised z encoder and the model that adds its KL to ddsp's
+losses), and `data.checked_tfrecord_provider` (checks the TFRecords against
+the config before training).
+
 The gin files in `gin/` start with `import ddsp_generative.training`: importing
 it registers this package's configurables with gin and adds the search paths
 their `include` lines need (this package's directory, so that
@@ -16,6 +22,12 @@ environment.check_keras2()
 
 import ddsp.training  # pylint: disable=g-import-not-at-top,unused-import,g-bad-import-order
 
-from ddsp_generative import gin_path  # pylint: disable=g-import-not-at-top
+# pylint: disable=g-import-not-at-top,unused-import
+from ddsp_generative import gin_path
+from ddsp_generative import synths  # FastHarmonic.
+from ddsp_generative.training import data  # checked_tfrecord_provider.
+from ddsp_generative.training import encoders  # VaeMfccRnnEncoder.
+from ddsp_generative.training import models  # VaeAutoencoder.
+# pylint: enable=g-import-not-at-top,unused-import
 
 gin_path.add_gin_search_paths()

@@ -1,6 +1,6 @@
 # Copyright 2026 The ddsp_generative Authors.
 # Licensed under the Apache License, Version 2.0.
-"""Priors over a DDSP autoencoder's latent z, to sample z with no input audio.
+"""The Prior contract, its registry, saving/loading and compatibility checks.
 
 A `Prior` has a small contract:
 
@@ -12,37 +12,26 @@ A `Prior` has a small contract:
 Priors are JSON artefacts (kind='prior', format_version=1), never pickles, and
 record the z dimension and the fingerprint and step of the model whose encoder
 produced the z they were fitted on; `check_compatible` checks them against the
-model a prior is used with.
+model a prior is used with. A subclass is saved under its `TYPE` name
+(`register_type`), which `load_prior` dispatches on.
 
-Sampling modes of `GaussianMixturePrior`: 'independent' draws every frame
-from the mixture (noisy: the component changes from frame to frame);
-'component' draws one component per clip and every frame from it (smoother;
-`component=k` picks it). A subclass adds a mode by listing it in
-`SAMPLE_MODES` and defining `_sample_<mode>(n_frames, batch_size, seed,
-**mode_kwargs)`; temporal ('hmm') and conditional (z given f0/loudness) modes
-are planned, so `_fit` also gets the per-example sequences when given.
-
-Sampling is deterministic for a given integer seed: it uses stateless TFP
-seeds, so a saved and reloaded prior gives the same samples.
+A subclass adds a sampling mode by listing it in `SAMPLE_MODES` and defining
+`_sample_<mode>(n_frames, batch_size, seed, **mode_kwargs)`. A prior whose
+samples follow the requested controls lists them in `CONDITIONS` (e.g.
+('f0_hz', 'loudness_db')): the sampler then passes them to `sample` as
+keyword arguments.
 """
 
 from absl import logging
 from ddsp_generative import artifacts
-import gin
 import numpy as np
-from sklearn import mixture
 import tensorflow as tf
-import tensorflow_probability as tfp
-
-tfd = tfp.distributions
 
 KIND = 'prior'
 FORMAT_VERSION = 1
 SUPPORTED_VERSIONS = (1,)
 FIT_HINT = ('fit a prior on z extracted from this model with '
             'ddsp_generative_extract_z + ddsp_generative_fit_prior')
-DEFAULT_CANDIDATE_N_COMPONENTS = (1, 2, 4, 6, 8, 10, 12, 16, 20, 24, 32)
-COVARIANCE_TYPES = ('full', 'tied', 'diag', 'spherical')
 
 _PRIOR_TYPES = {}
 
@@ -51,7 +40,7 @@ class PriorMismatchError(ValueError):
   """A prior does not fit the model (or the z) it is used with."""
 
 
-def _register_type(name):
+def register_type(name):
   """Class decorator: the saved 'type' name `load_prior` dispatches on."""
   def decorator(cls):
     cls.TYPE = name
@@ -61,12 +50,12 @@ def _register_type(name):
 
 
 def prior_types():
-  """Names of the registered prior types, e.g. ['gmm', 'standard_normal']."""
+  """Names of the registered prior types, e.g. ['gmm', 'hmm', ...]."""
   return sorted(_PRIOR_TYPES)
 
 
 def get_prior_class(name):
-  """The Prior subclass saved under type `name` ('gmm', 'standard_normal')."""
+  """The Prior subclass saved under type `name` (e.g. 'gmm', 'hmm')."""
   if name not in _PRIOR_TYPES:
     raise ValueError(f'Unknown prior type {name!r}; known types: '
                      f'{prior_types()}.')
@@ -79,21 +68,40 @@ def stateless_seed(seed=None):
   return tf.constant(state.astype(np.int32))
 
 
+def numpy_rng(seed):
+  """A NumPy Generator from a stateless seed (as `sample` passes it)."""
+  return np.random.default_rng(np.asarray(seed).astype(np.int64).tolist())
+
+
+def _split_by_example(frames):
+  """A `load_frames` dict -> list of per-example dicts."""
+  index = np.asarray(frames['example_index'])
+  keys = [k for k in ('z', 'f0_hz', 'loudness_db') if k in frames]
+  return [{k: np.asarray(frames[k])[index == i] for k in keys}
+          for i in np.unique(index)]
+
+
 def as_frames(z):
   """Normalizes the z a prior is fitted on.
 
   Args:
     z: [N, z_dims] array; a list of [n_frames, z_dims] arrays; a list of
-      example dicts with 'z' (as `z_dataset.load_sequences` returns); or a
-      dict with 'z' (as `z_dataset.load_frames` returns).
+      example dicts with 'z' (as `z_dataset.load_sequences` returns, with
+      'f0_hz' and 'loudness_db'); or a dict with 'z' (as
+      `z_dataset.load_frames` returns: split back into examples by its
+      'example_index').
 
   Returns:
     (frames, sequences): frames float32 [N, z_dims]; sequences a list of
-    example dicts (each with 'z' [n_frames, z_dims]) or None if z was frames.
+    example dicts (each with 'z' [n_frames, z_dims] and any controls) or None
+    if z was frames.
   """
   sequences = None
   if isinstance(z, dict):
-    z = z['z']
+    if 'example_index' in z:
+      z = _split_by_example(z)
+    else:
+      z = z['z']
   if isinstance(z, (list, tuple)):
     sequences = [s if isinstance(s, dict) else {'z': s} for s in z]
     sequences = [{**s, 'z': np.asarray(s['z'], np.float32)} for s in sequences]
@@ -119,6 +127,9 @@ class Prior:
 
   TYPE = None
   SAMPLE_MODES = ('independent',)
+  # Controls `sample` (and the sampler) must pass, e.g. ('f0_hz',
+  # 'loudness_db'); empty for priors over z alone.
+  CONDITIONS = ()
 
   def __init__(self, default_mode='independent'):
     self._check_mode(default_mode)
@@ -135,6 +146,8 @@ class Prior:
 
     Args:
       z: [N, z_dims] frames, or per-example sequences (see `as_frames`).
+        Temporal priors learn from the frame order within each sequence;
+        conditional priors need each sequence's 'f0_hz' and 'loudness_db'.
       model_fingerprint: Fingerprint of the model whose encoder produced z.
       model_step: Training step of that model.
       seed: Optional int seed for the fitting procedure.
@@ -161,7 +174,9 @@ class Prior:
       seed: Optional int; the same seed gives the same samples.
       mode: One of `SAMPLE_MODES`; None for `default_mode`.
       batch_size: Number of clips.
-      **mode_kwargs: Options of the mode (e.g. `component=` for 'component').
+      **mode_kwargs: Options of the mode (e.g. `component=` for 'component')
+        and, for a prior with `CONDITIONS`, the controls (e.g. `f0_hz=`,
+        `loudness_db=`: [batch_size, n_frames] or [n_frames]).
 
     Returns:
       float32 [batch_size, n_frames, z_dims].
@@ -178,7 +193,7 @@ class Prior:
     return np.asarray(z, np.float32)
 
   def log_prob(self, z):
-    """Log density of z frames (nats).
+    """Log density of z frames (nats), each frame on its own.
 
     Args:
       z: [N, z_dims] (or [..., z_dims]).
@@ -192,6 +207,23 @@ class Prior:
   def nll_per_frame(self, z):
     """Mean negative log likelihood per frame (nats) of z: [N, z_dims]."""
     return float(-np.mean(self.log_prob(z)))
+
+  def sequence_nll_per_frame(self, sequences):
+    """Negative log likelihood per frame of whole examples, as sampled.
+
+    Frames are independent under this base class, so this is
+    `nll_per_frame` of the concatenated frames; temporal priors score each
+    example's z given its past, conditional priors given its controls.
+
+    Args:
+      sequences: List of example dicts with 'z' [n_frames, z_dims] (and
+        'f0_hz', 'loudness_db' [n_frames] for a conditional prior).
+
+    Returns:
+      float, nats per frame.
+    """
+    _, sequences = as_frames(list(sequences))
+    return self.nll_per_frame(np.concatenate([s['z'] for s in sequences]))
 
   @property
   def distribution(self):
@@ -214,6 +246,7 @@ class Prior:
         'z_dims': self.z_dims,
         'model_fingerprint': self.model_fingerprint,
         'model_step': self.model_step,
+        'conditions': list(self.CONDITIONS),
         'config': self.get_config(),
         'params': self._get_params(),
         'fit_info': self.fit_info,
@@ -280,187 +313,6 @@ class Prior:
       raise PriorMismatchError(
           f'prior has z_dims={self.z_dims} but z has shape {z.shape}.')
     return z
-
-
-@gin.register
-@_register_type('gmm')
-class GaussianMixturePrior(Prior):
-  """Gaussian mixture over z frames, fitted by EM (scikit-learn).
-
-  Represented as `tfd.MixtureSameFamily(Categorical, MultivariateNormalTriL)`
-  (float64); other covariance types are stored as full covariances.
-  """
-
-  SAMPLE_MODES = ('independent', 'component')
-
-  def __init__(self,
-               n_components=None,
-               candidate_n_components=DEFAULT_CANDIDATE_N_COMPONENTS,
-               covariance_type='full',
-               reg_covar=1e-6,
-               max_iter=200,
-               n_init=1,
-               default_mode='component'):
-    """Constructor.
-
-    Args:
-      n_components: Number of mixture components; None picks it by BIC among
-        `candidate_n_components`.
-      candidate_n_components: Component counts tried when n_components is
-        None (counts above the number of frames are skipped).
-      covariance_type: 'full', 'tied', 'diag' or 'spherical'.
-      reg_covar: Added to covariance diagonals (scikit-learn's reg_covar).
-      max_iter: EM iterations per fit.
-      n_init: EM restarts per fit (the best is kept).
-      default_mode: Sampling mode used when `sample(mode=None)`.
-    """
-    super().__init__(default_mode=default_mode)
-    if covariance_type not in COVARIANCE_TYPES:
-      raise ValueError(f'covariance_type must be one of {COVARIANCE_TYPES}; '
-                       f'got {covariance_type!r}.')
-    self.n_components = None if n_components is None else int(n_components)
-    self.candidate_n_components = sorted({int(k)
-                                          for k in candidate_n_components})
-    self.covariance_type = covariance_type
-    self.reg_covar = float(reg_covar)
-    self.max_iter = int(max_iter)
-    self.n_init = int(n_init)
-    self.weights = self.means = self.scale_tril = None
-
-  def get_config(self):
-    return {**super().get_config(),
-            'n_components': self.n_components,
-            'candidate_n_components': self.candidate_n_components,
-            'covariance_type': self.covariance_type,
-            'reg_covar': self.reg_covar,
-            'max_iter': self.max_iter,
-            'n_init': self.n_init}
-
-  def _fit(self, frames, sequences, seed):
-    del sequences
-    if self.n_components is not None:
-      candidates = [self.n_components]
-    else:
-      candidates = [k for k in self.candidate_n_components
-                    if k <= frames.shape[0]]
-    if not candidates or min(candidates) < 1:
-      raise ValueError(f'No usable component count in {candidates} for '
-                       f'{frames.shape[0]} frames.')
-    bic_curve, best, best_bic = [], None, np.inf
-    for k in candidates:
-      gmm = mixture.GaussianMixture(
-          n_components=k, covariance_type=self.covariance_type,
-          reg_covar=self.reg_covar, max_iter=self.max_iter,
-          n_init=self.n_init, random_state=seed).fit(frames)
-      bic = float(gmm.bic(frames))
-      bic_curve.append({'n_components': k, 'bic': bic})
-      logging.info('GMM with %d components: BIC %.1f', k, bic)
-      if bic < best_bic:
-        best, best_bic = gmm, bic
-    self.weights = best.weights_.astype(np.float64)
-    self.means = best.means_.astype(np.float64)
-    self.scale_tril = np.linalg.cholesky(self._full_covariances(best))
-    self.fit_info.update({
-        'n_components': int(best.n_components),
-        'bic_curve': bic_curve,
-        'converged': bool(best.converged_),
-        'n_iter': int(best.n_iter_),
-        'lower_bound': float(best.lower_bound_),
-    })
-
-  def _full_covariances(self, gmm):
-    """[n_components, z_dims, z_dims] covariances of any covariance type."""
-    k, d = gmm.means_.shape
-    cov = np.asarray(gmm.covariances_, np.float64)
-    if self.covariance_type == 'tied':
-      return np.broadcast_to(cov, [k, d, d]).copy()
-    if self.covariance_type == 'diag':
-      return cov[:, :, None] * np.eye(d)
-    if self.covariance_type == 'spherical':
-      return cov[:, None, None] * np.eye(d)
-    return cov
-
-  @property
-  def num_components(self):
-    """Number of mixture components of the fitted prior."""
-    self._check_fitted()
-    return int(self.weights.shape[0])
-
-  def _get_params(self):
-    return {'weights': self.weights, 'means': self.means,
-            'scale_tril': self.scale_tril}
-
-  def _set_params(self, params):
-    self.weights = np.asarray(params['weights'], np.float64)
-    self.means = np.asarray(params['means'], np.float64)
-    self.scale_tril = np.asarray(params['scale_tril'], np.float64)
-
-  def _make_distribution(self):
-    return tfd.MixtureSameFamily(
-        mixture_distribution=tfd.Categorical(probs=self.weights),
-        components_distribution=tfd.MultivariateNormalTriL(
-            loc=self.means, scale_tril=self.scale_tril))
-
-  def predict(self, z):
-    """Most probable component of each frame.
-
-    Args:
-      z: [N, z_dims].
-
-    Returns:
-      int [N], the argmax over components of the posterior.
-    """
-    z, dist = self._check_z(z), self.distribution
-    joint = (dist.components_distribution.log_prob(z[..., None, :]) +
-             tf.math.log_softmax(dist.mixture_distribution.logits_parameter()))
-    return np.argmax(np.asarray(joint), axis=-1)
-
-  def _sample_component(self, n_frames, batch_size, seed, component=None):
-    """One component per clip (drawn, or `component`: int or [batch_size])."""
-    component_seed, frame_seed = tfp.random.split_seed(seed, n=2)
-    if component is None:
-      components = self.distribution.mixture_distribution.sample(
-          batch_size, seed=component_seed)
-    else:
-      components = np.broadcast_to(np.asarray(component), [batch_size])
-      if (not np.issubdtype(components.dtype, np.integer) or
-          np.any(components < 0) or
-          np.any(components >= self.num_components)):
-        raise ValueError(f'component must be an integer in [0, '
-                         f'{self.num_components}); got {component!r}.')
-    clips = tfd.MultivariateNormalTriL(
-        loc=tf.gather(self.means, components),
-        scale_tril=tf.gather(self.scale_tril, components))
-    z = clips.sample(n_frames, seed=frame_seed)  # [n_frames, batch, z_dims]
-    return tf.transpose(z, [1, 0, 2])
-
-
-@gin.register
-@_register_type('standard_normal')
-class StandardNormalPrior(Prior):
-  """N(0, I) over z frames: the prior of a VAE encoder's z."""
-
-  def __init__(self, z_dims=None):
-    """Constructor.
-
-    Args:
-      z_dims: z dimension; None takes it from the data given to `fit`.
-    """
-    super().__init__()
-    self.z_dims = None if z_dims is None else int(z_dims)
-
-  def get_config(self):
-    return {'z_dims': self.z_dims}
-
-  def _fit(self, frames, sequences, seed):
-    del sequences, seed
-    if self.z_dims is not None and frames.shape[1] != self.z_dims:
-      raise PriorMismatchError(f'prior has z_dims={self.z_dims} but z has '
-                               f'z_dims={frames.shape[1]}.')
-
-  def _make_distribution(self):
-    return tfd.MultivariateNormalDiag(loc=np.zeros(self.z_dims, np.float64),
-                                      scale_diag=np.ones(self.z_dims))
 
 
 def load_prior(path):

@@ -1,0 +1,231 @@
+# Copyright 2026 The ddsp_generative Authors.
+# Licensed under the Apache License, Version 2.0.
+"""Last stages of the prepare_tfrecord pipeline: examples, parts, shards.
+
+`write_examples` cuts a chunk (with its features) into examples and writes
+them to a part file of its own, so that no runner holds the examples of a
+data set in memory; `plan_shards` and `write_shard` then concatenate part
+files (TFRecord files concatenate) into the shards, in the order of the
+chunks' keys: a shuffle of the chunks that is the same on every run.
+"""
+
+import hashlib
+import os
+import time
+
+from absl import logging
+import numpy as np
+import tensorflow as tf
+
+from ddsp_generative.data_preparation import prepare_tfrecord_stages as stages
+
+SHARD_TARGET_BYTES = 100 * 2**20  # Automatic sharding: about 100 MiB each.
+PART_SUFFIX = '.tfrecord'
+count = stages.count
+
+
+def trim_context(ex, sample_rate, frame_rate):
+  """The chunk's own 'audio' and 'audio_16k' (context removed)."""
+  out = {}
+  for key, rate in (('audio', sample_rate),
+                    ('audio_16k', stages.CREPE_SAMPLE_RATE)):
+    hop = rate // frame_rate
+    start = ex['context_frames'] * hop
+    out[key] = ex[key + '_ctx'][start:start + ex['n_frames'] * hop]
+  return out
+
+
+def split_example(ex, sample_rate, frame_rate, example_secs, hop_secs,
+                  center):
+  """Slides a window over a chunk; the last window ends at the chunk's end.
+
+  Args:
+    ex: Chunk with 'audio' [n_frames * hop], 'audio_16k' and the features
+      [n_frames (+1 if center)].
+    sample_rate: Rate of 'audio' in Hz.
+    frame_rate: Feature frame rate in Hz.
+    example_secs: Window length.
+    hop_secs: Hop between window starts (whole frames).
+    center: Features have one frame more per window.
+
+  Yields:
+    Dicts of FEATURES.
+  """
+  hop = sample_rate // frame_rate
+  hop_16k = stages.CREPE_SAMPLE_RATE // frame_rate
+  size = stages.frames(example_secs, frame_rate)
+  step = stages.frames(hop_secs, frame_rate)
+  total = len(ex['audio']) // hop
+  starts = list(range(0, total - size + 1, step))
+  if starts[-1] + size < total:
+    starts.append(total - size)
+  n_feature_frames = size + 1 if center else size
+  for start in starts:
+    count('split-example')
+    out = {
+        'audio': ex['audio'][start * hop:(start + size) * hop],
+        'audio_16k': ex['audio_16k'][start * hop_16k:(start + size) * hop_16k],
+    }
+    for key in ('f0_hz', 'f0_confidence', 'loudness_db'):
+      out[key] = ex[key][start:start + n_feature_frames]
+    yield out
+
+
+def float_dict_to_tfexample(float_dict):
+  """Dict of float arrays -> tf.train.Example, as ddsp's pipeline."""
+  return tf.train.Example(features=tf.train.Features(feature={
+      k: tf.train.Feature(float_list=tf.train.FloatList(value=float_dict[k]))
+      for k in stages.FEATURES}))
+
+
+def _varint(n):
+  out = bytearray()
+  while True:
+    byte, n = n & 0x7F, n >> 7
+    out.append(byte | (0x80 if n else 0))
+    if not n:
+      return bytes(out)
+
+
+def _field(number, payload):
+  """A length-delimited protobuf field (wire type 2)."""
+  return _varint(number << 3 | 2) + _varint(len(payload)) + payload
+
+
+def serialize_example(float_dict):
+  """Dict of float arrays -> serialized tf.train.Example, fast.
+
+  The bytes of `float_dict_to_tfexample(float_dict).SerializeToString()`
+  (up to the order of the features): a FloatList is a packed field of
+  little-endian float32, written straight from the array instead of element
+  by element (100x faster: 0.2 ms instead of 24 ms for a 4 s example).
+
+  Args:
+    float_dict: {name: float array} with the FEATURES.
+
+  Returns:
+    bytes.
+  """
+  count('write-example')
+  entries = b''
+  for key in stages.FEATURES:
+    values = np.ascontiguousarray(float_dict[key], dtype='<f4').tobytes()
+    feature = _field(2, _field(1, values))  # Feature.float_list.value
+    entries += _field(1, _field(1, key.encode()) + _field(2, feature))
+  return _field(1, entries)  # Example.features (Features.feature map).
+
+
+def _n_done(parts_dir):
+  n = 0
+  for split in tf.io.gfile.listdir(parts_dir):
+    n += sum(1 for name in tf.io.gfile.listdir(os.path.join(parts_dir, split))
+             if name.endswith(PART_SUFFIX) and not name.startswith('.'))
+  return n
+
+
+def log_progress(ex, parts_dir, sample_rate):
+  """Logs the chunks done by all workers (part files written), with an ETA."""
+  done, total = _n_done(parts_dir), ex['n_chunks_total']
+  now = time.time()
+  elapsed = now - ex['plan_time']
+  left = elapsed / done * max(total - done, 0) if done else 0.0
+  logging.info(
+      'Chunks done: %d/%d (%.0f%%), %.0f s elapsed, about %.0f s left. '
+      "Chunk %d of '%s': %.1f s of audio in %.1f s.", done, total,
+      100.0 * done / max(total, 1), elapsed, left, ex['chunk_index'],
+      ex['path'], len(ex['audio']) / sample_rate, now - ex['start_time'])
+
+
+def write_examples(ex, parts_dir, sample_rate, frame_rate, example_secs,
+                   hop_secs, center):
+  """Writes a chunk's examples to a part file of its own; logs progress.
+
+  Args:
+    ex: Chunk from `prepare_tfrecord_stages.add_loudness`.
+    parts_dir: Parts folder; the file goes to `<parts_dir>/<split>/`.
+    sample_rate: Rate of 'audio' in Hz.
+    frame_rate: Feature frame rate in Hz.
+    example_secs: Example length.
+    hop_secs: Hop between examples.
+    center: Features have one frame more per example.
+
+  Returns:
+    {'split', 'part', 'key', 'path', 'chunk_index', 'n_examples', 'n_bytes',
+    'audio_secs'}.
+  """
+  ex = dict(ex, **trim_context(ex, sample_rate, frame_rate))
+  split_dir = os.path.join(parts_dir, ex['split'])
+  tf.io.gfile.makedirs(split_dir)
+  path_hash = hashlib.sha1(os.path.abspath(ex['path']).encode()).hexdigest()
+  name = (f"{ex['key'][:40]}-{path_hash[:8]}-"
+          f"{ex['chunk_index']:05d}{PART_SUFFIX}")
+  part = os.path.join(split_dir, name)
+  tmp = os.path.join(split_dir, '.tmp-' + name)
+  n_examples = 0
+  with tf.io.TFRecordWriter(tmp) as writer:
+    for window in split_example(ex, sample_rate, frame_rate, example_secs,
+                                hop_secs, center):
+      writer.write(serialize_example(window))
+      n_examples += 1
+  tf.io.gfile.rename(tmp, part, overwrite=True)
+  count('write-part')
+  log_progress(ex, parts_dir, sample_rate)
+  return {'split': ex['split'], 'part': part, 'key': ex['key'],
+          'path': ex['path'], 'chunk_index': ex['chunk_index'],
+          'n_examples': n_examples, 'n_bytes': tf.io.gfile.stat(part).length,
+          'audio_secs': len(ex['audio']) / sample_rate}
+
+
+# -------------------------------------------------------------- Shards ----
+def part_split(part):
+  return part['split'], part
+
+
+def plan_shards(split_and_parts, num_shards, shard_dir, prefix):
+  """(split, parts) -> one record per shard listing the parts it holds.
+
+  Parts are ordered by key (the hash of their audio: a shuffle of the
+  chunks that is the same on every run) and each goes to the shard with the
+  fewest bytes so far.
+
+  Args:
+    split_and_parts: (split name, iterable of `write_examples` records).
+    num_shards: Shards per split; None or 0 for about SHARD_TARGET_BYTES
+      each.
+    shard_dir: Folder of the shards.
+    prefix: TFRecord file name prefix.
+
+  Yields:
+    {'split', 'shard' (path), 'parts' (paths), 'n_examples'} per shard.
+  """
+  split, parts = split_and_parts
+  parts = sorted(parts, key=lambda p: (p['key'], p['part']))
+  n_bytes = sum(p['n_bytes'] for p in parts)
+  n = num_shards or max(1, min(len(parts),
+                               -(-n_bytes // SHARD_TARGET_BYTES)))
+  shards = [{'parts': [], 'n_bytes': 0, 'n_examples': 0} for _ in range(n)]
+  for p in parts:
+    shard = min(shards, key=lambda s: s['n_bytes'])
+    shard['parts'].append(p['part'])
+    shard['n_bytes'] += p['n_bytes']
+    shard['n_examples'] += p['n_examples']
+  name = prefix + ('' if split == 'all' else f'-{split}')
+  for i, shard in enumerate(shards):
+    yield {'split': split,
+           'shard': os.path.join(shard_dir, f'{name}-{i:05d}-of-{n:05d}'),
+           'parts': shard['parts'], 'n_examples': shard['n_examples']}
+
+
+def write_shard(shard):
+  """Concatenates a shard's part files (TFRecords concatenate) into it."""
+  with tf.io.gfile.GFile(shard['shard'], 'wb') as out:
+    for part in shard['parts']:
+      with tf.io.gfile.GFile(part, 'rb') as f:
+        while True:
+          block = f.read(16 * 2**20)
+          if not block:
+            break
+          out.write(block)
+  count('write-shard')
+  return {'split': shard['split'], 'shard': os.path.basename(shard['shard']),
+          'n_examples': shard['n_examples'], 'n_parts': len(shard['parts'])}

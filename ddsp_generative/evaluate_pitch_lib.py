@@ -1,0 +1,266 @@
+# Copyright 2026 The ddsp_generative Authors.
+# Licensed under the Apache License, Version 2.0.
+"""Score f0 estimators against ground-truth f0 (validating data preparation).
+
+For each audio file with a ground-truth sidecar (`f0_truth`: `<name>.f0.json`
+from `ddsp_generative_render_dataset`, or `<name>.f0.csv`), each estimator of
+`ddsp_generative.f0` runs on the audio at 16 kHz on ddsp's frame grid, exactly
+as in `ddsp_generative_prepare_tfrecord`; its f0 (interpolated in log
+frequency) and confidence (linearly) are read at the truth's frame times and
+scored with `mir_eval.melody`:
+
+* pitch, on the truth's audible frames (a note is on and began at least
+  `onset_skip_secs` ago): raw pitch accuracy (RPA: within 50 cents), raw
+  chroma accuracy (RCA: within 50 cents, octave errors forgiven), median and
+  mean absolute error in cents;
+* voicing, on the frames where it is scored (not next to a note-on or in a
+  release): precision and recall of `confidence >= voicing_threshold`
+  against 'a note is on';
+* speed: seconds of audio per second of estimation (one core).
+
+Totals pool the frames of all files. Results go to a versioned JSON artefact
+and, per file, a PNG of the estimates against the truth.
+"""
+
+import os
+import time
+
+import mir_eval
+import numpy as np
+
+from ddsp_generative import artifacts
+from ddsp_generative import audio_io
+from ddsp_generative import environment
+from ddsp_generative import f0 as f0_lib
+from ddsp_generative import f0_truth
+
+KIND = 'pitch_evaluation'
+FORMAT_VERSION = 1
+CENT_TOLERANCE = 50.0
+SAMPLE_RATE = 16000  # The pipeline estimates f0 on 'audio_16k'.
+COUNTS = ('n_audible', 'n_pitch_correct', 'n_chroma_correct', 'n_scored',
+          'voicing_tp', 'voicing_fp', 'voicing_fn')
+
+
+def default_estimators():
+  """pyin and yin, and crepe when it is installed."""
+  return ['pyin', 'yin'] + (['crepe'] if environment.crepe_available() else [])
+
+
+def estimate(audio, estimator, frame_rate=250, sample_rate=SAMPLE_RATE):
+  """Runs an estimator on centred frames; times it.
+
+  Args:
+    audio: Mono audio at `sample_rate`, [n_samples].
+    estimator: One of `f0.ESTIMATORS`.
+    frame_rate: Frames per second.
+    sample_rate: Rate of `audio`.
+
+  Returns:
+    dict of 'times', 'f0_hz', 'confidence' ([n_frames], frame i at i /
+    frame_rate) and 'secs' (wall time of the estimation).
+  """
+  hop = f0_lib.frame_hop(sample_rate, frame_rate)
+  n_frames = f0_lib.num_frames(len(audio), hop, center=True)
+  start = time.perf_counter()
+  f0_hz, confidence = f0_lib.estimate_f0(audio, sample_rate, frame_rate,
+                                         n_frames, estimator)
+  secs = time.perf_counter() - start
+  return {'times': np.arange(n_frames) / frame_rate, 'f0_hz': f0_hz,
+          'confidence': confidence, 'secs': secs}
+
+
+def _cents(f0_hz):
+  f0_hz = np.nan_to_num(np.asarray(f0_hz, np.float64))
+  return mir_eval.melody.hz2cents(np.where(f0_hz > 0, f0_hz, 0.0))
+
+
+def at_times(est, times):
+  """An estimate's f0 (log-linear) and confidence (linear) at `times`."""
+  f0_hz = np.nan_to_num(np.asarray(est['f0_hz'], np.float64))
+  valid = f0_hz > 0
+  if not valid.any():
+    return np.zeros(len(times)), np.zeros(len(times))
+  log_f0 = np.interp(times, est['times'][valid], np.log2(f0_hz[valid]))
+  confidence = np.interp(times, est['times'], est['confidence'])
+  return 2.0 ** log_f0, confidence
+
+
+def score(truth, est, voicing_threshold=0.5):
+  """Scores one estimate against one ground truth.
+
+  Args:
+    truth: From `f0_truth.read_truth`.
+    est: From `estimate`.
+    voicing_threshold: Frames with confidence at least this are voiced.
+
+  Returns:
+    dict of 'rpa', 'rca', 'median_abs_cents', 'mean_abs_cents',
+    'voicing_precision', 'voicing_recall', the COUNTS, and 'cents_error' (estimate - truth on the audible frames, [n_audible]).
+  """
+  est_f0, confidence = at_times(est, truth['times'])
+  ref_cent, est_cent = _cents(truth['f0_hz']), _cents(est_f0)
+  audible = truth['audible'] & (truth['f0_hz'] > 0)
+  est_voiced = confidence >= voicing_threshold
+  rpa = mir_eval.melody.raw_pitch_accuracy(
+      audible.astype(float), ref_cent, est_voiced.astype(float), est_cent,
+      CENT_TOLERANCE)
+  rca = mir_eval.melody.raw_chroma_accuracy(
+      audible.astype(float), ref_cent, est_voiced.astype(float), est_cent,
+      CENT_TOLERANCE)
+  error = np.where(est_cent[audible] > 0,
+                   est_cent[audible] - ref_cent[audible], np.inf)
+  chroma = np.abs(np.mod(error + 600.0, 1200.0) - 600.0)
+  scored = truth['voicing_scored']
+  ref_v, est_v = truth['voiced'][scored], est_voiced[scored]
+  counts = {
+      'n_audible': int(audible.sum()),
+      'n_pitch_correct': int(np.sum(np.abs(error) < CENT_TOLERANCE)),
+      'n_chroma_correct': int(np.sum(chroma < CENT_TOLERANCE)),
+      'n_scored': int(scored.sum()),
+      'voicing_tp': int(np.sum(ref_v & est_v)),
+      'voicing_fp': int(np.sum(~ref_v & est_v)),
+      'voicing_fn': int(np.sum(ref_v & ~est_v)),
+  }
+  return dict(_metrics(counts, np.abs(error)), rpa=float(rpa),
+              rca=float(rca), cents_error=error, **counts)
+
+
+def _ratio(a, b):
+  return float(a / b) if b else float('nan')
+
+
+def _metrics(counts, abs_error):
+  """Pooled metrics from COUNTS and absolute cent errors."""
+  finite = abs_error[np.isfinite(abs_error)]
+  return {
+      'rpa': _ratio(counts['n_pitch_correct'], counts['n_audible']),
+      'rca': _ratio(counts['n_chroma_correct'], counts['n_audible']),
+      'median_abs_cents': (float(np.median(abs_error)) if abs_error.size
+                           else float('nan')),
+      'mean_abs_cents_within_tolerance': (
+          float(np.mean(finite[finite < CENT_TOLERANCE]))
+          if np.any(finite < CENT_TOLERANCE) else float('nan')),
+      'voicing_precision': _ratio(
+          counts['voicing_tp'], counts['voicing_tp'] + counts['voicing_fp']),
+      'voicing_recall': _ratio(
+          counts['voicing_tp'], counts['voicing_tp'] + counts['voicing_fn']),
+  }
+
+
+def _json_safe(metrics):
+  """NaN -> None, drops arrays."""
+  return {k: (None if isinstance(v, float) and not np.isfinite(v) else v)
+          for k, v in metrics.items() if not isinstance(v, np.ndarray)}
+
+
+def _warm_up(estimators, frame_rate):
+  """One short call each, so that JIT compilation is not timed."""
+  noise = 0.1 * np.random.default_rng(0).standard_normal(SAMPLE_RATE // 2)
+  for estimator in estimators:
+    estimate(noise.astype(np.float32), estimator, frame_rate)
+
+
+def evaluate_pitch(audio_paths, output_path, estimators=None, frame_rate=250,
+                   voicing_threshold=0.5, plot_dir=None):
+  """Scores estimators on audio files with ground-truth sidecars.
+
+  Args:
+    audio_paths: Audio files; each needs `f0_truth.find_sidecar(path)`.
+    output_path: Versioned JSON artefact to write.
+    estimators: Names from `f0.ESTIMATORS` (default `default_estimators()`).
+    frame_rate: Estimator frame rate (the pipeline's default is 250).
+    voicing_threshold: Confidence at and above which a frame is voiced.
+    plot_dir: Folder for one PNG per file (None: no plots).
+
+  Returns:
+    The record written: 'files' (per file, per estimator metrics) and
+    'totals' (per estimator, pooled over all files).
+
+  Raises:
+    ValueError: No audio paths, a file without a sidecar, unknown estimator.
+    environment.CrepeNotInstalledError: 'crepe' without the crepe package.
+  """
+  estimators = list(estimators or default_estimators())
+  for name in estimators:
+    if name not in f0_lib.ESTIMATORS:
+      raise ValueError(f'Unknown estimator {name!r}; choose from '
+                       f'{", ".join(f0_lib.ESTIMATORS)}.')
+    if name == 'crepe':
+      environment.require_crepe()
+  paths = sorted(dict.fromkeys(os.fspath(p) for p in audio_paths))
+  if not paths:
+    raise ValueError('No audio files to evaluate.')
+  sidecars = {p: f0_truth.find_sidecar(p) for p in paths}
+  missing = [p for p, s in sidecars.items() if s is None]
+  if missing:
+    raise ValueError(f'{len(missing)} file(s) have no ground-truth sidecar '
+                     f'({" or ".join(f0_truth.SUFFIXES)}), e.g. {missing[0]}.')
+  _warm_up(estimators, frame_rate)
+
+  files, pooled = [], {e: {'counts': dict.fromkeys(COUNTS, 0), 'errors': [],
+                           'secs': 0.0} for e in estimators}
+  audio_secs = 0.0
+  for path in paths:
+    truth = f0_truth.read_truth(sidecars[path])
+    audio, _ = audio_io.load_audio(path, SAMPLE_RATE)
+    audio_secs += len(audio) / SAMPLE_RATE
+    results, estimates = {}, {}
+    for name in estimators:
+      estimates[name] = estimate(audio, name, frame_rate)
+      result = score(truth, estimates[name], voicing_threshold)
+      result['realtime_factor'] = len(audio) / SAMPLE_RATE / max(
+          estimates[name]['secs'], 1e-9)
+      results[name] = _json_safe(result)
+      pool = pooled[name]
+      for key in COUNTS:
+        pool['counts'][key] += result[key]
+      pool['errors'].append(np.abs(result['cents_error']))
+      pool['secs'] += estimates[name]['secs']
+    record = {'audio': path, 'truth': sidecars[path],
+              'duration_secs': len(audio) / SAMPLE_RATE,
+              'estimators': results}
+    if plot_dir:
+      # pylint: disable=g-import-not-at-top
+      from ddsp_generative import plotting
+      # pylint: enable=g-import-not-at-top
+      record['plot'] = os.path.join(
+          plot_dir, os.path.splitext(os.path.basename(path))[0] + '.pitch.png')
+      plotting.save_pitch_comparison(record['plot'], truth, estimates,
+                                     title=os.path.basename(path))
+    files.append(record)
+
+  totals = {}
+  for name, pool in pooled.items():
+    errors = (np.concatenate(pool['errors']) if pool['errors']
+              else np.zeros(0))
+    totals[name] = _json_safe(dict(
+        _metrics(pool['counts'], errors), **pool['counts'],
+        realtime_factor=audio_secs / max(pool['secs'], 1e-9),
+        estimation_secs=pool['secs']))
+  return artifacts.write_json(
+      output_path, KIND, FORMAT_VERSION,
+      payload={'estimators': estimators, 'frame_rate': frame_rate,
+               'sample_rate': SAMPLE_RATE,
+               'voicing_threshold': voicing_threshold,
+               'cent_tolerance': CENT_TOLERANCE, 'n_files': len(files),
+               'audio_secs': audio_secs, 'totals': totals, 'files': files})
+
+
+def summary_table(record):
+  """Markdown table of the totals of an `evaluate_pitch` record."""
+
+  def pct(x):
+    return '-' if x is None else f'{100 * x:.1f}%'
+
+  lines = ['| estimator | RPA (50 c) | RCA | median abs cents | voicing '
+           'precision | voicing recall | speed (x real time) |',
+           '| --- | --- | --- | --- | --- | --- | --- |']
+  for name, t in record['totals'].items():
+    median = t['median_abs_cents']
+    lines.append(
+        f"| {name} | {pct(t['rpa'])} | {pct(t['rca'])} | "
+        f"{'-' if median is None else f'{median:.1f}'} | "
+        f"{pct(t['voicing_precision'])} | {pct(t['voicing_recall'])} | "
+        f"{t['realtime_factor']:.1f} |")
+  return '\n'.join(lines)

@@ -1,0 +1,340 @@
+# Copyright 2026 The ddsp_generative Authors.
+# Licensed under the Apache License, Version 2.0.
+"""How well a trained model resynthesises held-out audio.
+
+For every example of the eval TFRecords the model runs on the recorded
+features (audio, f0, loudness; a VAE encoder gives its posterior mean) and the
+resynthesis is compared with the recording:
+
+* multi-scale spectral distance: ddsp's `SpectralLoss` with the DDSP paper's
+  settings (L1 of linear and of log magnitudes, FFT sizes 2048 ... 64, 75%
+  overlap), whatever loss the model was trained with, so that models compare;
+* loudness L1 (dB): mean |L_target - L_resynth| over frames, both computed by
+  ddsp's `compute_loudness` as ddsp_generative_prepare_tfrecord computes the
+  'loudness_db' feature (n_fft 512, frames centred on i * hop);
+* f0 consistency: f0 re-estimated on the resynthesis (`ddsp_generative.f0`)
+  against the input f0, on frames that are voiced (input f0 confidence >=
+  `voiced_threshold`) and audible (target loudness >= `audible_db`): the
+  share within 50 cents and the median absolute deviation in cents. The same
+  estimator run on the target audio gives the ceiling
+  ('f0_consistency_of_target'): a perfect resynthesis scores about that.
+
+`evaluate()` returns the report; `write_report()` writes it as versioned JSON
+and a PNG of target vs resynthesis spectrograms.
+"""
+
+import os
+
+from absl import logging
+import numpy as np
+from tqdm import tqdm
+
+from ddsp_generative import artifacts
+from ddsp_generative import f0 as f0_lib
+from ddsp_generative import tfrecord_checks
+
+REPORT_KIND = 'reconstruction_evaluation'
+REPORT_FORMAT_VERSION = 1
+SPECTRAL_FFT_SIZES = (2048, 1024, 512, 256, 128, 64)
+LOUDNESS_N_FFT = 512  # As the TFRecords' 'loudness_db'.
+CENTS_TOLERANCE = 50.0
+
+
+def read_examples(file_pattern, n_samples, n_frames, max_examples=None):
+  """Reads ddsp TFRecords into numpy arrays (in file order).
+
+  Args:
+    file_pattern: TFRecord file pattern.
+    n_samples: Audio samples per example.
+    n_frames: Feature frames per example.
+    max_examples: Read at most this many (None: all).
+
+  Returns:
+    Dict of 'audio' [n, n_samples], 'f0_hz', 'f0_confidence' and
+    'loudness_db' [n, n_frames] float32 arrays.
+  """
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  files = tfrecord_checks.match_files(file_pattern)
+  features = {
+      'audio': tf.io.FixedLenFeature([n_samples], tf.float32),
+      'f0_hz': tf.io.FixedLenFeature([n_frames], tf.float32),
+      'f0_confidence': tf.io.FixedLenFeature(
+          [n_frames], tf.float32, default_value=np.ones(n_frames, np.float32)),
+      'loudness_db': tf.io.FixedLenFeature([n_frames], tf.float32),
+  }
+  dataset = tf.data.TFRecordDataset(files).map(
+      lambda r: tf.io.parse_single_example(r, features))
+  if max_examples:
+    dataset = dataset.take(max_examples)
+  rows = list(dataset.as_numpy_iterator())
+  if not rows:
+    raise tfrecord_checks.DatasetMismatchError(
+        f'No examples in {file_pattern!r}.')
+  return {k: np.stack([r[k] for r in rows]) for k in features}
+
+
+def spectral_distance(target, audio, fft_sizes=SPECTRAL_FFT_SIZES):
+  """Multi-scale spectral distance of each example (see module docstring).
+
+  Args:
+    target: [batch, n_samples] reference audio.
+    audio: [batch, n_samples] resynthesis.
+    fft_sizes: FFT sizes of the scales.
+
+  Returns:
+    [batch] float distances (0 for identical audio).
+  """
+  import ddsp  # pylint: disable=g-import-not-at-top
+  loss = ddsp.losses.SpectralLoss(fft_sizes=tuple(fft_sizes), loss_type='L1',
+                                  mag_weight=1.0, logmag_weight=1.0)
+  return np.array([float(loss(target[i:i + 1], audio[i:i + 1]))
+                   for i in range(len(target))])
+
+
+def loudness_db(audio, sample_rate, frame_rate, n_frames):
+  """ddsp loudness of each example, frames centred on i * hop: [batch, n]."""
+  from ddsp import spectral_ops  # pylint: disable=g-import-not-at-top
+  with np.errstate(divide='ignore'):  # librosa.A_weighting(0 Hz).
+    values = spectral_ops.compute_loudness(
+        np.asarray(audio), sample_rate, frame_rate, n_fft=LOUDNESS_N_FFT,
+        use_tf=False, padding='center')
+  return np.asarray(values, np.float32)[..., :n_frames]
+
+
+def cents(f0_estimate, f0_reference):
+  """1200 * log2(estimate / reference); NaN where either is not positive."""
+  est = np.asarray(f0_estimate, np.float64)
+  ref = np.asarray(f0_reference, np.float64)
+  ok = (est > 0) & (ref > 0)
+  out = np.full(np.broadcast(est, ref).shape, np.nan)
+  out[ok] = 1200.0 * np.log2(est[ok] / ref[ok])
+  return out
+
+
+def f0_agreement(deviation_cents):
+  """(share within 50 cents, median |cents|, frames) of the finite deviations.
+
+  Args:
+    deviation_cents: Array of deviations in cents; NaN frames are ignored.
+
+  Returns:
+    (accuracy, median, n_frames); accuracy and median are None when no frame
+    is finite.
+  """
+  d = np.abs(np.asarray(deviation_cents, np.float64))
+  d = d[np.isfinite(d)]
+  if not d.size:
+    return None, None, 0
+  return (float(np.mean(d <= CENTS_TOLERANCE)), float(np.median(d)),
+          int(d.size))
+
+
+def _summary(values):
+  values = np.asarray(values, np.float64)
+  return {'mean': float(np.mean(values)), 'median': float(np.median(values)),
+          'std': float(np.std(values)), 'min': float(np.min(values)),
+          'max': float(np.max(values))}
+
+
+def default_f0_estimator(file_pattern):
+  """The estimator that made the TFRecords' f0 (from their metadata), when
+  it can run here; else 'pyin'."""
+  from ddsp_generative import environment  # pylint: disable=g-import-not-at-top
+  files = tfrecord_checks.match_files(file_pattern)
+  found, _ = tfrecord_checks.find_metadata(files)
+  for record in found.values():
+    estimator = record.get('f0_estimator')
+    if estimator in ('pyin', 'yin'):
+      return estimator
+    if estimator == 'crepe' and environment.crepe_available():
+      return estimator
+  return 'pyin'
+
+
+def evaluate(trained, eval_tfrecord_pattern, batch_size=8, max_examples=None,
+             f0_estimator=None, voiced_threshold=0.5, audible_db=-60.0,
+             seed=0, progress=True):
+  """Resynthesises the eval examples and measures the reconstruction.
+
+  Args:
+    trained: `model_io.TrainedModel`.
+    eval_tfrecord_pattern: Eval TFRecords (ddsp schema) of the model's
+      geometry.
+    batch_size: Examples per model call.
+    max_examples: Evaluate at most this many examples (None: all).
+    f0_estimator: 'pyin', 'yin' or 'crepe'; None: the one that made the
+      TFRecords' f0, else 'pyin'.
+    voiced_threshold: Input f0 confidence at or above which a frame is voiced.
+    audible_db: Target loudness (dB) at or above which a frame is audible.
+    seed: Seed of the synthesizers' noise.
+    progress: Show a progress bar.
+
+  Returns:
+    (report, audio): the report dict (see `write_report`), and a dict of
+    'target' and 'resynthesis' [n, n_samples] arrays.
+
+  Raises:
+    tfrecord_checks.DatasetMismatchError: No eval TFRecords, or TFRecords
+      whose sample rate, frame rate or example length differ from the model's.
+  """
+  n_frames = trained.example_frames
+  n_samples = n_frames * trained.hop_size
+  # Fails before any work when the data does not fit the model.
+  tfrecord_checks.check_geometry(
+      eval_tfrecord_pattern, trained.sample_rate, trained.frame_rate,
+      n_samples, n_frames, expected_from=f'the model in {trained.model_dir}')
+  f0_estimator = f0_estimator or default_f0_estimator(eval_tfrecord_pattern)
+  if f0_estimator not in f0_lib.ESTIMATORS:
+    raise ValueError(f'Unknown f0 estimator {f0_estimator!r}; choose one of '
+                     f'{", ".join(f0_lib.ESTIMATORS)}.')
+  data = read_examples(eval_tfrecord_pattern, n_samples, n_frames,
+                       max_examples)
+  n_examples = len(data['audio'])
+  logging.info('Evaluating %d examples of %s with %s.', n_examples,
+               eval_tfrecord_pattern, trained.model_dir)
+
+  resynthesis = []
+  for start in tqdm(range(0, n_examples, batch_size), desc='resynthesis',
+                    unit='batch', disable=not progress):
+    stop = min(start + batch_size, n_examples)
+    resynthesis.append(trained.reconstruct(
+        data['audio'][start:stop], data['f0_hz'][start:stop],
+        data['loudness_db'][start:stop], seed=seed + start))
+  resynthesis = np.concatenate(resynthesis)
+  target = data['audio']
+
+  distances = spectral_distance(target, resynthesis)
+  sr, fr = trained.sample_rate, trained.frame_rate
+  target_ld = loudness_db(target, sr, fr, n_frames)
+  resynth_ld = loudness_db(resynthesis, sr, fr, n_frames)
+  loudness_l1 = np.mean(np.abs(target_ld - resynth_ld), axis=1)
+
+  mask = ((data['f0_confidence'] >= voiced_threshold) &
+          (target_ld >= audible_db) & (data['f0_hz'] > 0))
+  resynth_cents = np.full(mask.shape, np.nan)
+  target_cents = np.full(mask.shape, np.nan)
+  per_example = []
+  for i in tqdm(range(n_examples), desc='f0', unit='example',
+                disable=not progress):
+    for audio, out in ((resynthesis[i], resynth_cents),
+                       (target[i], target_cents)):
+      estimate, _ = f0_lib.estimate_f0(audio, sr, fr, n_frames,
+                                       estimator=f0_estimator)
+      out[i] = np.where(mask[i], cents(estimate, data['f0_hz'][i]), np.nan)
+    accuracy, median, frames = f0_agreement(resynth_cents[i])
+    per_example.append({
+        'index': i,
+        'spectral_distance': float(distances[i]),
+        'loudness_l1_db': float(loudness_l1[i]),
+        'f0_accuracy_50_cents': accuracy,
+        'f0_median_abs_cents': median,
+        'f0_frames': frames,
+    })
+
+  accuracy, median, frames = f0_agreement(resynth_cents)
+  target_accuracy, target_median, _ = f0_agreement(target_cents)
+  report = {
+      'model': trained.info(),
+      'eval_tfrecord_pattern': eval_tfrecord_pattern,
+      'n_examples': n_examples,
+      'example_secs': n_samples / sr,
+      'settings': {
+          'spectral_fft_sizes': list(SPECTRAL_FFT_SIZES),
+          'loudness_n_fft': LOUDNESS_N_FFT,
+          'f0_estimator': f0_estimator,
+          'voiced_threshold': voiced_threshold,
+          'audible_db': audible_db,
+          'cents_tolerance': CENTS_TOLERANCE,
+          'batch_size': batch_size,
+          'seed': seed,
+      },
+      'metrics': {
+          'spectral_distance': _summary(distances),
+          'loudness_l1_db': _summary(loudness_l1),
+          'f0_accuracy_50_cents': accuracy,
+          'f0_median_abs_cents': median,
+          'f0_frames_evaluated': frames,
+          'f0_frames_total': int(mask.size),
+      },
+      'f0_consistency_of_target': {
+          'f0_accuracy_50_cents': target_accuracy,
+          'f0_median_abs_cents': target_median,
+      },
+      'per_example': per_example,
+  }
+  return report, {'target': target, 'resynthesis': resynthesis}
+
+
+def figure_indices(report, n):
+  """Examples to plot: the best, median and worst by spectral distance."""
+  order = np.argsort([e['spectral_distance'] for e in report['per_example']])
+  picks = [order[0], order[len(order) // 2], order[-1]]
+  return list(dict.fromkeys(int(i) for i in picks))[:n] if n else []
+
+
+def save_figure(path, report, audio, sample_rate, n_examples=3):
+  """PNG of target vs resynthesis log spectrograms, one row per example.
+
+  Args:
+    path: PNG destination.
+    report: Report from `evaluate`.
+    audio: Dict of 'target' and 'resynthesis' arrays from `evaluate`.
+    sample_rate: Audio sample rate.
+    n_examples: Rows (best, median and worst example by spectral distance).
+  """
+  from ddsp_generative import plotting  # pylint: disable=g-import-not-at-top
+  plt = plotting.plt
+  rows = figure_indices(report, n_examples)
+  fig, axes = plt.subplots(len(rows), 2, figsize=(10, 2.6 * len(rows)),
+                           squeeze=False, sharey=True)
+  for row, index in enumerate(rows):
+    example = report['per_example'][index]
+    for col, key in enumerate(('target', 'resynthesis')):
+      freqs, times, db = plotting.log_spectrogram(audio[key][index],
+                                                  sample_rate)
+      peak = db.max()
+      ax = axes[row, col]
+      ax.pcolormesh(times, freqs, db, vmin=peak - 80, vmax=peak,
+                    shading='auto', cmap='magma')
+      ax.set_ylim(0, min(sample_rate / 2, 8000))
+      title = f'example {index}: {key}'
+      if key == 'resynthesis':
+        title += (f"  (spectral {example['spectral_distance']:.2f}, "
+                  f"loudness {example['loudness_l1_db']:.1f} dB)")
+      ax.set_title(title, fontsize=8)
+      if col == 0:
+        ax.set_ylabel('Hz')
+      if row == len(rows) - 1:
+        ax.set_xlabel('s')
+  model = report['model']
+  fig.suptitle(f"{os.path.basename(os.path.normpath(model['model_dir']))} "
+               f"step {model['step']}: target vs resynthesis", fontsize=9)
+  fig.tight_layout()
+  with artifacts.atomic_path(path) as tmp:
+    fig.savefig(tmp, format='png', dpi=90)
+  plt.close(fig)
+
+
+def write_report(path, report, audio, sample_rate, figure_path=None,
+                 n_figure_examples=3):
+  """Writes the versioned JSON report and its spectrogram figure.
+
+  Args:
+    path: JSON destination.
+    report: Report from `evaluate`.
+    audio: Audio dict from `evaluate`.
+    sample_rate: Audio sample rate.
+    figure_path: PNG destination; default the JSON path with '.png'.
+    n_figure_examples: Examples in the figure (0 for none).
+
+  Returns:
+    The record written.
+  """
+  figure_path = figure_path or os.path.splitext(path)[0] + '.png'
+  payload = dict(report)
+  if n_figure_examples:
+    save_figure(figure_path, report, audio, sample_rate, n_figure_examples)
+    payload['figure'] = os.path.basename(figure_path)
+    payload['figure_examples'] = figure_indices(report, n_figure_examples)
+  return artifacts.write_json(path, REPORT_KIND, REPORT_FORMAT_VERSION,
+                              payload)

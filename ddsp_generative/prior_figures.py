@@ -1,0 +1,96 @@
+# Copyright 2026 The ddsp_generative Authors.
+# Licensed under the Apache License, Version 2.0.
+r"""Figures about priors over z: `ddsp_generative_prior_figures`.
+
+Writes to --save_dir: held-out NLL per frame of each prior (bar chart),
+BIC and held-out log likelihood of Gaussian mixtures against their number of
+components (lines), PCA and t-SNE maps of z coloured by component, pitch and
+loudness, and `prior_figures.json` with the numbers.
+
+Usage:
+
+  # Fit every prior type on 90% of the examples and compare them:
+  ddsp_generative_prior_figures --z_dataset='data/z.tfrecord*' \
+    --save_dir=runs/ae/prior_figures
+
+  # Score saved priors (fitted with the same --seed and --holdout_fraction,
+  # so that the held-out examples are the same):
+  ddsp_generative_prior_figures --z_dataset='data/z.tfrecord*' \
+    --save_dir=runs/ae/prior_figures \
+    --priors=runs/ae/gmm.json,runs/ae/hmm.json,runs/ae/conditional.json
+
+Priors fitted here are configured by gin, e.g.
+--gin_param='HiddenMarkovPrior.n_components = 8'.
+"""
+
+import sys
+
+from absl import app
+from absl import flags
+from ddsp_generative import prior_figures_lib
+from ddsp_generative import priors
+import gin
+
+FLAGS = flags.FLAGS
+
+flags.DEFINE_string('z_dataset', None, 'TFRecord pattern or prefix of a z '
+                    'dataset, e.g. "data/z.tfrecord*".')
+flags.DEFINE_string('save_dir', None, 'Folder of the PNGs and JSON.')
+flags.DEFINE_list('priors', [], 'Saved prior JSON files to score.')
+flags.DEFINE_list('fit', None,
+                  'Prior types to fit on the training examples and score '
+                  f'(of {priors.prior_types()}); default all of them when '
+                  '--priors is not given, else none.')
+flags.DEFINE_multi_string('gin_file', [], 'Gin files configuring the priors '
+                          'fitted here.')
+flags.DEFINE_multi_string('gin_param', [], 'Gin bindings, e.g. '
+                          '"HiddenMarkovPrior.n_components = 8".')
+flags.DEFINE_integer('seed', 0, 'Seed of the split, fits and t-SNE.')
+flags.DEFINE_float('holdout_fraction', 0.1, 'Fraction of examples held out.')
+flags.DEFINE_list('candidate_n_components',
+                  [str(k) for k in prior_figures_lib.DEFAULT_CANDIDATES],
+                  'Component counts of the BIC / likelihood curve.')
+flags.DEFINE_integer('max_frames', 50_000, 'Cap on frames fitted and scored.')
+flags.DEFINE_integer('n_points', 2000, 'Frames drawn for PCA and t-SNE.')
+flags.DEFINE_integer('tsne_iterations', 1000, 'Gradient steps of t-SNE '
+                     '(>= 250).')
+flags.DEFINE_boolean('overwrite', False, 'Replace existing figures.')
+
+
+def main(argv):
+  if len(argv) > 1:
+    raise app.UsageError(f'Unexpected arguments: {argv[1:]}')
+  for name in ('z_dataset', 'save_dir'):
+    if not getattr(FLAGS, name):
+      raise app.UsageError(f'--{name} is required.')
+  unknown = set(FLAGS.fit or ()) - set(priors.prior_types())
+  if unknown:
+    raise app.UsageError(f'Unknown --fit types {sorted(unknown)}; known: '
+                         f'{priors.prior_types()}.')
+  gin.parse_config_files_and_bindings(FLAGS.gin_file, FLAGS.gin_param)
+  try:
+    record = prior_figures_lib.make_prior_figures(
+        FLAGS.z_dataset, FLAGS.save_dir, prior_paths=FLAGS.priors,
+        fit_types=FLAGS.fit, seed=FLAGS.seed,
+        holdout_fraction=FLAGS.holdout_fraction,
+        candidate_n_components=[int(k) for k in
+                                FLAGS.candidate_n_components],
+        max_frames=FLAGS.max_frames, n_points=FLAGS.n_points,
+        tsne_iterations=FLAGS.tsne_iterations, overwrite=FLAGS.overwrite)
+  except (FileExistsError, FileNotFoundError, ValueError) as e:
+    sys.exit(f'ddsp_generative_prior_figures: {e}')
+  print(f'Held-out NLL per frame (nats) on {record["n_heldout_frames"]} '
+        'frames: frames alone / whole examples as sampled')
+  for row in record['heldout_nll']:
+    print(f'  {row["name"]:>16}: {row["nll_per_frame"]:9.3f} / '
+          f'{row["sequence_nll_per_frame"]:9.3f}')
+  for path in prior_figures_lib.output_paths(FLAGS.save_dir).values():
+    print(path)
+
+
+def console_entry_point():
+  app.run(main)
+
+
+if __name__ == '__main__':
+  console_entry_point()

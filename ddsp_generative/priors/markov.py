@@ -1,0 +1,201 @@
+# Copyright 2026 The ddsp_generative Authors.
+# Licensed under the Apache License, Version 2.0.
+"""Hidden Markov chain machinery for the temporal priors (NumPy).
+
+Batched over examples: sequences of different lengths are cut into chunks,
+padded to [batch, time, ...] and masked. A padded frame gets the same
+emission log likelihood (0) in every state, so it changes neither the
+likelihood nor the posteriors of real frames.
+"""
+
+import numpy as np
+from scipy import special
+
+
+def lag1_autocorrelation(sequences):
+  """Lag-1 autocorrelation of each dimension, pooled over examples.
+
+  Args:
+    sequences: List of [n_frames, dims] arrays (or a [batch, n_frames, dims]
+      array).
+
+  Returns:
+    float64 [dims]: sum over consecutive pairs of (x_t - m)(x_{t-1} - m)
+    divided by the sum over all frames of (x_t - m)^2, with m the mean of
+    all frames.
+  """
+  sequences = [np.asarray(s, np.float64) for s in sequences]
+  mean = np.concatenate(sequences).mean(0)
+  num = sum(((s[1:] - mean) * (s[:-1] - mean)).sum(0) for s in sequences)
+  den = sum(((s - mean) ** 2).sum(0) for s in sequences)
+  return num / np.maximum(den, 1e-300)
+
+
+def make_batches(sequences, chunk_frames=None, batch_frames=200_000):
+  """Cuts, groups and pads per-example arrays for the batched recursions.
+
+  Args:
+    sequences: List of dicts of arrays, each [n_frames, ...] with the same
+      keys (e.g. 'z' [n_frames, z_dims], 'c' [n_frames, 2]).
+    chunk_frames: Cut examples longer than this into chunks (None: never).
+    batch_frames: Upper bound on batch * time of one batch (at least one
+      chunk per batch).
+
+  Returns:
+    List of dicts: each key [batch, time, ...] float64 (zero padded) and
+    'mask' bool [batch, time].
+  """
+  chunks = []
+  for seq in sequences:
+    n = len(next(iter(seq.values())))
+    step = n if not chunk_frames else int(chunk_frames)
+    for start in range(0, n, max(step, 1)):
+      chunks.append({k: np.asarray(v[start:start + step], np.float64)
+                     for k, v in seq.items()})
+  chunks.sort(key=lambda c: -len(next(iter(c.values()))))
+  batches, i = [], 0
+  while i < len(chunks):
+    t = len(next(iter(chunks[i].values())))
+    b = max(1, int(batch_frames) // max(t, 1))
+    group = chunks[i:i + b]
+    i += len(group)
+    batch = {}
+    for key, value in group[0].items():
+      out = np.zeros((len(group), t) + value.shape[1:], np.float64)
+      for j, c in enumerate(group):
+        out[j, :len(c[key])] = c[key]
+      batch[key] = out
+    mask = np.zeros([len(group), t], bool)
+    for j, c in enumerate(group):
+      mask[j, :len(next(iter(c.values())))] = True
+    batch['mask'] = mask
+    batches.append(batch)
+  return batches
+
+
+def _scaled_emissions(log_lik, mask):
+  log_lik = np.where(mask[..., None], log_lik, 0.0)
+  peak = log_lik.max(-1, keepdims=True)
+  return np.exp(log_lik - peak), peak[..., 0]
+
+
+def forward(log_lik, start_probs, transmat, mask):
+  """Scaled forward recursion.
+
+  Args:
+    log_lik: [batch, time, K] emission log likelihoods.
+    start_probs: [K] (or [batch, K]) probabilities of the first state.
+    transmat: [K, K] transition probabilities, rows sum to 1.
+    mask: bool [batch, time], True on real frames (a prefix of each row).
+
+  Returns:
+    (alpha [batch, time, K] filtered state probabilities, scale [batch,
+    time], emissions [batch, time, K], log_likelihood [batch]).
+  """
+  emis, peak = _scaled_emissions(log_lik, mask)
+  n_batch, n_time, k = emis.shape
+  alpha = np.empty([n_batch, n_time, k])
+  scale = np.empty([n_batch, n_time])
+  a = np.broadcast_to(start_probs, [n_batch, k]) * emis[:, 0]
+  for t in range(n_time):
+    if t:
+      a = (alpha[:, t - 1] @ transmat) * emis[:, t]
+    s = a.sum(-1)
+    s = np.where(s > 0, s, 1e-300)
+    scale[:, t] = s
+    alpha[:, t] = a / s[:, None]
+  log_likelihood = ((np.log(scale) + peak) * mask).sum(-1)
+  return alpha, scale, emis, log_likelihood
+
+
+def forward_backward(log_lik, start_probs, transmat, mask):
+  """State posteriors by the scaled forward-backward algorithm.
+
+  Args:
+    log_lik: [batch, time, K] emission log likelihoods.
+    start_probs: [K] probabilities of the first state.
+    transmat: [K, K] transition probabilities.
+    mask: bool [batch, time].
+
+  Returns:
+    (gamma [batch, time, K] posteriors (0 on padding), xi_sum [K, K]
+    expected transition counts, log_likelihood [batch]).
+  """
+  alpha, scale, emis, log_likelihood = forward(log_lik, start_probs,
+                                               transmat, mask)
+  n_batch, n_time, k = alpha.shape
+  beta = np.empty_like(alpha)
+  beta[:, -1] = 1.0
+  for t in range(n_time - 2, -1, -1):
+    beta[:, t] = ((emis[:, t + 1] * beta[:, t + 1]) @ transmat.T) / (
+        scale[:, t + 1, None])
+  gamma = alpha * beta * mask[..., None]
+  gamma /= np.maximum(gamma.sum(-1, keepdims=True), 1e-300)
+  if n_time > 1:
+    nxt = emis[:, 1:] * beta[:, 1:] / scale[:, 1:, None] * (
+        mask[:, 1:, None])
+    xi_sum = transmat * np.einsum('bti,btj->ij', alpha[:, :-1], nxt)
+  else:
+    xi_sum = np.zeros([k, k])
+  return gamma, xi_sum, log_likelihood
+
+
+def sample_chain(rng, start_probs, transmat, n_frames, batch_size):
+  """Samples state paths of a Markov chain.
+
+  Args:
+    rng: np.random.Generator.
+    start_probs: [K] probabilities of the first state.
+    transmat: [K, K] transition probabilities.
+    n_frames: Path length.
+    batch_size: Number of paths.
+
+  Returns:
+    int64 [batch_size, n_frames].
+  """
+  k = len(start_probs)
+  uniform = rng.random([batch_size, n_frames])
+  cdf = np.cumsum(transmat, -1)
+  states = np.empty([batch_size, n_frames], np.int64)
+  states[:, 0] = np.minimum(
+      np.searchsorted(np.cumsum(start_probs), uniform[:, 0], side='right'),
+      k - 1)
+  for t in range(1, n_frames):
+    rows = cdf[states[:, t - 1]]
+    states[:, t] = np.minimum((uniform[:, t, None] >= rows).sum(-1), k - 1)
+  return states
+
+
+def sample_posterior_path(rng, log_lik, start_probs, transmat):
+  """Forward filtering, backward sampling: s ~ p(states | emissions).
+
+  Args:
+    rng: np.random.Generator.
+    log_lik: [batch, time, K] emission log likelihoods.
+    start_probs: [K] probabilities of the first state.
+    transmat: [K, K] transition probabilities.
+
+  Returns:
+    int64 [batch, time] state paths.
+  """
+  mask = np.ones(log_lik.shape[:2], bool)
+  alpha, _, _, _ = forward(log_lik, start_probs, transmat, mask)
+  n_batch, n_time, k = alpha.shape
+  uniform = rng.random([n_batch, n_time])
+  states = np.empty([n_batch, n_time], np.int64)
+
+  def draw(probs, u):
+    probs = probs / probs.sum(-1, keepdims=True)
+    return np.minimum((u[:, None] >= np.cumsum(probs, -1)).sum(-1), k - 1)
+
+  states[:, -1] = draw(alpha[:, -1], uniform[:, -1])
+  for t in range(n_time - 2, -1, -1):
+    states[:, t] = draw(alpha[:, t] * transmat[:, states[:, t + 1]].T,
+                        uniform[:, t])
+  return states
+
+
+def log_normalize(log_weights, axis=-1):
+  """log_weights - logsumexp(log_weights) along axis."""
+  return log_weights - special.logsumexp(log_weights, axis=axis,
+                                         keepdims=True)

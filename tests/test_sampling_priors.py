@@ -1,0 +1,79 @@
+# Copyright 2026 The ddsp_generative Authors.
+# Licensed under the Apache License, Version 2.0.
+"""The sampler with temporal and conditional priors fitted on real z."""
+
+import json
+import os
+
+from ddsp_generative import controls
+from ddsp_generative import model_io
+from ddsp_generative import priors
+from ddsp_generative import sampling
+from ddsp_generative import z_dataset
+import numpy as np
+import pytest
+
+
+@pytest.fixture(scope='module')
+def trained(tiny_model_dir):
+  return model_io.load_model(tiny_model_dir)
+
+
+@pytest.fixture(scope='module')
+def real_z(tiny_prior_path):
+  """The tiny model's z dataset (extracted by Beam beside the session prior)."""
+  return z_dataset.read_z_dataset(
+      os.path.join(os.path.dirname(tiny_prior_path), 'z.tfrecord'))
+
+
+class SampleSpy:
+  """Wraps a prior's `sample` and records the keyword arguments it got."""
+
+  def __init__(self, prior):
+    self.calls = []
+    self._sample = prior.sample
+    prior.sample = self
+
+  def __call__(self, *args, **kwargs):
+    self.calls.append(kwargs)
+    return self._sample(*args, **kwargs)
+
+
+def test_generate_passes_the_controls_to_a_conditional_prior(
+    trained, real_z, tmp_path):
+  sequences, metadata = real_z
+  prior = priors.ConditionalMixturePrior(n_components=2).fit(
+      sequences, model_fingerprint=metadata['model_fingerprint'], seed=0)
+  priors.check_compatible(prior, trained.z_dims, trained.fingerprint)
+  spy = SampleSpy(prior)
+  source = controls.Note(pitch=62, duration=0.4)
+  f0_hz, loudness_db = source.generate(trained.frame_rate)
+  paths = sampling.generate(trained, prior, source, n_samples=2, seed=5,
+                            save_dir=str(tmp_path), progress=False)
+  assert len(spy.calls) == 2
+  for call in spy.calls:
+    assert call['mode'] == 'temporal'
+    np.testing.assert_allclose(call['f0_hz'], f0_hz[np.newaxis], rtol=1e-6)
+    np.testing.assert_allclose(call['loudness_db'], loudness_db[np.newaxis],
+                               rtol=1e-6)
+  with open(paths[0]['json']) as f:
+    sidecar = json.load(f)
+  assert sidecar['prior_conditioned_on'] == ['f0_hz', 'loudness_db']
+  assert sidecar['prior']['type'] == 'conditional'
+  assert sidecar['prior']['conditions'] == ['f0_hz', 'loudness_db']
+  assert sidecar['prior_mode'] == 'temporal'
+
+
+@pytest.mark.parametrize('mode', [None, 'independent'])
+def test_generate_with_a_temporal_prior(trained, real_z, tmp_path, mode):
+  sequences, _ = real_z
+  prior = priors.HiddenMarkovPrior(n_components=2).fit(sequences, seed=0)
+  spy = SampleSpy(prior)
+  paths = sampling.generate(trained, prior, controls.Note(duration=0.2),
+                            mode=mode, save_dir=str(tmp_path),
+                            progress=False)
+  assert set(spy.calls[0]) == {'seed', 'mode', 'batch_size'}
+  with open(paths[0]['json']) as f:
+    sidecar = json.load(f)
+  assert sidecar['prior_mode'] == (mode or 'temporal')
+  assert sidecar['prior_conditioned_on'] is None
