@@ -201,7 +201,7 @@ def save_figure(path, rows, eval_pattern, index=None, secs=3.0):
     panels.append((label, audio))
   sample_rate = trained.sample_rate
   n = int(secs * sample_rate)
-  fig, axes = plt.subplots(len(panels), 1, figsize=(8, 1.7 * len(panels)),
+  fig, axes = plt.subplots(len(panels), 1, figsize=(8, 1.5 * len(panels)),
                            sharex=True)
   for ax, (label, audio) in zip(axes, panels):
     _, _, db = plotting.log_spectrogram(audio[:n], sample_rate)
@@ -215,7 +215,7 @@ def save_figure(path, rows, eval_pattern, index=None, secs=3.0):
   axes[-1].set_xlabel('s', fontsize=7)
   fig.tight_layout()
   with artifacts.atomic_path(path) as tmp:
-    fig.savefig(tmp, format='png', dpi=72)
+    fig.savefig(tmp, format='png', dpi=64)
   plt.close(fig)
 
 

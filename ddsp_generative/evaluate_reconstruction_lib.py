@@ -290,12 +290,13 @@ def save_figure(path, report, audio, sample_rate, n_examples=3):
   for row, index in enumerate(rows):
     example = report['per_example'][index]
     for col, key in enumerate(('target', 'resynthesis')):
-      freqs, times, db = plotting.log_spectrogram(audio[key][index],
-                                                  sample_rate)
+      clip = audio[key][index]
+      _, _, db = plotting.log_spectrogram(clip, sample_rate)
       peak = db.max()
       ax = axes[row, col]
-      ax.pcolormesh(times, freqs, db, vmin=peak - 80, vmax=peak,
-                    shading='auto', cmap='magma')
+      ax.imshow(db, origin='lower', aspect='auto', cmap='magma',
+                vmin=peak - 80, vmax=peak,
+                extent=(0, len(clip) / sample_rate, 0, sample_rate / 2))
       ax.set_ylim(0, min(sample_rate / 2, 8000))
       title = f'example {index}: {key}'
       if key == 'resynthesis':
@@ -311,7 +312,7 @@ def save_figure(path, report, audio, sample_rate, n_examples=3):
                f"step {model['step']}: target vs resynthesis", fontsize=9)
   fig.tight_layout()
   with artifacts.atomic_path(path) as tmp:
-    fig.savefig(tmp, format='png', dpi=90)
+    fig.savefig(tmp, format='png', dpi=80)
   plt.close(fig)
 
 

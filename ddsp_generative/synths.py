@@ -9,8 +9,9 @@ upsamples the harmonic amplitudes with overlapping Hann windows
 (`core.upsample_with_windows`, which materialises a
 [batch, n_harmonics, n_frames, 2 * hop] tensor before its overlap-add),
 accumulates one phase per harmonic with a float32 `tf.cumsum` and only then
-multiplies by the sines. On a CPU that costs ~0.9 s forward and ~2 s forward +
-backward for a batch of 8 four-second examples with 60 harmonics.
+multiplies by the sines. On 2 CPU cores that costs ~0.5 s forward and ~1.1 s
+forward + backward for a batch of 8 four-second examples with 60 harmonics;
+FastHarmonic takes ~0.1 s for both (`benchmarks/synth_speed.py`).
 
 `FastHarmonic` computes the same signal with the frame structure made explicit.
 With hop = n_samples / n_frames, sample n = m * hop + j lies between frames m
@@ -27,12 +28,12 @@ over harmonics are one batched matrix product, so no audio-rate envelope is
 ever built; only the fundamental's phase is accumulated, in float64 and
 wrapped to [0, 2 pi) before it is multiplied by the harmonic numbers.
 
-Numerics: the result equals a float64 evaluation of ddsp's algorithm to about
-1e-5 of the peak. ddsp's own float32 output drifts further from that reference
-(its per-harmonic float32 `cumsum` accumulates phase error: ~6% of the peak
-after 1 s, more after 4 s, ~0.4% with `use_angular_cumsum`), so the two
-implementations agree to within ddsp's own rounding error: see
-`tests/test_synths.py` and `benchmarks/RESULTS.md`.
+Numerics: the result equals ddsp's algorithm evaluated with exact (float64)
+phase to better than 1e-4 of the peak. ddsp's own float32 output drifts
+further from that reference (its per-harmonic float32 `cumsum` accumulates
+phase error: ~5% of the peak after 1 s, ~24% after 4 s; 0.3-0.9% with
+`use_angular_cumsum`), so the two implementations agree to within ddsp's own
+rounding error: see `tests/test_synths.py` and `benchmarks/RESULTS.md`.
 
 Controls ddsp's fast path cannot express (n_samples not a multiple of the
 number of frames, frame counts that differ between inputs, or another

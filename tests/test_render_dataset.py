@@ -2,7 +2,7 @@
 
 The melody tests need music21 (the `datasets` extra, installed by `make
 test`); the render tests also need FluidSynth and the FluidR3 soundfont
-(`make dataset-deps`, which `.ci/run` runs) and are skipped without them.
+(`make dataset-deps`, which `make test` tries) and are skipped without them.
 """
 
 import itertools
