@@ -1,7 +1,9 @@
-# ddsp_generative: `make demo` samples new audio, `make test` runs the tests,
+# ddsp_generative: `make demo` samples new audio from the embedded default
+# model, `make test` runs the tests, `make demo-pipeline` runs the whole
+# pipeline (data, training, z, prior, sampling) on synthetic audio,
 # `make dataset INSTRUMENT=violin MINUTES=15` renders a data set with
-# ground-truth pitch. Each creates the virtual environment in $(VENV) first
-# when it is missing.
+# ground-truth pitch, `make default-model` rebuilds the embedded model. Each
+# creates the virtual environment in $(VENV) first when it is missing.
 
 PYTHON ?= python3
 VENV ?= .venv
@@ -17,7 +19,7 @@ DATASET_DIR ?= data/$(INSTRUMENT)/audio
 SOUNDFONT := /usr/share/sounds/sf2/FluidR3_GM.sf2
 SUDO ?= sudo
 
-.PHONY: install demo test dataset dataset-deps clean check-python
+.PHONY: install demo demo-pipeline default-model test dataset dataset-deps clean check-python
 
 check-python:
 	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 10) <= v <= (3, 12) else "ddsp_generative needs Python 3.10 to 3.12 (TensorFlow 2.21 wheels), found %d.%d: run e.g. make PYTHON=python3.11 $(MAKECMDGOALS)" % v)' || { echo "Python check failed (PYTHON=$(PYTHON))." >&2; exit 1; }
@@ -38,7 +40,15 @@ $(STAMP): setup.py constraints.txt zz_ddsp_generative_env.pth | check-python
 install: $(STAMP)
 
 demo: $(STAMP)
-	$(PY) -m ddsp_generative.demo --save_dir=$(DEMO_DIR)
+	$(PY) -m ddsp_generative.sample --save_dir=$(DEMO_DIR) --n_samples=3 --overwrite
+
+demo-pipeline: $(STAMP)
+	$(PY) -m ddsp_generative.demo --save_dir=$(DEMO_DIR)/pipeline
+
+# The embedded default model, from nothing (about 40 minutes on 2 CPU cores).
+DEFAULT_MODEL_WORK ?= /tmp/ddsp_generative_default_model
+default-model: $(STAMP) dataset-deps
+	$(PY) -m ddsp_generative.make_default_model --work_dir=$(DEFAULT_MODEL_WORK)
 
 # pytest exits 5 when it collects no test: that fails `make test` too.
 # FluidSynth (for the test that renders a data set; measured: +28 s with

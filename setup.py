@@ -58,7 +58,8 @@ setuptools.setup(
     python_requires='>=3.10,<3.13',
     packages=setuptools.find_packages(include=['ddsp_generative',
                                                'ddsp_generative.*']),
-    package_data={'ddsp_generative': ['gin/*.gin', 'gin/*/*.gin',
+    package_data={'ddsp_generative': ['default_model/*', 'default_model/envelopes/*',
+                                      'gin/*.gin', 'gin/*/*.gin',
                                       'gin/*/*/*.gin']},
     cmdclass={'build_py': BuildPyWithStartup},
     install_requires=[
@@ -88,6 +89,8 @@ setuptools.setup(
         'pydub',
         'dill',
         'hmmlearn',
+        # midi_controls.MidiFile (also a dependency of note-seq).
+        'pretty_midi',
     ],
     extras_require={
         'crepe': ['crepe>=0.0.12'],
@@ -106,6 +109,8 @@ setuptools.setup(
             'ddsp_generative_prior_figures = ddsp_generative.prior_figures:console_entry_point',
             'ddsp_generative_sample = ddsp_generative.sample:console_entry_point',
             'ddsp_generative_evaluate_reconstruction = ddsp_generative.evaluate_reconstruction:console_entry_point',
+            'ddsp_generative_train_envelopes = ddsp_generative.train_envelopes:console_entry_point',
+            'ddsp_generative_evaluate_generation = ddsp_generative.evaluate_generation:console_entry_point',
         ],
     },
     classifiers=[

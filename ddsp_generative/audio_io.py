@@ -16,6 +16,7 @@ a seek), so `streams(info)` is False for it and for the formats only
 `librosa.load` decodes: decode those whole, e.g. with `load_audio`.
 """
 
+import contextlib
 import os
 import re
 import warnings
@@ -256,6 +257,31 @@ def write_wav(path, audio, sample_rate):
   audio = np.clip(np.asarray(audio, dtype=np.float32), -1.0, 1.0)
   with artifacts.atomic_path(path) as tmp:
     sf.write(tmp, audio, int(sample_rate), subtype='PCM_16', format='WAV')
+
+
+@contextlib.contextmanager
+def wav_writer(path, sample_rate):
+  """Writes a mono 16-bit WAV chunk by chunk; it appears only when complete.
+
+  Usage:
+    with wav_writer('out.wav', 16000) as write:
+      for chunk in chunks:
+        write(chunk)  # [n] float audio, clipped to [-1, 1].
+
+  If the block raises, nothing is left at `path` (nor a temporary file).
+
+  Args:
+    path: Destination path.
+    sample_rate: Sample rate in Hz.
+
+  Yields:
+    A function taking one [n_samples] chunk.
+  """
+  with artifacts.atomic_path(path) as tmp:
+    with sf.SoundFile(tmp, 'w', samplerate=int(sample_rate), channels=1,
+                      subtype='PCM_16', format='WAV') as f:
+      yield lambda chunk: f.write(
+          np.clip(np.asarray(chunk, np.float32), -1.0, 1.0))
 
 
 def peak_db(audio):

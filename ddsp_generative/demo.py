@@ -19,15 +19,13 @@ Steps whose outputs exist are skipped unless --rerun is given.
 """
 
 import os
-import re
-import subprocess
 import sys
-import time
 
 from absl import app
 from absl import flags
 
 from ddsp_generative import gin_path
+from ddsp_generative import pipeline_steps
 
 FLAGS = flags.FLAGS
 
@@ -37,55 +35,6 @@ flags.DEFINE_integer('n_files', 6, 'Synthetic audio files.')
 flags.DEFINE_float('secs_per_file', 10.0, 'Seconds per synthetic file.')
 flags.DEFINE_integer('n_samples', 3, 'Audio files to sample.')
 flags.DEFINE_boolean('rerun', False, 'Redo steps whose outputs exist.')
-
-
-def _bin(name):
-  """A console script of this environment (beside the running Python)."""
-  path = os.path.join(os.path.dirname(sys.executable), name)
-  return path if os.path.exists(path) else name
-
-
-# Lines of the commands' logs worth showing as progress.
-_PROGRESS = re.compile(
-    r'(step: \d*00\t|^Wrote|^z dataset|^Fitted|held-out NLL|\.wav$|'
-    r'^(\w+\.)*\w+Error: |^ddsp_generative\w*: )')
-
-
-def run_step(title, command, log_dir, done_marker=None):
-  """Runs one pipeline command; its full log goes to log_dir.
-
-  Args:
-    title: What the step does.
-    command: argv list.
-    log_dir: Folder for the command's log.
-    done_marker: A file the step writes; when it exists the step is skipped
-      (unless --rerun).
-
-  Raises:
-    SystemExit: The command failed (the end of its log is printed).
-  """
-  if done_marker and os.path.exists(done_marker) and not FLAGS.rerun:
-    print(f'== {title}: already done ({done_marker})', flush=True)
-    return
-  print(f'== {title}\n$ {" ".join(command)}', flush=True)
-  os.makedirs(log_dir, exist_ok=True)
-  log_path = os.path.join(log_dir, re.sub(r'\W+', '_', title).strip('_') +
-                          '.log')
-  start = time.time()
-  tail = []
-  env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL='2')
-  with open(log_path, 'w') as log, subprocess.Popen(
-      command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-      env=env) as process:
-    for line in process.stdout:
-      log.write(line)
-      tail = (tail + [line])[-40:]
-      if _PROGRESS.search(line):
-        print('   ' + line.rstrip()[-160:], flush=True)
-  if process.returncode:
-    sys.stdout.write(''.join(tail))
-    sys.exit(f'Step failed ({title}); full log: {log_path}')
-  print(f'   ({time.time() - start:.0f} s, log: {log_path})', flush=True)
 
 
 def main(unused_argv):
@@ -105,40 +54,40 @@ def main(unused_argv):
                             secs_per_file=FLAGS.secs_per_file)
   overwrite = ['--overwrite'] if FLAGS.rerun else []
   logs = os.path.join(root, 'logs')
-  run_step('2. prepare TFRecords (Beam)', [
-      _bin('ddsp_generative_prepare_tfrecord'),
+  pipeline_steps.run_step('2. prepare TFRecords (Beam)', [
+      pipeline_steps.console_script('ddsp_generative_prepare_tfrecord'),
       f'--input_audio_filepatterns={audio_dir}/*.wav',
       f'--output_tfrecord_path={data}',
       '--example_secs=1', '--hop_secs=0.2', '--num_shards=2',
   ] + overwrite, logs, done_marker=os.path.join(root, 'data',
                                                 'metadata_train.json'))
-  run_step('3. train the autoencoder (ddsp_run, tiny size)', [
-      _bin('ddsp_run'), '--mode=train', f'--save_dir={model_dir}',
+  pipeline_steps.run_step('3. train the autoencoder (ddsp_run, tiny size)', [
+      pipeline_steps.console_script('ddsp_run'), '--mode=train', f'--save_dir={model_dir}',
       f'--gin_search_path={gin_path.PACKAGE_DIR}',
       '--gin_file=gin/harmonic_noise_z.gin', '--gin_file=gin/sizes/tiny.gin',
       f"--gin_param=TFRecordProvider.file_pattern='{data}*'",
       f'--gin_param=train.num_steps={FLAGS.train_steps}',
       f'--gin_param=train.steps_per_save={FLAGS.train_steps}',
       '--gin_param=train.steps_per_summary=50',
-  ], logs, done_marker=os.path.join(model_dir,
+  ], logs, rerun=FLAGS.rerun, done_marker=os.path.join(model_dir,
                                     f'ckpt-{FLAGS.train_steps}.index'))
-  run_step('4. extract z (Beam)', [
-      _bin('ddsp_generative_extract_z'),
+  pipeline_steps.run_step('4. extract z (Beam)', [
+      pipeline_steps.console_script('ddsp_generative_extract_z'),
       f"--input_tfrecord_filepatterns={data}*",
       f'--output_path={z_path}', f'--model_dir={model_dir}',
   ] + overwrite, logs, done_marker=os.path.join(root, 'data',
                                                 'metadata_z.z_dataset.json'))
-  run_step('5. fit a Gaussian-mixture prior over z', [
-      _bin('ddsp_generative_fit_prior'), f'--z_dataset={z_path}',
+  pipeline_steps.run_step('5. fit a Gaussian-mixture prior over z', [
+      pipeline_steps.console_script('ddsp_generative_fit_prior'), f'--z_dataset={z_path}',
       f'--output={prior_path}', '--prior=gmm',
   ] + overwrite, logs, done_marker=prior_path)
-  run_step('6. sample new audio, no input audio', [
+  pipeline_steps.run_step('6. sample new audio, no input audio', [
       python, '-m', 'ddsp_generative.sample', f'--model_dir={model_dir}',
       f'--save_dir={samples_dir}', f'--n_samples={FLAGS.n_samples}',
       '--gin_param=control_source.source = @Melody()',
       '--gin_param=Melody.pitches = (60, 64, 67, 72, 67, 64)',
       '--gin_param=Melody.durations = 0.5', '--overwrite',
-  ], logs)
+  ], logs, rerun=FLAGS.rerun)
   print('\nWrote (listen to the WAVs; each has a spectrogram PNG and a JSON '
         'sidecar):')
   for name in sorted(os.listdir(samples_dir)):

@@ -14,10 +14,22 @@ from tqdm import tqdm
 from ddsp_generative import artifacts
 from ddsp_generative import audio_io
 from ddsp_generative import controls
+from ddsp_generative import midi_controls  # pylint: disable=unused-import
 from ddsp_generative import plotting
 
 SAMPLE_FORMAT_VERSION = 1
 DEFAULT_PRIOR_NAME = 'prior.json'
+# Spectrogram PNGs show at most the first PLOT_SECS of a sample.
+PLOT_SECS = 60.0
+
+
+def register_control_sources():
+  """Registers every control source with gin, the envelope VAE's included.
+
+  Call before parsing bindings such as `control_source.source =
+  @EnvelopeControl()` (it imports TensorFlow, hence not at module import).
+  """
+  from ddsp_generative import envelopes  # pylint: disable=g-import-not-at-top,unused-import
 
 
 @gin.configurable
@@ -70,10 +82,72 @@ def prior_conditions(prior, f0_hz, loudness_db):
           for c in prior.CONDITIONS}
 
 
+def sample_z(trained, prior, f0_hz, loudness_db, seed=0, mode=None):
+  """z for one clip from the prior, given the controls when it conditions.
+
+  Args:
+    trained: `model_io.TrainedModel`.
+    prior: A prior matching the model, or None for a model without z.
+    f0_hz: [n_frames] requested f0.
+    loudness_db: [n_frames] requested loudness.
+    seed: Prior seed.
+    mode: Prior sampling mode; None for the prior's default.
+
+  Returns:
+    [n_frames, z_dims] float32, or None for a model without z.
+  """
+  if trained.z_dims is None:
+    return None
+  if prior is None:
+    raise ValueError('This model decodes from z: give it a prior.')
+  z = prior.sample(len(f0_hz), seed=seed, mode=mode or prior.default_mode,
+                   batch_size=1,
+                   **prior_conditions(prior, f0_hz, loudness_db))
+  return np.asarray(z, np.float32)[0]
+
+
+def synthesize(trained, prior, f0_hz, loudness_db, seed=0, mode=None,
+               chunk_frames=None):
+  """Audio of one clip from controls, z from the prior (no files written).
+
+  Args:
+    trained: `model_io.TrainedModel`.
+    prior: A prior matching the model (None for a model without z).
+    f0_hz: [n_frames] f0 in Hz.
+    loudness_db: [n_frames] loudness in dB.
+    seed: Seeds the prior and the synthesizers' noise.
+    mode: Prior sampling mode; None for the prior's default.
+    chunk_frames: Frames decoded at a time (see `streaming`); None for its
+      default.
+
+  Returns:
+    float32 [n_frames * hop_size] audio.
+  """
+  from ddsp_generative import streaming  # pylint: disable=g-import-not-at-top
+  z = sample_z(trained, prior, f0_hz, loudness_db, seed=seed, mode=mode)
+  chunk_frames = chunk_frames or streaming.DEFAULT_CHUNK_FRAMES
+  return streaming.decode_audio(trained, f0_hz, loudness_db, z, seed=seed,
+                                chunk_frames=chunk_frames)
+
+
+def _audio_chunks(trained, f0_hz, loudness_db, z, seed, chunk_frames):
+  """Audio chunks of one clip: streamed when the model allows it."""
+  from ddsp_generative import streaming  # pylint: disable=g-import-not-at-top
+  chunk_frames = chunk_frames or streaming.DEFAULT_CHUNK_FRAMES
+  if streaming.unsupported_reason(trained) is None:
+    decoder = streaming.StreamingDecoder(trained, chunk_frames)
+    yield from decoder.decode(f0_hz, loudness_db, z, seed=seed)
+  else:
+    yield streaming.decode_audio(trained, f0_hz, loudness_db, z, seed=seed)
+
+
 def generate(trained, prior, source, n_samples=1, seed=0, mode=None,
              save_dir='samples', overwrite=False, progress=True,
-             prior_path=None):
+             prior_path=None, chunk_frames=None):
   """Samples audio files; returns a list of dicts of the paths written.
+
+  Each clip is decoded and written chunk by chunk (`streaming`), so any
+  duration fits in bounded memory; a WAV appears only once complete.
 
   Args:
     trained: `model_io.TrainedModel`.
@@ -81,12 +155,13 @@ def generate(trained, prior, source, n_samples=1, seed=0, mode=None,
       prior with `CONDITIONS` samples z given the generated f0/loudness.
     source: Control generator with `generate(frame_rate)`.
     n_samples: Number of files.
-    seed: Sample i uses seed + i for the prior.
+    seed: Sample i uses seed + i for the prior and the synthesizers' noise.
     mode: Prior sampling mode; None for the prior's default.
     save_dir: Output directory.
     overwrite: Replace existing files instead of failing.
-    progress: Show a progress bar.
+    progress: Show a progress bar (seconds of audio written).
     prior_path: Where the prior was loaded from, for the sidecar.
+    chunk_frames: Frames decoded at a time; None for the default.
 
   Returns:
     List of {'wav', 'png', 'json'} paths, one per sample.
@@ -94,6 +169,8 @@ def generate(trained, prior, source, n_samples=1, seed=0, mode=None,
   if prior is not None:
     mode = mode or prior.default_mode
   f0_hz, loudness_db = source.generate(trained.frame_rate)
+  f0_hz = np.asarray(f0_hz, np.float32)
+  loudness_db = np.asarray(loudness_db, np.float32)
   n_frames = len(f0_hz)
   os.makedirs(save_dir, exist_ok=True)
   planned = [sample_paths(save_dir, i) for i in range(n_samples)]
@@ -103,36 +180,49 @@ def generate(trained, prior, source, n_samples=1, seed=0, mode=None,
     raise FileExistsError(
         f'{len(existing)} sample files already exist in {save_dir} (e.g. '
         f'{existing[0]}): pass --overwrite or choose another --save_dir.')
+  clip_secs = n_frames / trained.frame_rate
+  plot_samples = int(PLOT_SECS * trained.sample_rate)
   written = []
-  for i in tqdm(range(n_samples), desc='sampling', unit='file',
-                disable=not progress):
-    sample_seed = seed + i
-    z = None
-    if trained.z_dims is not None:
-      z = prior.sample(n_frames, seed=sample_seed, mode=mode, batch_size=1,
-                       **prior_conditions(prior, f0_hz, loudness_db))
-    audio = trained.decode(f0_hz[np.newaxis], loudness_db[np.newaxis], z,
-                           seed=sample_seed)[0]
-    paths = planned[i]
-    audio_io.write_wav(paths['wav'], audio, trained.sample_rate)
-    plotting.save_spectrogram(
-        paths['png'], audio, trained.sample_rate, f0_hz, trained.frame_rate,
-        title=f'{os.path.basename(paths["wav"])}  seed={sample_seed}  '
-              f'mode={mode}  step={trained.step}')
-    artifacts.write_json(paths['json'], 'sample', SAMPLE_FORMAT_VERSION, {
-        'audio': os.path.basename(paths['wav']),
-        'spectrogram': os.path.basename(paths['png']),
-        'seed': sample_seed,
-        'sample_rate': trained.sample_rate,
-        'duration_secs': len(audio) / trained.sample_rate,
-        'peak': float(np.max(np.abs(audio))),
-        'model': trained.info(),
-        'prior': describe_prior(prior, prior_path),
-        'prior_mode': mode,
-        'prior_conditioned_on': (None if prior is None else
-                                 list(prior.CONDITIONS) or None),
-        'controls': describe_controls(source),
-        'gin_config': gin.config_str(),
-    })
-    written.append(paths)
+  with tqdm(total=round(n_samples * clip_secs, 2), unit='s audio',
+            desc='sampling', disable=not progress) as bar:
+    for i in range(n_samples):
+      sample_seed = seed + i
+      z = sample_z(trained, prior, f0_hz, loudness_db, seed=sample_seed,
+                   mode=mode)
+      paths = planned[i]
+      head, peak, n_written = [], 0.0, 0
+      with audio_io.wav_writer(paths['wav'], trained.sample_rate) as write:
+        for chunk in _audio_chunks(trained, f0_hz, loudness_db, z,
+                                   sample_seed, chunk_frames):
+          write(chunk)
+          peak = max(peak, float(np.max(np.abs(chunk))))
+          if n_written < plot_samples:
+            head.append(chunk[:plot_samples - n_written])
+          n_written += len(chunk)
+          bar.update(round(len(chunk) / trained.sample_rate, 2))
+      shown = np.concatenate(head)
+      shown_frames = int(round(len(shown) / trained.hop_size))
+      plotting.save_spectrogram(
+          paths['png'], shown, trained.sample_rate, f0_hz[:shown_frames],
+          trained.frame_rate,
+          title=f'{os.path.basename(paths["wav"])}  seed={sample_seed}  '
+                f'mode={mode}  step={trained.step}' +
+                (f'  (first {PLOT_SECS:g} s)' if n_written > len(shown)
+                 else ''))
+      artifacts.write_json(paths['json'], 'sample', SAMPLE_FORMAT_VERSION, {
+          'audio': os.path.basename(paths['wav']),
+          'spectrogram': os.path.basename(paths['png']),
+          'seed': sample_seed,
+          'sample_rate': trained.sample_rate,
+          'duration_secs': n_written / trained.sample_rate,
+          'peak': peak,
+          'model': trained.info(),
+          'prior': describe_prior(prior, prior_path),
+          'prior_mode': mode,
+          'prior_conditioned_on': (None if prior is None else
+                                   list(prior.CONDITIONS) or None),
+          'controls': describe_controls(source),
+          'gin_config': gin.config_str(),
+      })
+      written.append(paths)
   return written

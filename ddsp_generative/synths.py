@@ -79,7 +79,9 @@ def fast_harmonic_synthesis(frequencies,
                             harmonic_distribution,
                             n_samples=64000,
                             sample_rate=16000,
-                            amp_resample_method='window'):
+                            amp_resample_method='window',
+                            initial_phase=None,
+                            return_phase=False):
   """Harmonic synthesis equal to `ddsp.core.harmonic_synthesis`, faster.
 
   Args:
@@ -91,9 +93,14 @@ def fast_harmonic_synthesis(frequencies,
     n_samples: Output length; a multiple of n_frames.
     sample_rate: Sample rate in Hz.
     amp_resample_method: 'window' or 'linear' (see `frame_weights`).
+    initial_phase: Optional [batch] float64 phase (radians) of the
+      fundamental just before the first sample, to continue a previous call
+      (chunked synthesis, `streaming.py`); default 0, as ddsp.
+    return_phase: Also return the fundamental's phase at every sample.
 
   Returns:
-    audio: [batch, n_samples] float32.
+    audio: [batch, n_samples] float32; with return_phase, also phase:
+      [batch, n_samples] float64, wrapped to [0, 2 pi).
   """
   f0 = ddsp.core.tf_float32(frequencies)[..., 0]  # [batch, n_frames]
   amplitudes = ddsp.core.tf_float32(amplitudes)
@@ -111,7 +118,11 @@ def fast_harmonic_synthesis(frequencies,
               (_hold_last(f0_64) - f0_64)[:, :, tf.newaxis] * t)
   f0_audio = tf.reshape(f0_audio, [batch, n_samples])
   omega = f0_audio * (2.0 * np.pi / sample_rate)  # rad / sample
-  phase = tf.math.floormod(tf.cumsum(omega, axis=1), 2.0 * np.pi)
+  phase = tf.cumsum(omega, axis=1)
+  if initial_phase is not None:
+    phase += tf.cast(initial_phase, tf.float64)[:, tf.newaxis]
+  phase = tf.math.floormod(phase, 2.0 * np.pi)
+  phase_64 = phase
 
   # Harmonic k sounds at sample n while k * f0[n] < Nyquist (ddsp's
   # `remove_above_nyquist`), i.e. k <= k_max[n].
@@ -136,7 +147,8 @@ def fast_harmonic_synthesis(frequencies,
 
   w_a, w_b = frame_weights(hop, amp_resample_method)
   audio = sums[..., 0] * w_a + sums[..., 1] * w_b
-  return tf.reshape(audio, [batch, n_samples])
+  audio = tf.reshape(audio, [batch, n_samples])
+  return (audio, phase_64) if return_phase else audio
 
 
 def can_use_fast_path(n_frames, n_samples, amp_resample_method,

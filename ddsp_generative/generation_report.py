@@ -1,0 +1,159 @@
+# Copyright 2026 The ddsp_generative Authors.
+# Licensed under the Apache License, Version 2.0.
+"""Writes a generation evaluation: versioned JSON, Markdown table, PNG grid.
+
+The report comes from `evaluate_generation_lib.evaluate`; `write_report`
+writes `generation.json` (kind 'generation_evaluation'), `generation.md` (the
+table) and `generation.png` (log spectrograms: one row per set, one column
+per example) into a directory.
+"""
+
+import os
+
+from ddsp_generative import artifacts
+from ddsp_generative import evaluate_generation_lib as lib
+
+FILE_NAMES = {'json': 'generation.json', 'table': 'generation.md',
+              'figure': 'generation.png'}
+COLUMNS = (
+    ('frechet_distance', 'FD', '{:.2f}'),
+    ('gap_closed', 'gap closed', '{:.0%}'),
+    ('precision', 'precision', '{:.2f}'),
+    ('recall', 'recall', '{:.2f}'),
+    ('f0_accuracy_50_cents', 'f0 within 50 c', '{:.1%}'),
+    ('f0_median_abs_cents', 'f0 median |c|', '{:.1f}'),
+    ('loudness_l1_db', 'loudness L1 dB', '{:.2f}'),
+    ('timbre_flux', 'timbre flux', '{:.4f}'),
+    ('timbre_flux_vs_real', 'flux / real', '{:.2f}'),
+    ('spectral_flatness', 'flatness', '{:.4f}'),
+    ('spectral_flatness_vs_real', 'flatness / real', '{:.2f}'),
+)
+
+
+def paths(save_dir):
+  """{'json', 'table', 'figure'} paths of a report in save_dir."""
+  return {key: os.path.join(save_dir, name)
+          for key, name in FILE_NAMES.items()}
+
+
+def _cell(value, fmt):
+  return '–' if value is None else fmt.format(value)
+
+
+def _table(rows, columns):
+  header = '| set | ' + ' | '.join(title for _, title, _ in columns) + ' |'
+  lines = [header, '|' + ' --- |' * (len(columns) + 1)]
+  for name, values in rows.items():
+    lines.append(f'| {name} | ' + ' | '.join(
+        _cell(values.get(key), fmt) for key, _, fmt in columns) + ' |')
+  return lines
+
+
+def markdown_table(report):
+  """The report's metrics as Markdown (str), with a line per setting."""
+  model = report['model']
+  sets = {name: s['metrics'] for name, s in report['sets'].items()}
+  best = report['best_mode']
+  name = os.path.basename(os.path.normpath(model['model_dir']))
+  lines = [
+      f"# Generation evaluation: {name} step {model['step']}", '',
+      f"{report['n_examples']} held-out examples of "
+      f"{report['example_secs']:g} s, controls from the real examples; "
+      f"seed {report['seed']}; f0 by {report['settings']['f0_estimator']}; "
+      f"embedding {report['settings']['embedding']['name']}. 'real': first "
+      'half vs second half of the real examples. gap closed = (FD_random - '
+      'FD) / (FD_random - FD_resynthesis).', '']
+  lines += _table(sets, COLUMNS)
+  gap = best['gap_closed']
+  lines += ['', f"Best mode: {best['name']}, gap closed "
+            f"{_cell(gap, '{:.0%}')} (target {best['target']:.0%}: "
+            f"{'met' if best['meets_target'] else 'not met'})."]
+  for source, result in report.get('control_sources', {}).items():
+    lines += ['', f"## Control source {source} ({result['controls']['type']}"
+              f", {result['n_clips']} clips of {result['secs']:g} s)", '']
+    lines += _table(result['sets'], [c for c in COLUMNS if c[0] not in (
+        'frechet_distance', 'gap_closed', 'precision', 'recall')])
+  return '\n'.join(lines) + '\n'
+
+
+def figure_examples(n_examples, n_columns):
+  """Example indices (columns) of the grid: evenly spread."""
+  return lib.pick_examples(n_examples, n_columns).tolist()
+
+
+def save_figure(path, report, sets, sample_rate, n_columns=3):
+  """PNG grid of log spectrograms: rows real, resynthesis, modes, random z.
+
+  Args:
+    path: PNG destination.
+    report: Report from `evaluate`.
+    sets: {set name: [n, n_samples]} audio from `evaluate`.
+    sample_rate: Audio sample rate.
+    n_columns: Examples (columns), evenly spread over the evaluated ones.
+  """
+  from ddsp_generative import plotting  # pylint: disable=g-import-not-at-top
+  plt = plotting.plt
+  names = list(sets)
+  columns = figure_examples(len(sets[lib.REAL]), n_columns)
+  fig, axes = plt.subplots(len(names), len(columns),
+                           figsize=(3.4 * len(columns), 1.5 * len(names) + 0.6),
+                           squeeze=False, sharex=True, sharey=True)
+  for row, name in enumerate(names):
+    values = report['sets'][name]['metrics']
+    for col, index in enumerate(columns):
+      clip = sets[name][index]
+      _, _, db = plotting.log_spectrogram(clip, sample_rate)
+      peak = max(float(db.max()), -40.0)
+      ax = axes[row, col]
+      ax.imshow(db, origin='lower', aspect='auto', cmap='magma',
+                vmin=peak - 80, vmax=peak,
+                extent=(0, len(clip) / sample_rate, 0, sample_rate / 2))
+      ax.set_ylim(0, min(sample_rate / 2, 8000))
+      ax.tick_params(labelsize=6)
+      if row == 0:
+        ax.set_title(f"example {report['example_indices'][index]}",
+                     fontsize=8)
+      if col == 0:
+        label = name
+        if name != lib.REAL:
+          label += f"\nFD {values['frechet_distance']:.2f}"
+        ax.set_ylabel(label, fontsize=7)
+  model = report['model']
+  fig.suptitle(f"{os.path.basename(os.path.normpath(model['model_dir']))} "
+               f"step {model['step']}: real, resynthesis, sampling modes, "
+               'random z (0-8 kHz)', fontsize=9)
+  fig.tight_layout()
+  with artifacts.atomic_path(path) as tmp:
+    fig.savefig(tmp, format='png', dpi=80)
+  plt.close(fig)
+
+
+def write_report(save_dir, report, sets, sample_rate, n_figure_columns=3):
+  """Writes the JSON report, the Markdown table and the spectrogram grid.
+
+  Args:
+    save_dir: Output directory (created).
+    report: Report from `evaluate`.
+    sets: Audio from `evaluate`.
+    sample_rate: Audio sample rate.
+    n_figure_columns: Examples in the grid (0 for no figure).
+
+  Returns:
+    (record, paths): the JSON record written and the paths dict.
+  """
+  out = paths(save_dir)
+  payload = dict(report)
+  if n_figure_columns:
+    save_figure(out['figure'], report, sets, sample_rate, n_figure_columns)
+    payload['figure'] = FILE_NAMES['figure']
+    payload['figure_examples'] = [
+        report['example_indices'][i]
+        for i in figure_examples(len(sets[lib.REAL]), n_figure_columns)]
+  payload['table'] = FILE_NAMES['table']
+  with artifacts.atomic_path(out['table']) as tmp:
+    with open(tmp, 'w') as f:
+      f.write(markdown_table(report))
+  record = artifacts.write_json(out['json'], lib.REPORT_KIND,
+                                lib.REPORT_FORMAT_VERSION, payload)
+  return record, out
+

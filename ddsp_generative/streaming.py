@@ -1,0 +1,353 @@
+# Copyright 2026 The ddsp_generative Authors.
+# Licensed under the Apache License, Version 2.0.
+"""Chunked decoding: audio of any duration in bounded memory.
+
+`TrainedModel.decode` synthesises a whole clip at once: its audio-rate
+tensors (the harmonic synth's sines, the noise filter's frames) grow with the
+clip, about 0.2 GB per minute at 60 harmonics. `StreamingDecoder` yields the
+same audio chunk by chunk, with memory bounded by `chunk_frames`:
+
+* the decoder network (ddsp's `RnnFcDecoder`) runs chunk after chunk with its
+  GRU state carried over, so its outputs equal one pass over the whole clip;
+* the harmonic synth (`FastHarmonic`, or ddsp's `Harmonic` with window/linear
+  amplitude resampling) continues the fundamental's phase from chunk to chunk
+  and sees the next chunk's first frame, so its audio equals
+  `fast_harmonic_synthesis` over the whole clip;
+* the filtered noise is filtered frame-locally (ddsp's `frequency_filter`);
+  each chunk is filtered with a few frames of context on both sides and the
+  noise of every frame is drawn once, in frame order, from a NumPy generator
+  seeded with `seed`, so the noise does not depend on the chunking either;
+* a trainable `Reverb` convolves chunk by chunk and carries its tail
+  (overlap-add), which equals one long convolution.
+
+Only frame-rate arrays (controls, z) are held for the whole clip: 64x smaller
+than its audio at 16 kHz and 250 frames/s. Models with other decoders or
+processors are not supported (`unsupported_reason` says why) and are decoded
+in one pass by `decode_audio`.
+"""
+
+import math
+
+from absl import logging
+import ddsp
+from ddsp.training import decoders
+from ddsp.training import nn
+import numpy as np
+import scipy.signal
+import tensorflow as tf
+
+from ddsp_generative import synths
+
+# 8 s at 250 frames/s: ~60 MB of audio-rate tensors at 60 harmonics.
+DEFAULT_CHUNK_FRAMES = 2000
+
+
+class StreamingUnsupportedError(ValueError):
+  """The model has a decoder or processor chunked decoding cannot handle."""
+
+
+def unsupported_reason(trained):
+  """Why `StreamingDecoder` cannot decode this model, or None if it can.
+
+  Args:
+    trained: `model_io.TrainedModel`.
+
+  Returns:
+    A sentence, or None.
+  """
+  decoder = trained.model.decoder
+  if type(decoder) is not decoders.RnnFcDecoder:  # pylint: disable=unidiomatic-typecheck
+    return f'its decoder is {type(decoder).__name__}, not RnnFcDecoder'
+  if decoder.stateless or not isinstance(decoder.rnn.rnn, tf.keras.layers.GRU):
+    return 'its decoder RNN is not a plain GRU'
+  group = trained.model.processor_group
+  for node in group.dag:
+    module = getattr(group, node[0])
+    if isinstance(module, ddsp.synths.Harmonic):
+      if module.amp_resample_method not in synths._FAST_AMP_METHODS:  # pylint: disable=protected-access
+        return (f'its harmonic synth resamples amplitudes with '
+                f'{module.amp_resample_method!r}')
+    elif isinstance(module, ddsp.effects.Reverb):
+      if not module.trainable:
+        return 'its reverb takes its impulse response from the network'
+    elif not isinstance(module, (ddsp.synths.FilteredNoise,
+                                 ddsp.processors.Add)):
+      return f'it has a {type(module).__name__} processor'
+  return None
+
+
+class StreamingDecoder:
+  """Decodes (f0, loudness, z) of any length chunk by chunk.
+
+  Attributes:
+    trained: The `model_io.TrainedModel`.
+    chunk_frames: Frames decoded per chunk (memory grows with it).
+  """
+
+  def __init__(self, trained, chunk_frames=DEFAULT_CHUNK_FRAMES):
+    reason = unsupported_reason(trained)
+    if reason:
+      raise StreamingUnsupportedError(
+          f'Chunked decoding does not support this model: {reason}.')
+    if chunk_frames < 1:
+      raise ValueError(f'chunk_frames must be >= 1, got {chunk_frames}.')
+    self.trained = trained
+    self.chunk_frames = int(chunk_frames)
+    self._decoder_fn = None  # Traced once, for any chunk length.
+    group = trained.model.processor_group
+    self._nodes = [(node[0], getattr(group, node[0]), list(node[1]))
+                   for node in group.dag]
+    hop = trained.hop_size
+    # Frames of context each side of a chunk for the noise filter's impulse
+    # responses (window_size samples, centred) to be complete.
+    windows = [m.window_size for _, m, _ in self._nodes
+               if isinstance(m, ddsp.synths.FilteredNoise)]
+    self._context = max([1] + [math.ceil(max(w, 1) / hop) + 1
+                               for w in windows])
+
+  def decode(self, f0_hz, loudness_db, z=None, seed=0):
+    """Yields the audio of one clip, chunk by chunk.
+
+    Args:
+      f0_hz: [n_frames] fundamental frequency in Hz.
+      loudness_db: [n_frames] loudness in dB.
+      z: [n_frames, z_dims] latents, for a model with an encoder.
+      seed: Seeds the filtered noise.
+
+    Yields:
+      float32 audio chunks [chunk_frames * hop_size] (the last one shorter);
+      n_frames * hop_size samples in all.
+    """
+    trained = self.trained
+    f0_hz = np.asarray(f0_hz, np.float32).reshape(-1)
+    loudness_db = np.asarray(loudness_db, np.float32).reshape(-1)
+    n_frames = len(f0_hz)
+    if len(loudness_db) != n_frames or n_frames < 1:
+      raise ValueError('f0_hz and loudness_db must be [n_frames] of one '
+                       f'length >= 1; got {f0_hz.shape} and '
+                       f'{loudness_db.shape}.')
+    if trained.z_dims is not None:
+      if z is None:
+        raise ValueError('This model decodes from z: pass z sampled from a '
+                         'prior.')
+      z = np.asarray(z, np.float32).reshape(n_frames, -1)
+      if z.shape[1] != trained.z_dims:
+        raise ValueError(f'z must be [{n_frames}, {trained.z_dims}], got '
+                         f'{z.shape}.')
+    state = _SynthState(np.random.default_rng(seed))
+    buffer = _FrameBuffer()
+    rnn_state = None
+    done = 0
+    for start in range(0, n_frames, self.chunk_frames):
+      end = min(n_frames, start + self.chunk_frames)
+      outputs, rnn_state = self._network(
+          f0_hz[start:end], loudness_db[start:end],
+          None if z is None else z[start:end], rnn_state)
+      buffer.append(outputs)
+      ready = n_frames if end == n_frames else end - self._context
+      if ready > done:
+        yield self._synthesize(buffer, done, ready, n_frames, state)
+        buffer.drop_before(ready - self._context)
+        done = ready
+
+  def _network(self, f0_hz, loudness_db, z, rnn_state):
+    """Preprocessor and decoder on one chunk, GRU state carried.
+
+    Args:
+      f0_hz: [n] f0.
+      loudness_db: [n] loudness.
+      z: [n, z_dims] or None.
+      rnn_state: [1, rnn_channels] GRU state after the previous chunk, or
+        None at the start.
+
+    Returns:
+      (dict of [n, ...] numpy arrays of the decoder's inputs and outputs,
+      new GRU state).
+    """
+    model = self.trained.model
+    n = len(f0_hz)
+    self.trained._set_lengths(n)  # pylint: disable=protected-access
+    features = {'f0_hz': f0_hz[np.newaxis], 'loudness_db':
+                    loudness_db[np.newaxis]}
+    features.update(model.preprocessor(features, training=False))
+    if z is not None:
+      features['z'] = tf.convert_to_tensor(z[np.newaxis])
+    decoder = model.decoder
+    inputs = [tf.convert_to_tensor(features[k], tf.float32)
+              for k in decoder.input_keys]
+    inputs = [tf.reshape(x, [1, n, x.shape[-1] if x.shape.rank == 3 else 1])
+              for x in inputs]
+    if rnn_state is None:
+      rnn_state = tf.zeros([1, decoder.rnn.rnn.units])  # Keras' default.
+    if self._decoder_fn is None:
+      signature = [[tf.TensorSpec([1, None, x.shape[-1]]) for x in inputs],
+                   tf.TensorSpec([1, decoder.rnn.rnn.units])]
+      self._decoder_fn = tf.function(_decoder_with_state(decoder),
+                                     input_signature=signature)
+    outputs, new_state = self._decoder_fn(inputs, rnn_state)
+    features.update(outputs)
+    arrays = {}
+    for key, value in features.items():
+      value = np.asarray(value, np.float32)
+      arrays[key] = value.reshape([n, -1])
+    return arrays, new_state
+
+  def _synthesize(self, buffer, start, end, n_frames, state):
+    """Audio of frames [start, end) from the frame-rate buffer.
+
+    Args:
+      buffer: `_FrameBuffer` holding at least [start - context, end +
+        context) ∩ [0, n_frames).
+      start: First frame.
+      end: End frame (exclusive).
+      n_frames: Frames in the clip.
+      state: `_SynthState` carried between chunks.
+
+    Returns:
+      float32 [(end - start) * hop_size] audio.
+    """
+    hop = self.trained.hop_size
+    signals = {}
+    signal = None
+    for name, module, keys in self._nodes:
+      def frames(first, last, keys=keys):
+        return [tf.convert_to_tensor(buffer.get(k, first, last)[np.newaxis])
+                for k in keys]
+      if isinstance(module, ddsp.synths.Harmonic):
+        last = min(n_frames, end + 1)  # The next chunk's first frame.
+        controls = module.get_controls(*frames(start, last))
+        n = last - start
+        audio, phase = synths.fast_harmonic_synthesis(
+            controls['f0_hz'], controls['amplitudes'],
+            controls['harmonic_distribution'], n_samples=n * hop,
+            sample_rate=module.sample_rate,
+            amp_resample_method=module.amp_resample_method,
+            initial_phase=state.phases.get(name, np.zeros([1])),
+            return_phase=True)
+        length = (end - start) * hop
+        state.phases[name] = phase[:, length - 1].numpy()
+        signal = audio.numpy()[0, :length]
+      elif isinstance(module, ddsp.synths.FilteredNoise):
+        first = max(0, start - self._context)
+        last = min(n_frames, end + self._context)
+        controls = module.get_controls(*frames(first, last))
+        noise = state.noise(name, first, last, hop)
+        filtered = ddsp.core.frequency_filter(
+            noise[np.newaxis], controls['magnitudes'],
+            window_size=module.window_size).numpy()[0]
+        signal = filtered[(start - first) * hop:(end - first) * hop]
+      elif isinstance(module, ddsp.processors.Add):
+        one, two = (signals[k] for k in keys)
+        signal = one + two
+      else:  # Trainable ddsp.effects.Reverb (see unsupported_reason).
+        dry = signals[keys[0]]
+        ir = module._mask_dry_ir(  # pylint: disable=protected-access
+            module.get_controls(dry[np.newaxis])['ir']).numpy()[0]
+        wet = scipy.signal.fftconvolve(dry.astype(np.float64), ir)
+        tail = state.tails.get(name)
+        if tail is not None:
+          overlap = min(len(tail), len(wet))
+          wet[:overlap] += tail[:overlap]
+          if len(tail) > overlap:  # A chunk shorter than the impulse.
+            wet = np.concatenate([wet, tail[overlap:]])
+        state.tails[name] = wet[len(dry):]
+        wet = wet[:len(dry)].astype(np.float32)
+        signal = wet + dry if module._add_dry else wet  # pylint: disable=protected-access
+      signals[f'{name}/signal'] = signal
+    return np.asarray(signal, np.float32)
+
+
+def _decoder_with_state(decoder):
+  """ddsp's `RnnFcDecoder.call`, with the GRU's state passed in and out.
+
+  Args:
+    decoder: A `ddsp.training.decoders.RnnFcDecoder` (not stateless).
+
+  Returns:
+    A function (inputs: list of [1, n, dims] in `decoder.input_keys` order,
+    state: [1, rnn_channels]) -> (dict of outputs [1, n, dims], new state).
+  """
+  def call(inputs, state):
+    stacked = [stack(x) for stack, x in zip(decoder.input_stacks, inputs)]
+    x = decoder.rnn.rnn(tf.concat(stacked, axis=-1), initial_state=state)
+    new_state = x[:, -1]  # A GRU's output is its state.
+    x = decoder.dense_out(decoder.out_stack(tf.concat(stacked + [x], -1)))
+    return nn.split_to_dict(x, decoder.output_splits), new_state
+  return call
+
+
+class _FrameBuffer:
+  """Frame-rate arrays for a sliding range of frames [start, end)."""
+
+  def __init__(self):
+    self.start = 0
+    self.arrays = {}
+
+  def append(self, arrays):
+    for key, value in arrays.items():
+      if key in self.arrays:
+        self.arrays[key] = np.concatenate([self.arrays[key], value])
+      else:
+        self.arrays[key] = value
+
+  def get(self, key, first, last):
+    if key not in self.arrays:
+      raise KeyError(f'The processor group reads {key!r}, which the decoder '
+                     f'does not output ({sorted(self.arrays)}).')
+    return self.arrays[key][first - self.start:last - self.start]
+
+  def drop_before(self, frame):
+    cut = frame - self.start
+    if cut > 0:
+      self.arrays = {k: v[cut:] for k, v in self.arrays.items()}
+      self.start = frame
+
+
+class _SynthState:
+  """What the synthesizers carry from chunk to chunk."""
+
+  def __init__(self, rng):
+    self.rng = rng
+    self.phases = {}  # Harmonic synth name -> [1] float64 phase.
+    self.tails = {}  # Reverb name -> wet tail past the last chunk.
+    self._noise = {}  # Noise synth name -> (first frame, [samples]).
+
+  def noise(self, name, first, last, hop):
+    """Uniform [-1, 1) noise of frames [first, last), drawn once per frame."""
+    start, samples = self._noise.get(name, (0, np.zeros([0], np.float32)))
+    have = start + len(samples) // hop
+    if last > have:
+      fresh = self.rng.uniform(-1.0, 1.0, (last - have) * hop)
+      samples = np.concatenate([samples, fresh.astype(np.float32)])
+    if first > start:  # Frames before `first` are never asked for again.
+      samples = samples[(first - start) * hop:]
+      start = first
+    self._noise[name] = (start, samples)
+    return samples[(first - start) * hop:(last - start) * hop]
+
+
+def decode_audio(trained, f0_hz, loudness_db, z=None, seed=0,
+                 chunk_frames=DEFAULT_CHUNK_FRAMES):
+  """Decodes one clip to a numpy array, chunked when the model allows it.
+
+  Args:
+    trained: `model_io.TrainedModel`.
+    f0_hz: [n_frames] f0 in Hz.
+    loudness_db: [n_frames] loudness in dB.
+    z: [n_frames, z_dims] or None.
+    seed: Seeds the synthesizers' noise.
+    chunk_frames: Frames per chunk.
+
+  Returns:
+    float32 [n_frames * hop_size] audio.
+  """
+  reason = unsupported_reason(trained)
+  if reason:
+    logging.warning('Decoding in one pass (memory grows with the clip): %s.',
+                    reason)
+    return trained.decode(np.asarray(f0_hz)[np.newaxis],
+                          np.asarray(loudness_db)[np.newaxis],
+                          None if z is None else np.asarray(z)[np.newaxis],
+                          seed=seed)[0]
+  decoder = StreamingDecoder(trained, chunk_frames)
+  return np.concatenate(list(decoder.decode(f0_hz, loudness_db, z, seed)))
