@@ -97,7 +97,9 @@ setuptools.setup(
         # ddsp_generative_render_dataset: melodies and MIDI (plus the Debian
         # packages fluidsynth and fluid-soundfont-gm; see datasets/README.md).
         'datasets': ['music21', 'pretty_midi'],
-        'test': ['pytest>=7'],
+        # tests/test_notebooks.py runs colab/ headless in a kernel of this
+        # Python.
+        'test': ['pytest>=7', 'nbclient', 'nbformat', 'ipykernel'],
     },
     entry_points={
         'console_scripts': [

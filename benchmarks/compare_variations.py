@@ -4,21 +4,25 @@ r"""Train the five DDSP variations on one dataset, same budget, and evaluate.
 
 Recipe (what benchmarks/RESULTS.md reports):
 
-  # 1. A violin dataset (FluidSynth + FluidR3 GM) and TFRecords with an eval
-  #    split.
-  ddsp_generative_render_dataset --instrument=violin --minutes=10 \
-    --output_dir=/tmp/ae_compare/audio
+  # 1. A violin dataset (FluidSynth + FluidR3 GM) and TFRecords of 1 s
+  #    examples with an eval split.
+  ddsp_generative_render_dataset --instrument=violin --minutes=15 \
+    --output_dir=/tmp/work/violin/audio
   ddsp_generative_prepare_tfrecord \
-    --input_audio_filepatterns='/tmp/ae_compare/audio/*.wav' \
-    --output_tfrecord_path=/tmp/ae_compare/data/violin.tfrecord \
-    --example_secs=4 --hop_secs=1 --eval_split_fraction=0.1 --num_shards=4
+    --input_audio_filepatterns='/tmp/work/violin/audio/*.wav' \
+    --output_tfrecord_path=/tmp/work/violin/data/violin.tfrecord \
+    --example_secs=1 --hop_secs=0.5 --eval_split_fraction=0.1 --num_shards=4
 
-  # 2. Train each variation with ddsp_run (unchanged) + gin/sizes/cpu.gin for
-  #    the same CPU time, then ddsp_generative_evaluate_reconstruction on the
-  #    eval split; print the table.
+  # 2. Train each variation with ddsp_run (unchanged) + gin/sizes/small.gin
+  #    for the same CPU time, then ddsp_generative_evaluate_reconstruction on
+  #    the eval split; print the table.
   python benchmarks/compare_variations.py \
-    --tfrecord_prefix=/tmp/ae_compare/data/violin.tfrecord \
-    --work_dir=/tmp/ae_compare --cpu_budget_secs=900
+    --tfrecord_prefix=/tmp/work/violin/data/violin.tfrecord \
+    --work_dir=/tmp/work/ae_compare --size=gin/sizes/small.gin \
+    --cpu_budget_secs=400 --steps_per_save=100
+
+(`--size=gin/sizes/cpu.gin` with 4 s examples is the same comparison at the
+CPU size; it needs about 10x the budget for as many steps.)
 
 The budget is process CPU time (all threads of ddsp_run, read from /proc), so
 that variations trained one after the other get the same compute even when

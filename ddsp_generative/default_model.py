@@ -18,6 +18,17 @@ PACKAGE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)),
 PRIOR_NAME = 'prior.json'
 ENVELOPES_NAME = 'envelopes'
 MANIFEST_NAME = 'manifest.json'
+# Peak loudness of the note-based controls when sampling this model: its
+# training audio is loud (audible frames: median -6.3 dB, 10th-90th
+# percentiles -12 to -2 dB on ddsp's scale; `manifest.json` records them), and
+# the controls' generic -25 dB default would play it far below anything it
+# heard, i.e. nearly silent. Bound before the user's --gin_param.
+DEFAULT_LEVELS = (
+    'Note.peak_db = -5.0',
+    'Melody.peak_db = -5.0',
+    'Glissando.peak_db = -5.0',
+    'MidiFile.peak_db = -3.0',
+)
 # Controls of `python -m ddsp_generative.sample` when none are given: a
 # phrase in the violin's middle register (gin, for the control sources).
 DEFAULT_CONTROLS = (
@@ -26,7 +37,6 @@ DEFAULT_CONTROLS = (
     'Melody.durations = (0.4, 0.4, 0.4, 0.8, 0.4, 0.4, 0.8, 0.4, 0.4, 0.4, '
     '1.2)',
     'Melody.legato = True',
-    'Melody.peak_db = -30.0',
     'Melody.vibrato_hz = 5.5',
     'Melody.vibrato_cents = 15.0',
 )

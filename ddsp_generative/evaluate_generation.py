@@ -40,6 +40,7 @@ import os
 from absl import app
 from absl import flags
 from absl import logging
+from ddsp_generative import cli
 import gin
 
 FLAGS = flags.FLAGS
@@ -110,12 +111,10 @@ def _load_priors(trained):
   return loaded, paths
 
 
-def main(unused_argv):
-  if not FLAGS.model_dir:
-    raise app.UsageError('--model_dir is required (a ddsp_run --save_dir).')
-  if not FLAGS.eval_tfrecord_pattern:
-    raise app.UsageError('--eval_tfrecord_pattern is required, e.g. '
-                         "'data/train.tfrecord-eval*'.")
+def main(argv):
+  cli.check_args(argv, FLAGS, {
+      'model_dir': ' (a ddsp_run --save_dir)',
+      'eval_tfrecord_pattern': ", e.g. 'data/train.tfrecord-eval*'"})
   if FLAGS.n_examples < 0 or 0 < FLAGS.n_examples < 4:
     raise app.UsageError('--n_examples must be 0 (all) or >= 4.')
   if not os.path.isdir(FLAGS.model_dir):

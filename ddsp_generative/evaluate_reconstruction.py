@@ -23,6 +23,7 @@ import os
 from absl import app
 from absl import flags
 from absl import logging
+from ddsp_generative import cli
 
 FLAGS = flags.FLAGS
 
@@ -59,12 +60,10 @@ def _check_not_written(output, figure):
                          'another --output.')
 
 
-def main(unused_argv):
-  if not FLAGS.model_dir:
-    raise app.UsageError('--model_dir is required (a ddsp_run --save_dir).')
-  if not FLAGS.eval_tfrecord_pattern:
-    raise app.UsageError('--eval_tfrecord_pattern is required, e.g. '
-                         "'data/train.tfrecord-eval*'.")
+def main(argv):
+  cli.check_args(argv, FLAGS, {
+      'model_dir': ' (a ddsp_run --save_dir)',
+      'eval_tfrecord_pattern': ", e.g. 'data/train.tfrecord-eval*'"})
   if FLAGS.batch_size < 1:
     raise app.UsageError('--batch_size must be >= 1.')
   if FLAGS.output:

@@ -52,10 +52,9 @@ import sys
 
 from absl import app
 from absl import flags
+from ddsp_generative import cli
 from ddsp_generative import fit_prior_lib
-from ddsp_generative import gin_path
 from ddsp_generative import priors
-import gin
 
 FLAGS = flags.FLAGS
 
@@ -87,14 +86,8 @@ flags.DEFINE_boolean('overwrite', False, 'Replace an existing --output.')
 
 
 def main(argv):
-  if len(argv) > 1:
-    raise app.UsageError(f'Unexpected arguments: {argv[1:]}')
-  for name in ('z_dataset', 'output'):
-    if not getattr(FLAGS, name):
-      raise app.UsageError(f'--{name} is required.')
-  # Lets --gin_file=gin/... name the shipped files from anywhere.
-  gin.add_config_file_search_path(gin_path.PACKAGE_DIR)
-  gin.parse_config_files_and_bindings(FLAGS.gin_file, FLAGS.gin_param)
+  cli.check_args(argv, FLAGS, ('z_dataset', 'output'))
+  cli.parse_gin(FLAGS.gin_file, FLAGS.gin_param)
   try:
     _, summary = fit_prior_lib.fit_prior(
         FLAGS.z_dataset, FLAGS.output, prior_name=FLAGS.prior,

@@ -12,7 +12,8 @@ r"""Reproduce the embedded default model: one command, every step real.
      `gin/harmonic_noise_z.gin` + `gin/sizes/small.gin`;
   4. `ddsp_generative_extract_z` (Beam) over the training examples;
   5. `ddsp_generative_fit_prior` (the temporal HMM prior by default);
-  6. `ddsp_generative_train_envelopes` (the envelope VAE control model);
+  6. `ddsp_generative_train_envelopes` (the envelope VAE control model, on
+     1 s windows: the examples' length);
   7. package: the model's weights without the optimizer's state (a
      `tf.train.Checkpoint(model=...)`), its operative gin config, the prior,
      the envelope model and `manifest.json` (what produced each file: steps,
@@ -57,9 +58,56 @@ flags.DEFINE_string('size', 'gin/sizes/small.gin', 'Size mixin.')
 flags.DEFINE_string('prior', 'hmm', 'Prior type (ddsp_generative_fit_prior '
                     '--prior).')
 flags.DEFINE_integer('envelope_steps', 3000, 'Envelope VAE training steps.')
+flags.DEFINE_integer('envelope_frames', 250, 'Envelope VAE window (frames): '
+                     'the examples\' length, since windows longer than an '
+                     'example would be mostly padding.')
 flags.DEFINE_boolean('rerun', False, 'Redo steps whose outputs exist.')
 
 MANIFEST_FORMAT_VERSION = 1
+
+
+class StepTimes:
+  """Wall-clock seconds of each step, kept in the work dir across resumes."""
+
+  def __init__(self, path):
+    self.path = path
+    self.secs = {}
+    if os.path.exists(path):
+      with open(path) as f:
+        self.secs = json.load(f)
+
+  def add(self, step, secs):
+    if secs:  # 0: skipped, done by an earlier run.
+      self.secs[step] = round(secs, 1)
+      with open(self.path, 'w') as f:
+        json.dump(self.secs, f, indent=2)
+
+
+def control_ranges(file_pattern, max_examples=2000):
+  """Percentiles of the training controls, to choose sampling levels.
+
+  Args:
+    file_pattern: TFRecords in ddsp's schema.
+    max_examples: Examples read at most.
+
+  Returns:
+    {'loudness_db': {...}, 'f0_hz': {...}} percentiles (5, 10, 50, 90, 95)
+    over audible frames (loudness above -60 dB).
+  """
+  import numpy as np  # pylint: disable=g-import-not-at-top
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  files = tf.io.gfile.glob(file_pattern)
+  loudness, f0 = [], []
+  for record in tf.data.TFRecordDataset(files).take(max_examples):
+    feature = tf.train.Example.FromString(record.numpy()).features.feature
+    loudness.append(np.array(feature['loudness_db'].float_list.value))
+    f0.append(np.array(feature['f0_hz'].float_list.value))
+  loudness, f0 = np.concatenate(loudness), np.concatenate(f0)
+  audible = loudness > -60.0
+  pct = (5, 10, 50, 90, 95)
+  return {name: {f'p{p}': round(float(v), 1)
+                 for p, v in zip(pct, np.percentile(x[audible], pct))}
+          for name, x in (('loudness_db', loudness), ('f0_hz', f0))}
 
 
 def package(model_dir, prior_path, envelope_dir, output_dir, manifest):
@@ -93,6 +141,7 @@ def package(model_dir, prior_path, envelope_dir, output_dir, manifest):
     manifest['model']['model_dir'] = 'default_model'
     artifacts.write_json(os.path.join(staging, 'manifest.json'),
                          'default_model', MANIFEST_FORMAT_VERSION, manifest)
+    os.chmod(staging, 0o755)  # mkdtemp's 0700 would hide it from others.
     if os.path.exists(output_dir):
       shutil.rmtree(output_dir)
     os.replace(staging, output_dir)
@@ -118,22 +167,22 @@ def main(unused_argv):
   script = pipeline_steps.console_script
   rerun = FLAGS.rerun
   overwrite = ['--overwrite'] if rerun else []
-  times = {}
+  times = StepTimes(os.path.join(work, 'step_times.json'))
 
-  times['render'] = pipeline_steps.run_step('1. render the dataset', [
+  times.add('render', pipeline_steps.run_step('1. render the dataset', [
       script('ddsp_generative_render_dataset'),
       f'--instrument={FLAGS.instrument}', f'--minutes={FLAGS.minutes}',
       f'--seed={FLAGS.seed}', f'--output_dir={audio_dir}',
   ] + overwrite, logs, rerun=rerun,
-      done_marker=os.path.join(audio_dir, 'dataset.json'))
-  times['prepare'] = pipeline_steps.run_step('2. prepare TFRecords (Beam)', [
+      done_marker=os.path.join(audio_dir, 'dataset.json')))
+  times.add('prepare', pipeline_steps.run_step('2. prepare TFRecords (Beam)', [
       script('ddsp_generative_prepare_tfrecord'),
       f'--input_audio_filepatterns={audio_dir}/*.wav',
       f'--output_tfrecord_path={data}', '--example_secs=1',
       '--hop_secs=0.5', '--eval_split_fraction=0.1', '--num_shards=4',
   ] + overwrite, logs, rerun=rerun, done_marker=os.path.join(
-      work, 'data', f'metadata_{FLAGS.instrument}.json'))
-  times['train'] = pipeline_steps.run_step('3. train (ddsp_run)', [
+      work, 'data', f'metadata_{FLAGS.instrument}.json')))
+  times.add('train', pipeline_steps.run_step('3. train (ddsp_run)', [
       script('ddsp_run'), '--mode=train', f'--save_dir={model_dir}',
       f'--gin_search_path={gin_path.PACKAGE_DIR}',
       '--gin_file=gin/harmonic_noise_z.gin', f'--gin_file={FLAGS.size}',
@@ -142,25 +191,26 @@ def main(unused_argv):
       '--gin_param=train.steps_per_save=500',
       '--gin_param=Trainer.checkpoints_to_keep=2',
   ], logs, rerun=rerun, done_marker=os.path.join(
-      model_dir, f'ckpt-{FLAGS.train_steps}.index'))
-  times['extract_z'] = pipeline_steps.run_step('4. extract z (Beam)', [
+      model_dir, f'ckpt-{FLAGS.train_steps}.index')))
+  times.add('extract_z', pipeline_steps.run_step('4. extract z (Beam)', [
       script('ddsp_generative_extract_z'),
       f'--input_tfrecord_filepatterns={data}-train*',
       f'--output_path={z_path}', f'--model_dir={model_dir}',
   ] + overwrite, logs, rerun=rerun, done_marker=os.path.join(
-      work, 'data', 'metadata_z.z_dataset.json'))
-  times['fit_prior'] = pipeline_steps.run_step('5. fit the prior', [
+      work, 'data', 'metadata_z.z_dataset.json')))
+  times.add('fit_prior', pipeline_steps.run_step('5. fit the prior', [
       script('ddsp_generative_fit_prior'), f'--z_dataset={z_path}',
       f'--output={prior_path}', f'--prior={FLAGS.prior}',
       f'--seed={FLAGS.seed}',
-  ] + overwrite, logs, rerun=rerun, done_marker=prior_path)
-  times['train_envelopes'] = pipeline_steps.run_step(
+  ] + overwrite, logs, rerun=rerun, done_marker=prior_path))
+  times.add('train_envelopes', pipeline_steps.run_step(
       '6. train the envelope VAE', [
           script('ddsp_generative_train_envelopes'),
           f'--tfrecord_pattern={data}-train*', f'--save_dir={envelope_dir}',
           f'--steps={FLAGS.envelope_steps}', f'--seed={FLAGS.seed}',
+          f'--gin_param=EnvelopeVae.n_frames={FLAGS.envelope_frames}',
       ], logs, rerun=rerun,
-      done_marker=os.path.join(envelope_dir, 'envelope_vae.json'))
+      done_marker=os.path.join(envelope_dir, 'envelope_vae.json')))
 
   manifest = {
       'recipe': ' '.join(['python -m ddsp_generative.make_default_model'] +
@@ -172,12 +222,16 @@ def main(unused_argv):
       'train_steps': FLAGS.train_steps,
       'prior': FLAGS.prior,
       'envelope_steps': FLAGS.envelope_steps,
+      'envelope_frames': FLAGS.envelope_frames,
       'hardware': {'machine': platform.machine(),
                    'processor': platform.processor(),
                    'cpu_count': os.cpu_count(), 'gpu': None},
-      'step_wall_secs': {k: round(v, 1) for k, v in times.items()},
+      # Of the run that made each output (steps resumed later are not
+      # timed again).
+      'step_wall_secs': times.secs,
       'finished': time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()),
   }
+  manifest['training_controls'] = control_ranges(f'{data}-train*')
   with open(os.path.join(audio_dir, 'dataset.json')) as f:
     manifest['dataset'] = json.load(f).get('provenance', {})
   package(model_dir, prior_path, envelope_dir, output_dir, manifest)

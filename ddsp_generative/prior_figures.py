@@ -27,9 +27,9 @@ import sys
 
 from absl import app
 from absl import flags
+from ddsp_generative import cli
 from ddsp_generative import prior_figures_lib
 from ddsp_generative import priors
-import gin
 
 FLAGS = flags.FLAGS
 
@@ -58,16 +58,12 @@ flags.DEFINE_boolean('overwrite', False, 'Replace existing figures.')
 
 
 def main(argv):
-  if len(argv) > 1:
-    raise app.UsageError(f'Unexpected arguments: {argv[1:]}')
-  for name in ('z_dataset', 'save_dir'):
-    if not getattr(FLAGS, name):
-      raise app.UsageError(f'--{name} is required.')
+  cli.check_args(argv, FLAGS, ('z_dataset', 'save_dir'))
   unknown = set(FLAGS.fit or ()) - set(priors.prior_types())
   if unknown:
     raise app.UsageError(f'Unknown --fit types {sorted(unknown)}; known: '
                          f'{priors.prior_types()}.')
-  gin.parse_config_files_and_bindings(FLAGS.gin_file, FLAGS.gin_param)
+  cli.parse_gin(FLAGS.gin_file, FLAGS.gin_param)
   try:
     record = prior_figures_lib.make_prior_figures(
         FLAGS.z_dataset, FLAGS.save_dir, prior_paths=FLAGS.priors,

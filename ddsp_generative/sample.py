@@ -62,7 +62,9 @@ flags.DEFINE_float('pitch', None, 'MIDI pitch of the Note (or envelope) '
                    'control.')
 flags.DEFINE_float('duration', None, 'Seconds, for the Note or envelope '
                    'control.')
-flags.DEFINE_float('peak_db', None, 'Peak loudness (dB) of the Note control.')
+flags.DEFINE_float('peak_db', None, 'Peak loudness (dB, ddsp\'s scale) of '
+                   'the Note, Melody, Glissando and MidiFile controls; keep '
+                   'it within the training data\'s loudness.')
 flags.DEFINE_string('midi_file', None, 'Play this MIDI file (MidiFile '
                     'control: its top voice when polyphonic).')
 flags.DEFINE_string('envelope_model', None, 'Envelope VAE (a '
@@ -79,13 +81,10 @@ flags.DEFINE_multi_string('gin_param', [], 'Gin bindings for the controls, '
 
 def control_bindings(using_default_model):
   """Gin bindings of the control source the flags ask for."""
-  bindings = []
   if FLAGS.midi_file and FLAGS.envelope_model:
     raise app.UsageError('Pass --midi_file or --envelope_model, not both.')
-  if FLAGS.midi_file:
-    bindings += ['control_source.source = @MidiFile()',
-                 f'MidiFile.path = {FLAGS.midi_file!r}']
-  elif FLAGS.envelope_model:
+  bindings = list(default_model.DEFAULT_LEVELS) if using_default_model else []
+  if FLAGS.envelope_model:
     path = FLAGS.envelope_model
     if path == 'default':
       path = default_model.envelopes_dir()
@@ -97,16 +96,21 @@ def control_bindings(using_default_model):
         bindings.append(f'EnvelopeControl.{flag_name} = '
                         f'{getattr(FLAGS, flag_name)!r}')
     return bindings
+  if FLAGS.midi_file:
+    bindings += ['control_source.source = @MidiFile()',
+                 f'MidiFile.path = {FLAGS.midi_file!r}']
   elif (using_default_model and FLAGS.pitch is None and
         FLAGS.duration is None):
     # A phrase, unless the flags ask for a Note; --gin_file/--gin_param come
     # after and override it.
     bindings += list(default_model.DEFAULT_CONTROLS)
   for flag_name, binding in (('pitch', 'Note.pitch'),
-                             ('duration', 'Note.duration'),
-                             ('peak_db', 'Note.peak_db')):
+                             ('duration', 'Note.duration')):
     if getattr(FLAGS, flag_name) is not None:
       bindings.append(f'{binding} = {getattr(FLAGS, flag_name)!r}')
+  if FLAGS.peak_db is not None:
+    bindings += [f'{name}.peak_db = {FLAGS.peak_db!r}'
+                 for name in ('Note', 'Melody', 'Glissando', 'MidiFile')]
   return bindings
 
 

@@ -27,6 +27,7 @@ in one pass by `decode_audio`.
 """
 
 import math
+import weakref
 
 from absl import logging
 import ddsp
@@ -93,7 +94,7 @@ class StreamingDecoder:
       raise ValueError(f'chunk_frames must be >= 1, got {chunk_frames}.')
     self.trained = trained
     self.chunk_frames = int(chunk_frames)
-    self._decoder_fn = None  # Traced once, for any chunk length.
+    self._decoder_fn = None  # Traced once per model, for any chunk length.
     group = trained.model.processor_group
     self._nodes = [(node[0], getattr(group, node[0]), list(node[1]))
                    for node in group.dag]
@@ -180,10 +181,7 @@ class StreamingDecoder:
     if rnn_state is None:
       rnn_state = tf.zeros([1, decoder.rnn.rnn.units])  # Keras' default.
     if self._decoder_fn is None:
-      signature = [[tf.TensorSpec([1, None, x.shape[-1]]) for x in inputs],
-                   tf.TensorSpec([1, decoder.rnn.rnn.units])]
-      self._decoder_fn = tf.function(_decoder_with_state(decoder),
-                                     input_signature=signature)
+      self._decoder_fn = _traced_decoder(decoder, inputs)
     outputs, new_state = self._decoder_fn(inputs, rnn_state)
     features.update(outputs)
     arrays = {}
@@ -255,6 +253,21 @@ class StreamingDecoder:
         signal = wet + dry if module._add_dry else wet  # pylint: disable=protected-access
       signals[f'{name}/signal'] = signal
     return np.asarray(signal, np.float32)
+
+
+# One traced function per decoder layer, shared by every StreamingDecoder of
+# a model (tracing costs ~2 s; a sampler makes one decoder per clip).
+_TRACED = weakref.WeakKeyDictionary()
+
+
+def _traced_decoder(decoder, inputs):
+  """`_decoder_with_state(decoder)` in a tf.function, for any chunk length."""
+  if decoder not in _TRACED:
+    signature = [[tf.TensorSpec([1, None, x.shape[-1]]) for x in inputs],
+                 tf.TensorSpec([1, decoder.rnn.rnn.units])]
+    _TRACED[decoder] = tf.function(_decoder_with_state(decoder),
+                                   input_signature=signature)
+  return _TRACED[decoder]
 
 
 def _decoder_with_state(decoder):

@@ -40,8 +40,7 @@ import sys
 from absl import app
 from absl import flags
 from absl import logging
-from ddsp_generative import gin_path
-import gin
+from ddsp_generative import cli
 
 FLAGS = flags.FLAGS
 
@@ -65,15 +64,10 @@ flags.DEFINE_boolean('progress', True, 'Show a progress bar.')
 
 
 def main(argv):
-  if len(argv) > 1:
-    raise app.UsageError(f'Unexpected arguments: {argv[1:]}')
-  for name in ('tfrecord_pattern', 'save_dir'):
-    if not getattr(FLAGS, name):
-      raise app.UsageError(f'--{name} is required.')
+  cli.check_args(argv, FLAGS, ('tfrecord_pattern', 'save_dir'))
   # Heavy (TensorFlow): imported once the flags are known to be usable.
   from ddsp_generative import envelopes  # pylint: disable=g-import-not-at-top
-  gin.add_config_file_search_path(gin_path.PACKAGE_DIR)
-  gin.parse_config_files_and_bindings(FLAGS.gin_file, FLAGS.gin_param)
+  cli.parse_gin(FLAGS.gin_file, FLAGS.gin_param)
   try:
     _, summary = envelopes.train_envelope_vae(
         FLAGS.tfrecord_pattern, save_dir=FLAGS.save_dir, steps=FLAGS.steps,

@@ -51,7 +51,7 @@ def test_pitch_of_default_model_follows_requested_f0():
   from ddsp_generative import sampling  # pylint: disable=g-import-not-at-top
   trained = model_io.load_model(default_model.model_dir())
   prior = priors.load_prior(default_model.prior_path())
-  melody = controls.Melody(pitches=(62, 69, 74), durations=0.3, peak_db=-30)
+  melody = controls.Melody(pitches=(62, 69, 74), durations=0.3, peak_db=-5)
   f0_hz, loudness_db = melody.generate(trained.frame_rate)
   audio = sampling.synthesize(trained, prior, f0_hz, loudness_db, seed=0)
   assert audio.shape == (len(f0_hz) * trained.hop_size,)

@@ -389,10 +389,9 @@ class HiddenMarkovPrior(gmm.GaussianMixturePrior):
         offset[sel] = (feats[sel] @ self.ar_coefficients[i, z_dims:] +
                        eps[:, 1:][sel] @ self.ar_scale_tril[i].T)
     phi = self.ar_coefficients[:, :z_dims]  # [K, z_dims (in), z_dims (out)]
-    prev = z[:, 0]
-    for t in range(1, n_time):
-      prev = np.einsum('bi,bio->bo', prev, phi[states[:, t]]) + offset[:, t - 1]
-      z[:, t] = prev
+    for b in range(n_batch):
+      z[b, 1:] = markov.linear_recursion(z[b, 0], phi[states[b, 1:]],
+                                         offset[b])
     return z
 
   # ------------------------------------------------------- Serialization.
