@@ -208,10 +208,11 @@ def save_figure(path, rows, eval_pattern, index=None, secs=3.0):
   fig, axes = plt.subplots(len(panels), 1, figsize=(8, 1.5 * len(panels)),
                            sharex=True)
   for ax, (label, audio) in zip(axes, panels):
-    _, _, db = plotting.log_spectrogram(audio[:n], sample_rate)
+    clip = audio[:n]
+    _, _, db = plotting.log_spectrogram(clip, sample_rate)
     ax.imshow(db, origin='lower', aspect='auto', cmap='magma',
               vmin=db.max() - 80, vmax=db.max(),
-              extent=(0, n / sample_rate, 0, sample_rate / 2))
+              extent=(0, len(clip) / sample_rate, 0, sample_rate / 2))
     ax.set_ylim(0, min(8000, sample_rate / 2))
     ax.set_ylabel('Hz', fontsize=7)
     ax.tick_params(labelsize=7)
