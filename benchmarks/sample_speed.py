@@ -94,9 +94,10 @@ def compiled_decoder(trained):
 def sampler(trained, prior, f0, loudness, path):
   from ddsp_generative import audio_io  # pylint: disable=g-import-not-at-top
   from ddsp_generative import sampling  # pylint: disable=g-import-not-at-top
+  from ddsp_generative import streaming  # pylint: disable=g-import-not-at-top
   z = sampling.sample_z(trained, prior, f0, loudness, seed=0)
   with audio_io.wav_writer(path, trained.sample_rate) as write:
-    for chunk in sampling._audio_chunks(trained, f0, loudness, z, 0, None):  # pylint: disable=protected-access
+    for chunk in streaming.iter_audio(trained, f0, loudness, z, seed=0):
       write(chunk)
 
 

@@ -41,7 +41,6 @@ from absl import app
 from absl import flags
 from absl import logging
 from ddsp_generative import cli
-import gin
 
 FLAGS = flags.FLAGS
 
@@ -145,8 +144,7 @@ def main(argv):
   sources = []
   if FLAGS.n_control_samples > 0:
     # The model's config was parsed by load_model; add the controls' config.
-    with gin.unlock_config():
-      gin.parse_config_files_and_bindings(FLAGS.gin_file, FLAGS.gin_param)
+    sampling.parse_control_config(FLAGS.gin_file, FLAGS.gin_param)
     source = sampling.control_source()
     sources.append((type(source).__name__, source))
   try:

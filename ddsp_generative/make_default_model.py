@@ -83,26 +83,21 @@ class StepTimes:
         json.dump(self.secs, f, indent=2)
 
 
-def control_ranges(file_pattern, max_examples=2000):
+def control_ranges(file_pattern):
   """Percentiles of the training controls, to choose sampling levels.
 
   Args:
     file_pattern: TFRecords in ddsp's schema.
-    max_examples: Examples read at most.
 
   Returns:
     {'loudness_db': {...}, 'f0_hz': {...}} percentiles (5, 10, 50, 90, 95)
     over audible frames (loudness above -60 dB).
   """
   import numpy as np  # pylint: disable=g-import-not-at-top
-  import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  files = tf.io.gfile.glob(file_pattern)
-  loudness, f0 = [], []
-  for record in tf.data.TFRecordDataset(files).take(max_examples):
-    feature = tf.train.Example.FromString(record.numpy()).features.feature
-    loudness.append(np.array(feature['loudness_db'].float_list.value))
-    f0.append(np.array(feature['f0_hz'].float_list.value))
-  loudness, f0 = np.concatenate(loudness), np.concatenate(f0)
+  from ddsp_generative.envelopes import data  # pylint: disable=g-import-not-at-top
+  examples = data.read_examples(file_pattern)
+  loudness = np.concatenate([ex['loudness_db'] for ex in examples])
+  f0 = np.concatenate([ex['f0_hz'] for ex in examples])
   audible = loudness > -60.0
   pct = (5, 10, 50, 90, 95)
   return {name: {f'p{p}': round(float(v), 1)

@@ -37,7 +37,6 @@ import os
 from absl import app
 from absl import flags
 from absl import logging
-import gin
 
 from ddsp_generative import default_model
 from ddsp_generative import sampling
@@ -147,10 +146,8 @@ def main(unused_argv):
       raise app.UsageError(str(e)) from e
 
   # The model's config was parsed by load_model; add the controls' config.
-  sampling.register_control_sources()
-  with gin.unlock_config():
-    gin.parse_config(control_bindings(using_default))
-    gin.parse_config_files_and_bindings(FLAGS.gin_file, FLAGS.gin_param)
+  sampling.parse_control_config(FLAGS.gin_file, FLAGS.gin_param,
+                                defaults=control_bindings(using_default))
   try:
     source = sampling.control_source()
   except (ValueError, OSError) as e:  # Bad MIDI, durations, envelope files.

@@ -23,13 +23,22 @@ DEFAULT_PRIOR_NAME = 'prior.json'
 PLOT_SECS = 60.0
 
 
-def register_control_sources():
-  """Registers every control source with gin, the envelope VAE's included.
+def parse_control_config(gin_files=(), gin_params=(), defaults=()):
+  """Parses the controls' gin config on top of a loaded model's.
 
-  Call before parsing bindings such as `control_source.source =
-  @EnvelopeControl()` (it imports TensorFlow, hence not at module import).
+  Registers every control source first, the envelope VAE's included (it
+  imports TensorFlow, hence not at module import), so that bindings such as
+  `control_source.source = @EnvelopeControl()` resolve.
+
+  Args:
+    gin_files: Gin files.
+    gin_params: Gin bindings, parsed after the files.
+    defaults: Bindings parsed before both, which they override.
   """
   from ddsp_generative import envelopes  # pylint: disable=g-import-not-at-top,unused-import
+  with gin.unlock_config():
+    gin.parse_config(list(defaults))
+    gin.parse_config_files_and_bindings(list(gin_files), list(gin_params))
 
 
 @gin.configurable
@@ -125,20 +134,8 @@ def synthesize(trained, prior, f0_hz, loudness_db, seed=0, mode=None,
   """
   from ddsp_generative import streaming  # pylint: disable=g-import-not-at-top
   z = sample_z(trained, prior, f0_hz, loudness_db, seed=seed, mode=mode)
-  chunk_frames = chunk_frames or streaming.DEFAULT_CHUNK_FRAMES
   return streaming.decode_audio(trained, f0_hz, loudness_db, z, seed=seed,
                                 chunk_frames=chunk_frames)
-
-
-def _audio_chunks(trained, f0_hz, loudness_db, z, seed, chunk_frames):
-  """Audio chunks of one clip: streamed when the model allows it."""
-  from ddsp_generative import streaming  # pylint: disable=g-import-not-at-top
-  chunk_frames = chunk_frames or streaming.DEFAULT_CHUNK_FRAMES
-  if streaming.unsupported_reason(trained) is None:
-    decoder = streaming.StreamingDecoder(trained, chunk_frames)
-    yield from decoder.decode(f0_hz, loudness_db, z, seed=seed)
-  else:
-    yield streaming.decode_audio(trained, f0_hz, loudness_db, z, seed=seed)
 
 
 def generate(trained, prior, source, n_samples=1, seed=0, mode=None,
@@ -180,6 +177,7 @@ def generate(trained, prior, source, n_samples=1, seed=0, mode=None,
     raise FileExistsError(
         f'{len(existing)} sample files already exist in {save_dir} (e.g. '
         f'{existing[0]}): pass --overwrite or choose another --save_dir.')
+  from ddsp_generative import streaming  # pylint: disable=g-import-not-at-top
   clip_secs = n_frames / trained.frame_rate
   plot_samples = int(PLOT_SECS * trained.sample_rate)
   written = []
@@ -192,8 +190,8 @@ def generate(trained, prior, source, n_samples=1, seed=0, mode=None,
       paths = planned[i]
       head, peak, n_written = [], 0.0, 0
       with audio_io.wav_writer(paths['wav'], trained.sample_rate) as write:
-        for chunk in _audio_chunks(trained, f0_hz, loudness_db, z,
-                                   sample_seed, chunk_frames):
+        for chunk in streaming.iter_audio(trained, f0_hz, loudness_db, z,
+                                          sample_seed, chunk_frames):
           write(chunk)
           peak = max(peak, float(np.max(np.abs(chunk))))
           if n_written < plot_samples:

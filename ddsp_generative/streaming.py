@@ -22,8 +22,8 @@ same audio chunk by chunk, with memory bounded by `chunk_frames`:
 
 Only frame-rate arrays (controls, z) are held for the whole clip: 64x smaller
 than its audio at 16 kHz and 250 frames/s. Models with other decoders or
-processors are not supported (`unsupported_reason` says why) and are decoded
-in one pass by `decode_audio`.
+processors are not supported (`unsupported_reason` says why): `iter_audio`
+and `decode_audio` decode those in one pass.
 """
 
 import math
@@ -94,7 +94,6 @@ class StreamingDecoder:
       raise ValueError(f'chunk_frames must be >= 1, got {chunk_frames}.')
     self.trained = trained
     self.chunk_frames = int(chunk_frames)
-    self._decoder_fn = None  # Traced once per model, for any chunk length.
     group = trained.model.processor_group
     self._nodes = [(node[0], getattr(group, node[0]), list(node[1]))
                    for node in group.dag]
@@ -180,9 +179,7 @@ class StreamingDecoder:
               for x in inputs]
     if rnn_state is None:
       rnn_state = tf.zeros([1, decoder.rnn.rnn.units])  # Keras' default.
-    if self._decoder_fn is None:
-      self._decoder_fn = _traced_decoder(decoder, inputs)
-    outputs, new_state = self._decoder_fn(inputs, rnn_state)
+    outputs, new_state = _traced_decoder(decoder, inputs)(inputs, rnn_state)
     features.update(outputs)
     arrays = {}
     for key, value in features.items():
@@ -339,9 +336,9 @@ class _SynthState:
     return samples[(first - start) * hop:(last - start) * hop]
 
 
-def decode_audio(trained, f0_hz, loudness_db, z=None, seed=0,
-                 chunk_frames=DEFAULT_CHUNK_FRAMES):
-  """Decodes one clip to a numpy array, chunked when the model allows it.
+def iter_audio(trained, f0_hz, loudness_db, z=None, seed=0,
+               chunk_frames=None):
+  """Yields the audio of one clip, chunked when the model allows it.
 
   Args:
     trained: `model_io.TrainedModel`.
@@ -349,18 +346,27 @@ def decode_audio(trained, f0_hz, loudness_db, z=None, seed=0,
     loudness_db: [n_frames] loudness in dB.
     z: [n_frames, z_dims] or None.
     seed: Seeds the synthesizers' noise.
-    chunk_frames: Frames per chunk.
+    chunk_frames: Frames per chunk; None for DEFAULT_CHUNK_FRAMES.
 
-  Returns:
-    float32 [n_frames * hop_size] audio.
+  Yields:
+    float32 audio chunks, n_frames * hop_size samples in all (one chunk
+    when the model cannot be decoded in chunks).
   """
   reason = unsupported_reason(trained)
   if reason:
     logging.warning('Decoding in one pass (memory grows with the clip): %s.',
                     reason)
-    return trained.decode(np.asarray(f0_hz)[np.newaxis],
-                          np.asarray(loudness_db)[np.newaxis],
-                          None if z is None else np.asarray(z)[np.newaxis],
-                          seed=seed)[0]
-  decoder = StreamingDecoder(trained, chunk_frames)
-  return np.concatenate(list(decoder.decode(f0_hz, loudness_db, z, seed)))
+    yield trained.decode(np.asarray(f0_hz)[np.newaxis],
+                         np.asarray(loudness_db)[np.newaxis],
+                         None if z is None else np.asarray(z)[np.newaxis],
+                         seed=seed)[0]
+    return
+  decoder = StreamingDecoder(trained, chunk_frames or DEFAULT_CHUNK_FRAMES)
+  yield from decoder.decode(f0_hz, loudness_db, z, seed)
+
+
+def decode_audio(trained, f0_hz, loudness_db, z=None, seed=0,
+                 chunk_frames=None):
+  """`iter_audio` as one float32 [n_frames * hop_size] array."""
+  return np.concatenate(list(iter_audio(trained, f0_hz, loudness_db, z, seed,
+                                        chunk_frames)))
