@@ -59,11 +59,15 @@ flags.DEFINE_integer('train_steps', 300, 'Steps of the tiny model.')
 flags.DEFINE_list('clip_secs', ['4', '16'], 'Clip lengths timed.')
 flags.DEFINE_integer('repeats', 5, 'Timed repeats (median reported).')
 
-PRIOR_TYPES = ('standard_normal', 'gmm', 'hmm', 'conditional')
+PRIOR_TYPES = ('standard_normal', 'gmm', 'hmm', 'conditional',
+               'conditional_net')
 MODES = {'standard_normal': ('independent',),
          'gmm': ('independent', 'component'),
          'hmm': ('independent', 'component', 'temporal'),
-         'conditional': ('independent', 'component', 'temporal')}
+         'conditional': ('independent', 'component', 'temporal'),
+         'conditional_net': ('temporal', 'independent', 'mean')}
+flags.DEFINE_list('priors', list(PRIOR_TYPES), 'Prior types to fit, sample '
+                  'and score (e.g. only conditional_net).')
 
 
 def limit_threads(n):
@@ -139,7 +143,11 @@ def bench_fit(n_frames, z_dims, k, subsample_frames):
       ('conditional', 'ConditionalMixturePrior (same, over [z, pitch, '
        'loudness])', len(frames), lambda: priors.ConditionalMixturePrior(
            n_components=k).fit(sequences, seed=0)),
+      ('conditional_net', 'ConditionalNetworkPrior (3,000 Adam steps on '
+       'crops, then the residuals\' AR(1) on all frames)', len(frames),
+       lambda: priors.ConditionalNetworkPrior().fit(sequences, seed=0)),
   ]
+  jobs = [job for job in jobs if job[0] in FLAGS.priors]
   for name, what, n, fn in jobs:
     logging.info('Fitting %s on %d frames...', what, n)
     secs, prior = timed(fn)
@@ -150,7 +158,8 @@ def bench_fit(n_frames, z_dims, k, subsample_frames):
                  'hmm_em_iterations': info.get('em_n_iter')})
     logging.info('%s', rows[-1])
     fitted.setdefault(name, prior)
-  fitted['standard_normal'] = priors.StandardNormalPrior(z_dims=z_dims)
+  if 'standard_normal' in FLAGS.priors:
+    fitted['standard_normal'] = priors.StandardNormalPrior(z_dims=z_dims)
   return rows, fitted
 
 
@@ -189,7 +198,7 @@ def fit_model_priors(z_path, work_dir):
   from ddsp_generative import fit_prior_lib  # pylint: disable=g-import-not-at-top
   import gin  # pylint: disable=g-import-not-at-top
   rows, fitted = [], {}
-  for name in PRIOR_TYPES:
+  for name in FLAGS.priors:
     gin.clear_config()
     secs, (prior, summary) = timed(lambda n=name: fit_prior_lib.fit_prior(
         z_path, os.path.join(work_dir, f'prior_{n}.json'), prior_name=n,
@@ -245,7 +254,7 @@ def markdown(results):
     lines += ['| prior | frames x dims | K | fit (s) | EM iterations |',
               '| --- | --- | --- | --- | --- |']
     for r in results['fit']:
-      iters = r['hmm_em_iterations'] or r['sklearn_em_iterations']
+      iters = r['hmm_em_iterations'] or r['sklearn_em_iterations'] or '–'
       lines.append(f"| {r['what']} | {r['frames']:,} x {r['z_dims']} | "
                    f"{r['n_components']} | {r['fit_secs']:.1f} | {iters} |")
     lines.append('')
@@ -268,6 +277,10 @@ def markdown(results):
 
 def main(argv):
   del argv
+  unknown = set(FLAGS.priors) - set(PRIOR_TYPES)
+  if unknown:
+    raise app.UsageError(f'Unknown --priors {sorted(unknown)}; known: '
+                         f'{list(PRIOR_TYPES)}.')
   limit_threads(FLAGS.threads)
   from ddsp_generative import model_io  # pylint: disable=g-import-not-at-top
   from ddsp_generative.data_preparation import extract_z_lib  # pylint: disable=g-import-not-at-top

@@ -24,10 +24,26 @@ Usage:
     --gin_param='prior_to_fit.prior_class = @HiddenMarkovPrior' \
     --gin_param='HiddenMarkovPrior.n_components = 8'
 
+  # The default: the network conditional prior (z given the controls),
+  # here trained longer and wider:
+  ddsp_generative_fit_prior --z_dataset='data/z.tfrecord*' \
+    --output=runs/ae/prior.json \
+    --gin_param='ConditionalNetworkPrior.train_steps = 6000' \
+    --gin_param='ConditionalNetworkPrior.channels = 64'
+
 Priors (--prior, or gin `prior_to_fit.prior_class = @<Class>`) and the
 sampling modes `ddsp_generative_sample --mode` accepts (* default; change it
 with --default_mode):
 
+  conditional_net  ConditionalNetworkPrior  temporal*, independent, mean
+      The default. z given the pitch and loudness around each frame (a
+      dilated conv net gives each frame's Gaussian; ±0.25 s of context), the
+      residuals with AR(1) dynamics (temporal), drawn per frame
+      (independent) or left out (mean). The sampler passes the controls.
+      Closest to the real audio of all priors (benchmarks/RESULTS.md,
+      'Generation quality'); its plain 'held-out NLL/frame' scores a
+      Gaussian with z's mean and covariance, its whole-example NLL the
+      model itself.
   gmm              GaussianMixturePrior     independent, component*
       independent: every frame from the mixture (noisy timbre);
       component: one component per clip (steady timbre).
@@ -64,7 +80,8 @@ flags.DEFINE_string('z_dataset', None,
 flags.DEFINE_string('output', None, 'Path of the prior JSON to write.')
 flags.DEFINE_enum('prior', None, priors.prior_types(),
                   'Prior to fit (configure it with --gin_param); default '
-                  'the gin binding prior_to_fit.prior_class, else gmm.')
+                  'the gin binding prior_to_fit.prior_class, else '
+                  f'{fit_prior_lib.DEFAULT_PRIOR}.')
 flags.DEFINE_string('default_mode', None,
                     'Sampling mode saved as the prior\'s default (see the '
                     'module docstring); default the class\'s own.')

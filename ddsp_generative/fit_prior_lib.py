@@ -15,7 +15,9 @@ from ddsp_generative import z_dataset
 import gin
 import numpy as np
 
-DEFAULT_PRIOR = 'gmm'
+# The prior whose samples sound closest to the real audio (benchmarks/
+# RESULTS.md, 'Generation quality').
+DEFAULT_PRIOR = 'conditional_net'
 
 
 @gin.configurable(module='ddsp_generative.fit_prior_lib')
@@ -36,9 +38,9 @@ def make_prior(prior_name=None):
   """A prior, configured by gin, chosen by name or by `prior_to_fit`.
 
   Args:
-    prior_name: A registered prior type ('gmm', 'hmm', 'conditional',
-      'standard_normal'), or None for the gin binding of
-      `prior_to_fit.prior_class` (default 'gmm').
+    prior_name: A registered prior type ('conditional_net', 'gmm', 'hmm',
+      'conditional', 'standard_normal'), or None for the gin binding of
+      `prior_to_fit.prior_class` (default 'conditional_net').
 
   Returns:
     An unfitted Prior.
@@ -173,9 +175,10 @@ def fit_prior(z_dataset_pattern, output, prior_name=None, seed=0,
   Args:
     z_dataset_pattern: TFRecord pattern or prefix of a z dataset.
     output: Path of the prior JSON.
-    prior_name: Prior type, a key of the priors registry ('gmm', 'hmm',
-      'conditional', 'standard_normal'); None for the gin binding
-      `prior_to_fit.prior_class` (default 'gmm').
+    prior_name: Prior type, a key of the priors registry
+      ('conditional_net', 'gmm', 'hmm', 'conditional', 'standard_normal');
+      None for the gin binding `prior_to_fit.prior_class` (default
+      'conditional_net').
     seed: Seed of the holdout split, the subsampling and the fit.
     max_frames: Optional cap on the training (and held-out) frames: random
       frames for frame priors, whole random examples for temporal and

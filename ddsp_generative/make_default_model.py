@@ -11,7 +11,8 @@ r"""Reproduce the embedded default model: one command, every step real.
   3. `ddsp_run` (Magenta's trainer, unchanged) with
      `gin/harmonic_noise_z.gin` + `gin/sizes/small.gin`;
   4. `ddsp_generative_extract_z` (Beam) over the training examples;
-  5. `ddsp_generative_fit_prior` (the temporal HMM prior by default);
+  5. `ddsp_generative_fit_prior` (by default the network conditional prior:
+     z given the pitch and loudness around each frame);
   6. `ddsp_generative_train_envelopes` (the envelope VAE control model, on
      1 s windows: the examples' length);
   7. package: the model's weights without the optimizer's state (a
@@ -55,8 +56,8 @@ flags.DEFINE_float('minutes', 15.0, 'Minutes of audio to render.')
 flags.DEFINE_integer('seed', 0, 'Seed of rendering, priors and envelopes.')
 flags.DEFINE_integer('train_steps', 4000, 'ddsp_run training steps.')
 flags.DEFINE_string('size', 'gin/sizes/small.gin', 'Size mixin.')
-flags.DEFINE_string('prior', 'hmm', 'Prior type (ddsp_generative_fit_prior '
-                    '--prior).')
+flags.DEFINE_string('prior', 'conditional_net',
+                    'Prior type (ddsp_generative_fit_prior --prior).')
 flags.DEFINE_integer('envelope_steps', 3000, 'Envelope VAE training steps.')
 flags.DEFINE_integer('envelope_frames', 250, 'Envelope VAE window (frames): '
                      'the examples\' length, since windows longer than an '

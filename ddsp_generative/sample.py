@@ -52,11 +52,12 @@ flags.DEFINE_string('save_dir', 'samples', 'Where to write the samples.')
 flags.DEFINE_integer('n_samples', 1, 'Number of audio files to write.')
 flags.DEFINE_integer('seed', 0, 'Random seed; sample i uses seed + i.')
 flags.DEFINE_string('mode', None,
-                    'Prior sampling mode; default the prior\'s own. gmm: '
+                    'Prior sampling mode; default the prior\'s own. '
+                    'conditional_net: temporal, independent, mean; gmm: '
                     'independent, component; hmm and conditional: '
                     'independent, component, temporal (see '
-                    'ddsp_generative_fit_prior --help). A conditional prior '
-                    'samples z given the generated f0 and loudness.')
+                    'ddsp_generative_fit_prior --help). Conditional priors '
+                    'sample z given the generated f0 and loudness.')
 flags.DEFINE_float('pitch', None, 'MIDI pitch of the Note (or envelope) '
                    'control.')
 flags.DEFINE_float('duration', None, 'Seconds, for the Note or envelope '

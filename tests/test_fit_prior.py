@@ -62,7 +62,7 @@ def run_main(expect_ok=True, **flag_values):
 
 def test_main_fits_and_saves(z_pattern, tmp_path):
   output = str(tmp_path / 'prior.json')
-  printed = run_main(z_dataset=z_pattern, output=output,
+  printed = run_main(z_dataset=z_pattern, output=output, prior='gmm',
                      gin_param=[CANDIDATES], holdout_fraction=0.25,
                      seed=1).stdout
   assert 'components: 3' in printed
@@ -88,16 +88,17 @@ def test_main_fits_and_saves(z_pattern, tmp_path):
 
 def test_refuses_to_overwrite_without_flag(z_pattern, tmp_path):
   output = str(tmp_path / 'prior.json')
-  run_main(z_dataset=z_pattern, output=output,
+  run_main(z_dataset=z_pattern, output=output, prior='gmm',
            gin_param=['GaussianMixturePrior.n_components = 3'])
   with open(output) as f:
     before = f.read()
   failed = run_main(expect_ok=False, z_dataset=z_pattern, output=output,
+                    prior='gmm',
                     gin_param=['GaussianMixturePrior.n_components = 2'])
   assert '--overwrite' in failed.stderr
   with open(output) as f:
     assert f.read() == before
-  run_main(z_dataset=z_pattern, output=output, overwrite=True,
+  run_main(z_dataset=z_pattern, output=output, overwrite=True, prior='gmm',
            gin_param=['GaussianMixturePrior.n_components = 2'])
   assert priors.load_prior(output).num_components == 2
 
@@ -129,7 +130,7 @@ def test_command_line(z_pattern, tmp_path):
   output = str(tmp_path / 'cli_prior.json')
   command = [sys.executable, '-m', 'ddsp_generative.fit_prior',
              f'--z_dataset={z_pattern}', f'--output={output}',
-             f'--gin_param={CANDIDATES}', '--max_frames=1500']
+             '--prior=gmm', f'--gin_param={CANDIDATES}', '--max_frames=1500']
   env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL='2', CUDA_VISIBLE_DEVICES='')
   result = subprocess.run(command, capture_output=True, text=True, env=env,
                           timeout=120, check=False)
@@ -189,7 +190,7 @@ def test_prior_name_and_gin_must_agree():
   assert isinstance(fit_prior_lib.make_prior('hmm'), priors.HiddenMarkovPrior)
   gin.clear_config()
   assert isinstance(fit_prior_lib.make_prior(None),
-                    priors.GaussianMixturePrior)
+                    priors.ConditionalNetworkPrior)
 
 
 def test_subsample_sequences_keeps_whole_examples():

@@ -48,8 +48,11 @@ def test_audio_to_sampled_wav(tmp_path):
         f'--model_dir={model_dir}',
         '--pipeline_options=' + ','.join(conftest.BEAM_OPTIONS)])
 
+  # The default prior (the network conditional prior), trained briefly.
   _run([os.path.join(BIN, 'ddsp_generative_fit_prior'),
-        f'--z_dataset={z_path}', f'--output={model_dir}/prior.json'])
+        f'--z_dataset={z_path}', f'--output={model_dir}/prior.json',
+        '--gin_param=ConditionalNetworkPrior.train_steps = 100',
+        '--gin_param=ConditionalNetworkPrior.channels = 16'])
 
   result = _run([sys.executable, '-m', 'ddsp_generative.sample',
                  f'--model_dir={model_dir}', f'--save_dir={tmp_path}/out',
@@ -67,3 +70,4 @@ def test_audio_to_sampled_wav(tmp_path):
       sidecar = json.load(f)
     assert sidecar['model']['step'] == 5
     assert sidecar['prior']['path'] == f'{model_dir}/prior.json'
+    assert sidecar['prior']['type'] == 'conditional_net'

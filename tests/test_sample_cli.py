@@ -76,7 +76,9 @@ def test_sample_with_no_arguments_uses_the_default_model(tmp_path):
     sidecar = json.load(f)
   assert sidecar['model']['step'] == default_model.manifest()['model']['step']
   assert sidecar['controls']['type'] == 'Melody'
-  assert sidecar['prior']['type'] == 'hmm'
+  assert sidecar['prior']['type'] == default_model.manifest()['prior'] == (
+      'conditional_net')
+  assert sidecar['prior']['conditions'] == ['f0_hz', 'loudness_db']
   audio, rate = sf.read(os.path.join(save_dir, 'sample_000.wav'))
   n_notes = len(sidecar['controls']['settings']['pitches'])
   assert rate == 16000 and len(audio) == int(n_notes * 0.2 * rate)

@@ -15,6 +15,8 @@ A `Prior` has a small contract (see `base`):
 | 'hmm'             | HiddenMarkovPrior         | independent, component, temporal* |
 | 'conditional'     | ConditionalMixturePrior   | independent, component, temporal* |
 |                   |   (needs f0_hz, loudness_db)                                  |
+| 'conditional_net' | ConditionalNetworkPrior   | temporal*, independent, mean      |
+|                   |   (needs f0_hz, loudness_db)                                  |
 | 'standard_normal' | StandardNormalPrior       | independent*                      |
 
 Every class is registered with gin (`ddsp_generative.priors.<Class>`), saved
@@ -44,4 +46,5 @@ from ddsp_generative.priors.gmm import fit_mixture
 from ddsp_generative.priors.gmm import GaussianMixturePrior
 from ddsp_generative.priors.hmm import HiddenMarkovPrior
 from ddsp_generative.priors.markov import lag1_autocorrelation
+from ddsp_generative.priors.network import ConditionalNetworkPrior
 from ddsp_generative.priors.normal import StandardNormalPrior
