@@ -72,6 +72,68 @@ def condition_features(f0_hz, loudness_db):
   return np.stack([np.clip(midi, 0.0, 127.0), loudness_db], -1)
 
 
+def example_conditions(prior_name, example):
+  """A z dataset example's control features, for fitting a conditional prior.
+
+  Args:
+    prior_name: The prior's class name (for the error message).
+    example: Dict with 'z', 'f0_hz' and 'loudness_db' (as
+      `z_dataset.load_sequences` returns).
+
+  Returns:
+    float64 [n_frames, 2] (`condition_features`).
+
+  Raises:
+    ValueError: The example lacks f0_hz or loudness_db.
+  """
+  missing = [k for k in ('f0_hz', 'loudness_db') if k not in example]
+  if missing:
+    raise ValueError(
+        f'{prior_name} needs each example\'s {missing} with its z: fit it on '
+        'z_dataset.load_sequences(...) examples.')
+  return condition_features(example['f0_hz'], example['loudness_db'])
+
+
+def requested_conditions(prior_name, f0_hz, loudness_db, n_frames, batch_size,
+                         condition_range):
+  """Requested controls -> features clipped to the training range.
+
+  Args:
+    prior_name: The prior's class name (for the error message).
+    f0_hz: [batch_size, n_frames] or [n_frames] requested f0 (Hz).
+    loudness_db: The same shape, requested loudness (dB).
+    n_frames: Frames to sample.
+    batch_size: Clips to sample.
+    condition_range: [2, 2] (min, max) of each feature in training.
+
+  Returns:
+    float64 [batch_size, n_frames, 2].
+
+  Raises:
+    ValueError: Missing controls or controls of the wrong shape.
+  """
+  if f0_hz is None or loudness_db is None:
+    raise ValueError(
+        f'{prior_name} samples z given the controls: pass f0_hz= and '
+        'loudness_db= ([batch, n_frames] or [n_frames]).')
+  c = condition_features(f0_hz, loudness_db)
+  if c.ndim == 2:
+    c = c[None]
+  if c.ndim != 3 or c.shape[1] != n_frames or c.shape[0] not in (
+      1, batch_size):
+    raise ValueError(
+        f'f0_hz and loudness_db must be [{batch_size}, {n_frames}] or '
+        f'[{n_frames}]; got {np.shape(f0_hz)}.')
+  c = np.broadcast_to(c, [batch_size, n_frames, c.shape[-1]])
+  low, high = condition_range[:, 0], condition_range[:, 1]
+  clipped = np.clip(c, low, high)
+  if np.any(clipped != c):
+    logging.info('Requested controls outside the training range '
+                 '(pitch %.1f-%.1f MIDI, loudness %.1f-%.1f dB) are '
+                 'clipped to it.', low[0], high[0], low[1], high[1])
+  return clipped
+
+
 @gin.register(module='ddsp_generative.priors')
 @base.register_type('conditional')
 class ConditionalMixturePrior(hmm.HiddenMarkovPrior):
@@ -115,12 +177,7 @@ class ConditionalMixturePrior(hmm.HiddenMarkovPrior):
     return len(CONDITION_FEATURES)
 
   def _conditions_of(self, example):
-    missing = [k for k in self.CONDITIONS if k not in example]
-    if missing:
-      raise ValueError(
-          f'{type(self).__name__} needs each example\'s {missing} with its '
-          'z: fit it on z_dataset.load_sequences(...) examples.')
-    return condition_features(example['f0_hz'], example['loudness_db'])
+    return example_conditions(type(self).__name__, example)
 
   def _init_columns(self):
     return self._dims[0]  # Cluster z alone: components model z's dynamics.
@@ -138,26 +195,8 @@ class ConditionalMixturePrior(hmm.HiddenMarkovPrior):
   # ------------------------------------------------------------ Controls.
   def _controls(self, n_frames, batch_size, f0_hz, loudness_db):
     """Requested controls -> clipped features [batch_size, n_frames, 2]."""
-    if f0_hz is None or loudness_db is None:
-      raise ValueError(
-          f'{type(self).__name__} samples z given the controls: pass '
-          'f0_hz= and loudness_db= ([batch, n_frames] or [n_frames]).')
-    c = condition_features(f0_hz, loudness_db)
-    if c.ndim == 2:
-      c = c[None]
-    if c.ndim != 3 or c.shape[1] != n_frames or c.shape[0] not in (
-        1, batch_size):
-      raise ValueError(
-          f'f0_hz and loudness_db must be [{batch_size}, {n_frames}] or '
-          f'[{n_frames}]; got {np.shape(f0_hz)}.')
-    c = np.broadcast_to(c, [batch_size, n_frames, c.shape[-1]])
-    low, high = self.condition_range[:, 0], self.condition_range[:, 1]
-    clipped = np.clip(c, low, high)
-    if np.any(clipped != c):
-      logging.info('Requested controls outside the training range '
-                   '(pitch %.1f-%.1f MIDI, loudness %.1f-%.1f dB) are '
-                   'clipped to it.', low[0], high[0], low[1], high[1])
-    return clipped
+    return requested_conditions(type(self).__name__, f0_hz, loudness_db,
+                                n_frames, batch_size, self.condition_range)
 
   def component_log_probs(self, c):
     """log p(k | c_t): [..., 2] features -> [..., K]."""

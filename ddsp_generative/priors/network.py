@@ -202,13 +202,7 @@ class ConditionalNetworkPrior(base.Prior):
 
   # ----------------------------------------------------------------- Fit.
   def _conditions_of(self, example):
-    missing = [k for k in self.CONDITIONS if k not in example]
-    if missing:
-      raise ValueError(
-          f'{type(self).__name__} needs each example\'s {missing} with its '
-          'z: fit it on z_dataset.load_sequences(...) examples.')
-    return conditional.condition_features(example['f0_hz'],
-                                          example['loudness_db'])
+    return conditional.example_conditions(type(self).__name__, example)
 
   def _fit(self, frames, sequences, seed):
     if sequences is None:
@@ -321,26 +315,10 @@ class ConditionalNetworkPrior(base.Prior):
 
   def _controls(self, n_frames, batch_size, f0_hz, loudness_db):
     """Requested controls -> standardised, clipped [batch, n_frames, 2]."""
-    if f0_hz is None or loudness_db is None:
-      raise ValueError(
-          f'{type(self).__name__} samples z given the controls: pass '
-          'f0_hz= and loudness_db= ([batch, n_frames] or [n_frames]).')
-    c = conditional.condition_features(f0_hz, loudness_db)
-    if c.ndim == 2:
-      c = c[None]
-    if c.ndim != 3 or c.shape[1] != n_frames or c.shape[0] not in (
-        1, batch_size):
-      raise ValueError(
-          f'f0_hz and loudness_db must be [{batch_size}, {n_frames}] or '
-          f'[{n_frames}]; got {np.shape(f0_hz)}.')
-    c = np.broadcast_to(c, [batch_size, n_frames, c.shape[-1]])
-    low, high = self.condition_range[:, 0], self.condition_range[:, 1]
-    clipped = np.clip(c, low, high)
-    if np.any(clipped != c):
-      logging.info('Requested controls outside the training range '
-                   '(pitch %.1f-%.1f MIDI, loudness %.1f-%.1f dB) are '
-                   'clipped to it.', low[0], high[0], low[1], high[1])
-    return (clipped - self.c_mean) / self.c_std
+    c = conditional.requested_conditions(
+        type(self).__name__, f0_hz, loudness_db, n_frames, batch_size,
+        self.condition_range)
+    return (c - self.c_mean) / self.c_std
 
   def conditional_mean_and_scale(self, f0_hz, loudness_db):
     """mean_t and the per-dimension scale s * sigma_t of z given controls.
