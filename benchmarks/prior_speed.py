@@ -61,11 +61,6 @@ flags.DEFINE_integer('repeats', 5, 'Timed repeats (median reported).')
 
 PRIOR_TYPES = ('standard_normal', 'gmm', 'hmm', 'conditional',
                'conditional_net')
-MODES = {'standard_normal': ('independent',),
-         'gmm': ('independent', 'component'),
-         'hmm': ('independent', 'component', 'temporal'),
-         'conditional': ('independent', 'component', 'temporal'),
-         'conditional_net': ('temporal', 'independent', 'mean')}
 flags.DEFINE_list('priors', list(PRIOR_TYPES), 'Prior types to fit, sample '
                   'and score (e.g. only conditional_net).')
 
@@ -232,7 +227,7 @@ def bench_sampling(trained, prior_sets, clip_secs, repeats):
       for name, prior in fitted.items():
         kwargs = ({'f0_hz': f0_hz[None], 'loudness_db': ld[None]}
                   if prior.CONDITIONS else {})
-        for mode in MODES[name]:
+        for mode in prior.SAMPLE_MODES:
           sample_secs, _ = timed(
               lambda p=prior, m=mode, kw=kwargs: p.sample(
                   n_frames, seed=0, mode=m, batch_size=1, **kw),

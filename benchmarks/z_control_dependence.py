@@ -47,10 +47,6 @@ flags.DEFINE_integer('seed', 0, 'Seed of clip i is seed + i.')
 flags.DEFINE_string('output', None, 'Optional JSON results path.')
 
 
-def midi(f0_hz):
-  return 69.0 + 12.0 * np.log2(np.maximum(f0_hz, 8.1758) / 440.0)
-
-
 def r_squared(truth, predicted):
   """Per-dimension R^2: [N, d] arrays -> [d]."""
   residual = ((truth - predicted) ** 2).sum(0)
@@ -78,8 +74,9 @@ class Regressions:
 
   @staticmethod
   def features(f0_hz, loudness_db):
+    from ddsp_generative import priors  # pylint: disable=g-import-not-at-top
     # Semitones / 2 and dB / 6: one step in either is about as far.
-    return np.stack([midi(f0_hz) / 2.0, np.asarray(loudness_db) / 6.0], -1)
+    return priors.condition_features(f0_hz, loudness_db) / [2.0, 6.0]
 
   @staticmethod
   def _design(c):

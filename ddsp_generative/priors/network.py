@@ -53,6 +53,7 @@ from ddsp_generative.priors import gaussian
 from ddsp_generative.priors import markov
 import gin
 import numpy as np
+from scipy import linalg
 import tensorflow as tf
 import tensorflow_probability as tfp
 
@@ -79,20 +80,35 @@ def receptive_radius(kernel_size, dilations):
   return sum((kernel_size - 1) // 2 * d for d in dilations)
 
 
-def init_weights(rng, n_inputs, n_outputs, channels, kernel_size, dilations):
-  """He-initialised weights of the conv net (dict of float32 arrays)."""
-  def he(shape, fan_in):
-    return (rng.standard_normal(shape) * np.sqrt(2.0 / fan_in)).astype(
-        np.float32)
-  weights = {'in_kernel': he([1, n_inputs, channels], n_inputs),
-             'in_bias': np.zeros([channels], np.float32)}
+def weight_shapes(n_inputs, n_outputs, channels, kernel_size, dilations):
+  """{name: shape} of the conv net's weights, in initialisation order."""
+  shapes = {'in_kernel': [1, n_inputs, channels], 'in_bias': [channels]}
   for i, _ in enumerate(dilations):
-    # Residual branches start small so the stack starts near the identity.
-    weights[f'block{i}_kernel'] = 0.5 * he(
-        [kernel_size, channels, channels], kernel_size * channels)
-    weights[f'block{i}_bias'] = np.zeros([channels], np.float32)
-  weights['out_kernel'] = (0.1 * he([1, channels, 2 * n_outputs], channels))
-  weights['out_bias'] = np.zeros([2 * n_outputs], np.float32)
+    shapes[f'block{i}_kernel'] = [kernel_size, channels, channels]
+    shapes[f'block{i}_bias'] = [channels]
+  shapes['out_kernel'] = [1, channels, 2 * n_outputs]
+  shapes['out_bias'] = [2 * n_outputs]
+  return shapes
+
+
+def init_weights(rng, n_inputs, n_outputs, channels, kernel_size, dilations):
+  """He-initialised weights of the conv net (dict of float32 arrays).
+
+  Biases start at zero; the residual branches' kernels at half and the
+  output kernel at a tenth of He's scale, so that the stack starts near the
+  identity and the output near N(0, 1).
+  """
+  gains = {'in': 1.0, 'block': 0.5, 'out': 0.1}
+  weights = {}
+  for name, shape in weight_shapes(n_inputs, n_outputs, channels,
+                                   kernel_size, dilations).items():
+    if name.endswith('_bias'):
+      weights[name] = np.zeros(shape, np.float32)
+      continue
+    fan_in = int(np.prod(shape[:-1]))
+    he = (rng.standard_normal(shape) * np.sqrt(2.0 / fan_in)).astype(
+        np.float32)
+    weights[name] = gains[name.split('_')[0].rstrip('0123456789')] * he
   return weights
 
 
@@ -201,15 +217,13 @@ class ConditionalNetworkPrior(base.Prior):
     return receptive_radius(self.kernel_size, self.dilations)
 
   # ----------------------------------------------------------------- Fit.
-  def _conditions_of(self, example):
-    return conditional.example_conditions(type(self).__name__, example)
-
   def _fit(self, frames, sequences, seed):
     if sequences is None:
       raise ValueError(f'{type(self).__name__} needs examples with z, f0_hz '
                        'and loudness_db (z_dataset.load_sequences), not bare '
                        'z frames.')
-    cs = [self._conditions_of(s) for s in sequences]
+    cs = [conditional.example_conditions(type(self).__name__, s)
+          for s in sequences]
     c_all = np.concatenate(cs)
     self.condition_range = np.stack([c_all.min(0), c_all.max(0)], -1)
     self.c_mean = c_all.mean(0)
@@ -273,13 +287,13 @@ class ConditionalNetworkPrior(base.Prior):
     return np.array(losses)
 
   def _standardized_residuals(self, z, c):
-    """e = (z - mu) / sigma and sigma for standardised z, c [n, dims]."""
+    """e = (z - mu) / sigma for standardised z, c [n, dims]."""
     mu, sigma = self._mu_sigma(c[None])
-    return (z - mu[0]) / sigma[0], sigma[0]
+    return (z - mu[0]) / sigma[0]
 
   def _fit_residual_dynamics(self, zs, cs):
     """Least-squares vector AR(1) on the residuals, with its stationary law."""
-    es = [self._standardized_residuals(z, c)[0] for z, c in zip(zs, cs)]
+    es = [self._standardized_residuals(z, c) for z, c in zip(zs, cs)]
     d = zs[0].shape[1]
     x = np.concatenate([e[:-1] for e in es if len(e) > 1])
     y = np.concatenate([e[1:] for e in es if len(e) > 1])
@@ -296,12 +310,7 @@ class ConditionalNetworkPrior(base.Prior):
     e_all = np.concatenate(es)
     s = np.cov(e_all, rowvar=False).reshape(d, d)
     # Stationary covariance of the fitted AR(1): S = a^T S a + Q.
-    stationary = q.copy()
-    for _ in range(2000):
-      nxt = a.T @ stationary @ a + q
-      if np.max(np.abs(nxt - stationary)) < 1e-10:
-        break
-      stationary = nxt
+    stationary = linalg.solve_discrete_lyapunov(a.T, q)
     self.ar_matrix = a
     self.ar_scale_tril = gaussian.safe_cholesky(q)
     self.stationary_scale_tril = gaussian.safe_cholesky(stationary)
@@ -446,12 +455,11 @@ class ConditionalNetworkPrior(base.Prior):
                 'z_cov', 'ar_matrix', 'ar_scale_tril',
                 'stationary_scale_tril'):
       setattr(self, key, np.asarray(params[key], np.float64))
-    expected = init_weights(np.random.default_rng(0), len(self.c_mean),
-                            len(self.z_mean), self.channels, self.kernel_size,
-                            self.dilations)
-    bad = {k: (v.shape, self.weights.get(k, np.zeros(0)).shape)
-           for k, v in expected.items()
-           if k not in self.weights or self.weights[k].shape != v.shape}
+    expected = weight_shapes(len(self.c_mean), len(self.z_mean),
+                             self.channels, self.kernel_size, self.dilations)
+    bad = {k: (tuple(shape), self.weights.get(k, np.zeros(0)).shape)
+           for k, shape in expected.items()
+           if k not in self.weights or self.weights[k].shape != tuple(shape)}
     if bad or set(self.weights) != set(expected):
       raise base.PriorMismatchError(
           'The saved network weights do not match the saved config '
