@@ -68,7 +68,7 @@ dataset-deps:
 	$$S apt-get update -qq && $$S apt-get install -y -qq fluidsynth fluid-soundfont-gm >/dev/null
 
 dataset: $(STAMP) dataset-deps
-	$(PY) -m ddsp_generative.data_preparation.ddsp_generative_render_dataset \
+	$(PY) -m ddsp_generative.render_dataset \
 	  --instrument=$(INSTRUMENT) --minutes=$(MINUTES) --seed=$(SEED) \
 	  --output_dir=$(DATASET_DIR)
 

@@ -58,7 +58,8 @@ setuptools.setup(
     python_requires='>=3.10,<3.13',
     packages=setuptools.find_packages(include=['ddsp_generative',
                                                'ddsp_generative.*']),
-    package_data={'ddsp_generative': ['default_model/*', 'default_model/envelopes/*',
+    package_data={'ddsp_generative': ['sampling/default_model/*',
+                                      'sampling/default_model/envelopes/*',
                                       'gin/*.gin', 'gin/*/*.gin',
                                       'gin/*/*/*.gin']},
     cmdclass={'build_py': BuildPyWithStartup},
@@ -103,10 +104,10 @@ setuptools.setup(
     },
     entry_points={
         'console_scripts': [
-            'ddsp_generative_prepare_tfrecord = ddsp_generative.data_preparation.ddsp_generative_prepare_tfrecord:console_entry_point',
-            'ddsp_generative_render_dataset = ddsp_generative.data_preparation.ddsp_generative_render_dataset:console_entry_point',
+            'ddsp_generative_prepare_tfrecord = ddsp_generative.prepare_tfrecord:console_entry_point',
+            'ddsp_generative_render_dataset = ddsp_generative.render_dataset:console_entry_point',
             'ddsp_generative_evaluate_pitch = ddsp_generative.evaluate_pitch:console_entry_point',
-            'ddsp_generative_extract_z = ddsp_generative.data_preparation.ddsp_generative_extract_z:console_entry_point',
+            'ddsp_generative_extract_z = ddsp_generative.extract_z:console_entry_point',
             'ddsp_generative_fit_prior = ddsp_generative.fit_prior:console_entry_point',
             'ddsp_generative_prior_figures = ddsp_generative.prior_figures:console_entry_point',
             'ddsp_generative_sample = ddsp_generative.sample:console_entry_point',

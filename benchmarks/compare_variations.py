@@ -173,10 +173,10 @@ def evaluate(model_dir, eval_pattern, report_path):
 def save_figure(path, rows, eval_pattern, index=None, secs=3.0):
   """Spectrograms of one eval example: target, then each resynthesis."""
   import numpy as np  # pylint: disable=g-import-not-at-top
-  from ddsp_generative import artifacts  # pylint: disable=g-import-not-at-top
-  from ddsp_generative import evaluate_reconstruction_lib as lib  # pylint: disable=g-import-not-at-top
-  from ddsp_generative import model_io  # pylint: disable=g-import-not-at-top
-  from ddsp_generative import plotting  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.core import artifacts  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.evaluation import reconstruction as lib  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.sampling import model_io  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.core import plotting  # pylint: disable=g-import-not-at-top
   plt = plotting.plt
   if index is None:
     first = next(iter(rows.values()))
@@ -225,7 +225,7 @@ def save_figure(path, rows, eval_pattern, index=None, secs=3.0):
 
 
 def main(unused_argv):
-  from ddsp_generative import artifacts  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.core import artifacts  # pylint: disable=g-import-not-at-top
   if not FLAGS.tfrecord_prefix:
     raise app.UsageError('--tfrecord_prefix is required (see the recipe in '
                          'the module docstring).')

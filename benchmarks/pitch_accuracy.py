@@ -21,7 +21,7 @@ import time
 from absl import app
 from absl import flags
 
-from ddsp_generative import evaluate_pitch_lib
+from ddsp_generative.evaluation import pitch as evaluate_pitch_lib
 import rendered_data
 
 flags.DEFINE_list('instruments', ['violin', 'flute', 'cello', 'trumpet'],

@@ -28,7 +28,7 @@ from absl import flags
 import numpy as np
 import soundfile as sf
 
-from ddsp_generative import synthetic
+from ddsp_generative.recipes import synthetic
 
 flags.DEFINE_list('minutes', ['3', '30'], 'File lengths in minutes.')
 flags.DEFINE_string('f0_estimator', 'yin',
@@ -39,7 +39,7 @@ flags.DEFINE_string('work_dir', None, 'Scratch folder (default: a temp dir, '
 FLAGS = flags.FLAGS
 
 RATE = 44100
-CLI = 'ddsp_generative.data_preparation.ddsp_generative_prepare_tfrecord'
+CLI = 'ddsp_generative.prepare_tfrecord'
 
 
 def write_long_wav(path, minutes, seed=0, block_secs=30.0):
@@ -105,7 +105,7 @@ def run_sampled(command):
 
 LOAD_WHOLE = '''
 import resource, sys
-from ddsp_generative import audio_io
+from ddsp_generative.core import audio_io
 audio, info = audio_io.load_audio(sys.argv[1])
 audio_16k = audio_io.resample(audio, info['sample_rate'], 16000)
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)

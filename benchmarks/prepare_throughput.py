@@ -36,8 +36,8 @@ from absl import logging
 from ddsp import spectral_ops
 import numpy as np
 
-from ddsp_generative import audio_io
-from ddsp_generative import f0 as f0_lib
+from ddsp_generative.core import audio_io
+from ddsp_generative.core import f0 as f0_lib
 from ddsp_generative.data_preparation import prepare_tfrecord_lib
 import rendered_data
 

@@ -161,7 +161,7 @@ def bench_fit(n_frames, z_dims, k, subsample_frames):
 def train_tiny_model(work_dir, steps):
   """Synthetic melodies -> TFRecords -> ddsp_run tiny model; returns paths."""
   from ddsp_generative import gin_path  # pylint: disable=g-import-not-at-top
-  from ddsp_generative import synthetic  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.recipes import synthetic  # pylint: disable=g-import-not-at-top
   from ddsp_generative.data_preparation import prepare_tfrecord_lib  # pylint: disable=g-import-not-at-top
   model_dir = os.path.join(work_dir, 'tiny_model')
   pattern = os.path.join(work_dir, 'data', 'train.tfrecord*')
@@ -190,12 +190,12 @@ def train_tiny_model(work_dir, steps):
 
 def fit_model_priors(z_path, work_dir):
   """Fits every prior type on the model's z (10% of examples held out)."""
-  from ddsp_generative import fit_prior_lib  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.priors import fitting  # pylint: disable=g-import-not-at-top
   import gin  # pylint: disable=g-import-not-at-top
   rows, fitted = [], {}
   for name in FLAGS.priors:
     gin.clear_config()
-    secs, (prior, summary) = timed(lambda n=name: fit_prior_lib.fit_prior(
+    secs, (prior, summary) = timed(lambda n=name: fitting.fit_prior(
         z_path, os.path.join(work_dir, f'prior_{n}.json'), prior_name=n,
         seed=0, overwrite=True))
     rows.append({'prior': name, 'fit_secs': secs, **{
@@ -277,7 +277,7 @@ def main(argv):
     raise app.UsageError(f'Unknown --priors {sorted(unknown)}; known: '
                          f'{list(PRIOR_TYPES)}.')
   limit_threads(FLAGS.threads)
-  from ddsp_generative import model_io  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.sampling import model_io  # pylint: disable=g-import-not-at-top
   from ddsp_generative.data_preparation import extract_z_lib  # pylint: disable=g-import-not-at-top
   os.makedirs(FLAGS.work_dir, exist_ok=True)
   results = {'hardware': {'cpus': os.cpu_count(),

@@ -6,7 +6,7 @@ import glob
 import json
 import os
 
-from ddsp_generative.data_preparation import render_midi_lib
+from ddsp_generative.recipes import render_midi
 
 DEFAULT_DIR = '/tmp/ddsp_generative_bench'
 
@@ -15,7 +15,7 @@ def rendered(instrument, minutes, seed=0, data_dir=DEFAULT_DIR):
   """WAV paths of `minutes` of `instrument`, rendered unless already there.
 
   Args:
-    instrument: A key of `render_midi_lib.INSTRUMENTS`.
+    instrument: A key of `render_midi.INSTRUMENTS`.
     minutes: Minutes of audio.
     seed: Render seed.
     data_dir: Parent folder; the files go to `<data_dir>/<instrument>_<minutes
@@ -25,9 +25,9 @@ def rendered(instrument, minutes, seed=0, data_dir=DEFAULT_DIR):
     Sorted WAV paths (each with its `.f0.json` ground truth).
   """
   out = os.path.join(data_dir, f'{instrument}_{minutes:g}min_seed{seed}')
-  manifest = os.path.join(out, render_midi_lib.MANIFEST)
+  manifest = os.path.join(out, render_midi.MANIFEST)
   if not os.path.exists(manifest):
-    render_midi_lib.render_dataset(out, instrument=instrument,
+    render_midi.render_dataset(out, instrument=instrument,
                                    minutes=minutes, seed=seed, overwrite=True)
   with open(manifest) as f:
     files = json.load(f)['files']

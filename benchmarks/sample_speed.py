@@ -57,8 +57,8 @@ def controls_for(secs, frame_rate):
 
 
 def load():
-  from ddsp_generative import default_model  # pylint: disable=g-import-not-at-top
-  from ddsp_generative import model_io  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.sampling import default_model  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.sampling import model_io  # pylint: disable=g-import-not-at-top
   from ddsp_generative import priors  # pylint: disable=g-import-not-at-top
   model_dir = FLAGS.model_dir or default_model.model_dir()
   trained = model_io.load_model(model_dir)
@@ -92,9 +92,9 @@ def compiled_decoder(trained):
 
 
 def sampler(trained, prior, f0, loudness, path):
-  from ddsp_generative import audio_io  # pylint: disable=g-import-not-at-top
-  from ddsp_generative import sampling  # pylint: disable=g-import-not-at-top
-  from ddsp_generative import streaming  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.core import audio_io  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.sampling import sampler as sampling  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.sampling import streaming  # pylint: disable=g-import-not-at-top
   z = sampling.sample_z(trained, prior, f0, loudness, seed=0)
   with audio_io.wav_writer(path, trained.sample_rate) as write:
     for chunk in streaming.iter_audio(trained, f0, loudness, z, seed=0):
@@ -134,7 +134,7 @@ def memory_probe(spec):
   """In this fresh process: one path's peak memory growth, as JSON."""
   path_name, secs = spec.split(':')
   trained, prior = load()
-  from ddsp_generative import sampling  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.sampling import sampler  # pylint: disable=g-import-not-at-top
   f0, loudness = controls_for(float(secs), trained.frame_rate)
   z = sampling.sample_z(trained, prior, f0, loudness, seed=0)
   with tempfile.TemporaryDirectory() as tmp:
@@ -168,7 +168,7 @@ def main(unused_argv):
   if FLAGS.memory_probe:
     memory_probe(FLAGS.memory_probe)
     return
-  from ddsp_generative import sampling  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.sampling import sampler  # pylint: disable=g-import-not-at-top
   trained, prior = load()
   rows = []
   with tempfile.TemporaryDirectory() as tmp:

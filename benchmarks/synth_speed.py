@@ -5,7 +5,7 @@ r"""FastHarmonic vs ddsp's Harmonic: time and agreement, side by side.
 For batches of random controls (f0 uniform in 100-1000 Hz, random network
 outputs) this times forward and forward + backward passes (gradients with
 respect to the amplitude and harmonic-distribution inputs, as in training)
-of `ddsp.synths.Harmonic` and `ddsp_generative.synths.FastHarmonic`, each
+of `ddsp.synths.Harmonic` and `ddsp_generative.core.synths.FastHarmonic`, each
 compiled with tf.function, alternating the two, and prints the ratios. It
 also prints how far each is from ddsp's algorithm evaluated with float64
 phase accumulation (max |difference| / peak), for 1 s and 4 s.
@@ -58,7 +58,7 @@ def main(unused_argv):
   import ddsp  # pylint: disable=g-import-not-at-top
   import numpy as np  # pylint: disable=g-import-not-at-top
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  from ddsp_generative import synths  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.core import synths  # pylint: disable=g-import-not-at-top
 
   n_frames = int(FLAGS.secs * 250)
   n_samples = int(FLAGS.secs * 16000)

@@ -80,7 +80,7 @@ def _configs():
 
 def make_dataset(work_dir):
   """Synthetic melodies -> TFRecords of 4 s examples; returns the pattern."""
-  from ddsp_generative import synthetic  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.recipes import synthetic  # pylint: disable=g-import-not-at-top
   from ddsp_generative.data_preparation import prepare_tfrecord_lib  # pylint: disable=g-import-not-at-top
   output = os.path.join(work_dir, 'train.tfrecord')
   if not prepare_tfrecord_lib.existing_outputs(output):
@@ -130,7 +130,7 @@ def main(unused_argv):
   import ddsp_generative.training  # pylint: disable=g-import-not-at-top,unused-import
   import gin  # pylint: disable=g-import-not-at-top
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  from ddsp_generative import artifacts  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.core import artifacts  # pylint: disable=g-import-not-at-top
 
   logging.set_verbosity(logging.WARNING)
   tf.get_logger().setLevel('ERROR')  # Retracing notes: one trainer per config.

@@ -23,10 +23,10 @@ Two measurements on one model, side by side in one run:
    * optionally, each mode of the given priors.
 
   .venv/bin/python benchmarks/z_control_dependence.py \
-    --model_dir=ddsp_generative/default_model \
+    --model_dir=ddsp_generative/sampling/default_model \
     --z_dataset=/tmp/work/default/data/z.tfrecord \
     --eval_tfrecord_pattern='/tmp/work/default/data/violin.tfrecord-eval*' \
-    --prior=ddsp_generative/default_model/prior.json
+    --prior=ddsp_generative/sampling/default_model/prior.json
 """
 
 import json
@@ -95,14 +95,14 @@ class Regressions:
 def main(argv):
   del argv
   # pylint: disable=g-import-not-at-top
-  from ddsp_generative import evaluate_generation_lib as generation
-  from ddsp_generative import evaluate_reconstruction_lib as reconstruction
-  from ddsp_generative import generation_metrics as metrics
-  from ddsp_generative import model_io
+  from ddsp_generative.evaluation import generation as generation
+  from ddsp_generative.evaluation import reconstruction as reconstruction
+  from ddsp_generative.evaluation import metrics as metrics
+  from ddsp_generative.sampling import model_io
   from ddsp_generative import priors
-  from ddsp_generative import sampling
-  from ddsp_generative import streaming
-  from ddsp_generative import z_dataset
+  from ddsp_generative.sampling import sampler
+  from ddsp_generative.sampling import streaming
+  from ddsp_generative.core import z_dataset
   # pylint: enable=g-import-not-at-top
   start = time.time()
   trained = model_io.load_model(FLAGS.model_dir)
@@ -156,7 +156,7 @@ def main(argv):
     prior = priors.load_prior(path)
     for mode in prior.SAMPLE_MODES:
       oracles[f'prior {prior.TYPE}:{mode}'] = (
-          lambda i, p=prior, m=mode: sampling.sample_z(
+          lambda i, p=prior, m=mode: sampler.sample_z(
               trained, p, f0[i], ld[i], seed=FLAGS.seed + i, mode=m))
   rows = {}
   for name, z_of in oracles.items():

@@ -25,7 +25,7 @@ from absl import app
 from absl import flags
 
 from ddsp_generative import gin_path
-from ddsp_generative import pipeline_steps
+from ddsp_generative.recipes import pipeline_steps
 
 FLAGS = flags.FLAGS
 
@@ -38,7 +38,7 @@ flags.DEFINE_boolean('rerun', False, 'Redo steps whose outputs exist.')
 
 
 def main(unused_argv):
-  from ddsp_generative import synthetic  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.recipes import synthetic  # pylint: disable=g-import-not-at-top
   root = os.path.abspath(FLAGS.save_dir)
   audio_dir = os.path.join(root, 'audio')
   data = os.path.join(root, 'data', 'train.tfrecord')

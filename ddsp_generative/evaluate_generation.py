@@ -81,7 +81,7 @@ flags.DEFINE_multi_string('gin_param', [], 'Gin bindings for the control '
 
 
 def _check_not_written(save_dir):
-  from ddsp_generative import generation_report  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.evaluation import generation_report  # pylint: disable=g-import-not-at-top
   existing = [p for p in generation_report.paths(save_dir).values()
               if os.path.exists(p)]
   if existing and not FLAGS.overwrite:
@@ -90,11 +90,11 @@ def _check_not_written(save_dir):
 
 
 def _load_priors(trained):
-  from ddsp_generative import artifacts  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.core import artifacts  # pylint: disable=g-import-not-at-top
   from ddsp_generative import priors  # pylint: disable=g-import-not-at-top
-  from ddsp_generative import sampling  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.sampling import sampler  # pylint: disable=g-import-not-at-top
   paths = FLAGS.prior or [os.path.join(FLAGS.model_dir,
-                                       sampling.DEFAULT_PRIOR_NAME)]
+                                       sampler.DEFAULT_PRIOR_NAME)]
   loaded = []
   for path in paths:
     if not os.path.exists(path):
@@ -123,11 +123,11 @@ def main(argv):
   if FLAGS.save_dir:
     _check_not_written(FLAGS.save_dir)
   # Heavy imports here, so that --help is fast.
-  from ddsp_generative import evaluate_generation_lib as lib  # pylint: disable=g-import-not-at-top
-  from ddsp_generative import generation_report  # pylint: disable=g-import-not-at-top
-  from ddsp_generative import model_io  # pylint: disable=g-import-not-at-top
-  from ddsp_generative import sampling  # pylint: disable=g-import-not-at-top
-  from ddsp_generative import tfrecord_checks  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.evaluation import generation as lib  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.evaluation import generation_report  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.sampling import model_io  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.sampling import sampler  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.core import tfrecords  # pylint: disable=g-import-not-at-top
 
   try:
     trained = model_io.load_model(FLAGS.model_dir, checkpoint=FLAGS.checkpoint)
@@ -144,8 +144,8 @@ def main(argv):
   sources = []
   if FLAGS.n_control_samples > 0:
     # The model's config was parsed by load_model; add the controls' config.
-    sampling.parse_control_config(FLAGS.gin_file, FLAGS.gin_param)
-    source = sampling.control_source()
+    sampler.parse_control_config(FLAGS.gin_file, FLAGS.gin_param)
+    source = sampler.control_source()
     sources.append((type(source).__name__, source))
   try:
     report, sets = lib.evaluate(
@@ -155,7 +155,7 @@ def main(argv):
         voiced_threshold=FLAGS.voiced_threshold, audible_db=FLAGS.audible_db,
         k=FLAGS.knn_k, max_points=FLAGS.max_points, control_sources=sources,
         n_control_samples=FLAGS.n_control_samples, prior_paths=prior_paths)
-  except (tfrecord_checks.DatasetMismatchError,
+  except (tfrecords.DatasetMismatchError,
           lib.GenerationEvalError) as e:
     raise app.UsageError(str(e)) from e
   _, written = generation_report.write_report(

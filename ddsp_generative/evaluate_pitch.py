@@ -25,7 +25,7 @@ import os
 from absl import app
 from absl import flags
 
-from ddsp_generative import f0 as f0_lib
+from ddsp_generative.core import f0 as f0_lib
 
 FLAGS = flags.FLAGS
 
@@ -49,7 +49,7 @@ def main(unused_argv):
   # Imported here so that --help does not wait for TensorFlow.
   # pylint: disable=g-import-not-at-top
   from ddsp_generative import environment
-  from ddsp_generative import evaluate_pitch_lib
+  from ddsp_generative.evaluation import pitch as evaluate_pitch_lib
   # pylint: enable=g-import-not-at-top
   if not FLAGS.output:
     raise app.UsageError('--output is required.')

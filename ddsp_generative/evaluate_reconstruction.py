@@ -69,9 +69,9 @@ def main(argv):
   if FLAGS.output:
     _check_not_written(FLAGS.output, FLAGS.figure)
   # Heavy imports here, so that --help is fast.
-  from ddsp_generative import evaluate_reconstruction_lib as lib  # pylint: disable=g-import-not-at-top
-  from ddsp_generative import model_io  # pylint: disable=g-import-not-at-top
-  from ddsp_generative import tfrecord_checks  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.evaluation import reconstruction as lib  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.sampling import model_io  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.core import tfrecords  # pylint: disable=g-import-not-at-top
 
   try:
     trained = model_io.load_model(FLAGS.model_dir, checkpoint=FLAGS.checkpoint,
@@ -88,7 +88,7 @@ def main(argv):
         max_examples=FLAGS.max_examples, f0_estimator=FLAGS.f0_estimator,
         voiced_threshold=FLAGS.voiced_threshold, audible_db=FLAGS.audible_db,
         seed=FLAGS.seed)
-  except tfrecord_checks.DatasetMismatchError as e:
+  except tfrecords.DatasetMismatchError as e:
     raise app.UsageError(str(e)) from e
   lib.write_report(output, report, audio, trained.sample_rate,
                    figure_path=figure,

@@ -69,7 +69,7 @@ import sys
 from absl import app
 from absl import flags
 from ddsp_generative import cli
-from ddsp_generative import fit_prior_lib
+from ddsp_generative.priors import fitting
 from ddsp_generative import priors
 
 FLAGS = flags.FLAGS
@@ -81,7 +81,7 @@ flags.DEFINE_string('output', None, 'Path of the prior JSON to write.')
 flags.DEFINE_enum('prior', None, priors.prior_types(),
                   'Prior to fit (configure it with --gin_param); default '
                   'the gin binding prior_to_fit.prior_class, else '
-                  f'{fit_prior_lib.DEFAULT_PRIOR}.')
+                  f'{fitting.DEFAULT_PRIOR}.')
 flags.DEFINE_string('default_mode', None,
                     'Sampling mode saved as the prior\'s default (see the '
                     'module docstring); default the class\'s own.')
@@ -106,14 +106,14 @@ def main(argv):
   cli.check_args(argv, FLAGS, ('z_dataset', 'output'))
   cli.parse_gin(FLAGS.gin_file, FLAGS.gin_param)
   try:
-    _, summary = fit_prior_lib.fit_prior(
+    _, summary = fitting.fit_prior(
         FLAGS.z_dataset, FLAGS.output, prior_name=FLAGS.prior,
         seed=FLAGS.seed, max_frames=FLAGS.max_frames,
         holdout_fraction=FLAGS.holdout_fraction, overwrite=FLAGS.overwrite,
         default_mode=FLAGS.default_mode)
   except (FileExistsError, FileNotFoundError, ValueError) as e:
     sys.exit(f'ddsp_generative_fit_prior: {e}')
-  print(fit_prior_lib.format_summary(summary))
+  print(fitting.format_summary(summary))
 
 
 def console_entry_point():

@@ -3,7 +3,7 @@
 r"""Reproduce the embedded default model: one command, every step real.
 
 `python -m ddsp_generative.sample` with no --model_dir samples the model in
-`ddsp_generative/default_model/`. This recipe rebuilds it from nothing:
+`ddsp_generative/sampling/default_model/`. This recipe rebuilds it from nothing:
 
   1. render 15 minutes of violin with ground-truth pitch
      (`ddsp_generative_render_dataset`: public-domain melodies, FluidR3 GM);
@@ -25,7 +25,7 @@ Usage (about 40 minutes on 2 CPU cores with the default --train_steps):
   make default-model
   # or
   python -m ddsp_generative.make_default_model --work_dir=/tmp/default_model \
-    --output_dir=ddsp_generative/default_model
+    --output_dir=ddsp_generative/sampling/default_model
 
 Steps whose outputs exist in --work_dir are skipped (resume after an
 interruption); --output_dir is replaced only when every step succeeded.
@@ -43,7 +43,7 @@ from absl import app
 from absl import flags
 
 from ddsp_generative import gin_path
-from ddsp_generative import pipeline_steps
+from ddsp_generative.recipes import pipeline_steps
 
 FLAGS = flags.FLAGS
 
@@ -116,8 +116,8 @@ def package(model_dir, prior_path, envelope_dir, output_dir, manifest):
     output_dir: Destination; replaced only once the copy is complete.
     manifest: Dict recorded as manifest.json.
   """
-  from ddsp_generative import artifacts  # pylint: disable=g-import-not-at-top
-  from ddsp_generative import model_io  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.core import artifacts  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.sampling import model_io  # pylint: disable=g-import-not-at-top
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   trained = model_io.load_model(model_dir)
   parent = os.path.dirname(os.path.abspath(output_dir))
@@ -150,7 +150,7 @@ def package(model_dir, prior_path, envelope_dir, output_dir, manifest):
 
 
 def main(unused_argv):
-  from ddsp_generative import default_model  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.sampling import default_model  # pylint: disable=g-import-not-at-top
   work = os.path.abspath(FLAGS.work_dir)
   output_dir = os.path.abspath(FLAGS.output_dir or default_model.PACKAGE_DIR)
   audio_dir = os.path.join(work, 'audio')

@@ -28,7 +28,7 @@ import sys
 from absl import app
 from absl import flags
 from ddsp_generative import cli
-from ddsp_generative import prior_figures_lib
+from ddsp_generative.evaluation import prior_figures as prior_figures_lib
 from ddsp_generative import priors
 
 FLAGS = flags.FLAGS

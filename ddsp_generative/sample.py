@@ -38,8 +38,8 @@ from absl import app
 from absl import flags
 from absl import logging
 
-from ddsp_generative import default_model
-from ddsp_generative import sampling
+from ddsp_generative.sampling import default_model
+from ddsp_generative.sampling import sampler
 
 FLAGS = flags.FLAGS
 
@@ -116,7 +116,7 @@ def control_bindings(using_default_model):
 
 def main(unused_argv):
   # Heavy imports here, so that --help is fast.
-  from ddsp_generative import model_io  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.sampling import model_io  # pylint: disable=g-import-not-at-top
   from ddsp_generative import priors  # pylint: disable=g-import-not-at-top
 
   if FLAGS.n_samples < 1:
@@ -135,7 +135,7 @@ def main(unused_argv):
   prior, prior_path = None, None
   if trained.z_dims is not None:
     prior_path = FLAGS.prior or os.path.join(model_dir,
-                                             sampling.DEFAULT_PRIOR_NAME)
+                                             sampler.DEFAULT_PRIOR_NAME)
     if not os.path.exists(prior_path):
       raise app.UsageError(
           f'No prior at {prior_path}: fit one with ddsp_generative_extract_z '
@@ -147,14 +147,14 @@ def main(unused_argv):
       raise app.UsageError(str(e)) from e
 
   # The model's config was parsed by load_model; add the controls' config.
-  sampling.parse_control_config(FLAGS.gin_file, FLAGS.gin_param,
+  sampler.parse_control_config(FLAGS.gin_file, FLAGS.gin_param,
                                 defaults=control_bindings(using_default))
   try:
-    source = sampling.control_source()
+    source = sampler.control_source()
   except (ValueError, OSError) as e:  # Bad MIDI, durations, envelope files.
     raise app.UsageError(str(e)) from e
 
-  written = sampling.generate(
+  written = sampler.generate(
       trained, prior, source, n_samples=FLAGS.n_samples, seed=FLAGS.seed,
       mode=FLAGS.mode, save_dir=FLAGS.save_dir, overwrite=FLAGS.overwrite,
       prior_path=prior_path, chunk_frames=FLAGS.chunk_frames)

@@ -24,9 +24,8 @@ Usage:
     --gin_param='EnvelopeVae.n_frames = 500'
 
 Then sample controls with it, e.g. in `python -m ddsp_generative.sample`
-(the gin `import` line registers EnvelopeControl):
+(or simply `--envelope_model=models/violin/envelopes --pitch=64`):
 
-  --gin_param="import ddsp_generative.envelopes" \
   --gin_param="control_source.source = @EnvelopeControl()" \
   --gin_param="EnvelopeControl.model_path = 'models/violin/envelopes'" \
   --gin_param="EnvelopeControl.pitch = 64"

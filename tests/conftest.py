@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from ddsp_generative import synthetic
+from ddsp_generative.recipes import synthetic
 
 SAMPLE_RATE = 16000
 FRAME_RATE = 250
@@ -85,14 +85,14 @@ def tiny_vae_model_dir(tmp_path_factory, tiny_tfrecords):
 @pytest.fixture(scope='session')
 def tiny_prior_path(tmp_path_factory, tiny_tfrecords, tiny_model_dir):
   """z extracted with the tiny model's encoder (Beam) and a GMM prior on it."""
-  from ddsp_generative import fit_prior_lib  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.priors import fitting  # pylint: disable=g-import-not-at-top
   from ddsp_generative.data_preparation import extract_z_lib  # pylint: disable=g-import-not-at-top
   root = tmp_path_factory.mktemp('tiny_z')
   z_path = os.path.join(str(root), 'z.tfrecord')
   extract_z_lib.extract_z(tiny_tfrecords, z_path, tiny_model_dir,
                           batch_size=4, pipeline_options=BEAM_OPTIONS)
   prior_path = os.path.join(str(root), 'prior.json')
-  fit_prior_lib.fit_prior(z_path, prior_path, prior_name='gmm', seed=0)
+  fitting.fit_prior(z_path, prior_path, prior_name='gmm', seed=0)
   return prior_path
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from ddsp_generative import controls
-from ddsp_generative import sampling
+from ddsp_generative.sampling import sampler
 
 FRAME_RATE = 250
 
@@ -189,10 +189,10 @@ def clean_gin():
 @pytest.mark.usefixtures('clean_gin')
 def test_every_source_is_gin_configurable(bindings, kind):
   gin.parse_config(bindings)
-  source = sampling.control_source()
+  source = sampler.control_source()
   assert type(source).__name__ == kind
   f0, loudness = source.generate(FRAME_RATE)
   assert len(f0) == len(loudness) == 0.4 * FRAME_RATE
   assert np.all(np.isfinite(f0)) and np.all(loudness >= controls.SILENCE_DB)
-  described = sampling.describe_controls(source)
+  described = sampler.describe_controls(source)
   assert json.loads(json.dumps(described)) == described

@@ -11,11 +11,12 @@ import pytest
 
 from conftest import FRAME_RATE
 from conftest import run_cli
-from ddsp_generative import artifacts
+from ddsp_generative.core import artifacts
 from ddsp_generative import controls
 from ddsp_generative import envelopes
-from ddsp_generative import sampling
-from ddsp_generative import tfrecord_checks
+from ddsp_generative.controls import envelope as envelope_control
+from ddsp_generative.sampling import sampler
+from ddsp_generative.core import tfrecords
 from ddsp_generative.envelopes import normalize
 
 N_FRAMES = 250  # 1 s windows: the fixture's examples are 1 s.
@@ -163,7 +164,7 @@ def test_slerp_keeps_endpoints_and_norm():
 
 
 def test_chain_windows_crossfades_linearly():
-  out = envelopes.chain_windows([np.zeros(10), np.ones(10)], 16, 4)
+  out = envelope_control.chain_windows([np.zeros(10), np.ones(10)], 16, 4)
   assert out.shape == (16,)
   np.testing.assert_allclose(out[:6], 0.0)
   np.testing.assert_allclose(out[6:10], [0.2, 0.4, 0.6, 0.8])
@@ -179,8 +180,8 @@ def test_envelope_control_is_gin_configurable(trained):
       'EnvelopeControl.pitch = 62', 'EnvelopeControl.seed = 5',
       'EnvelopeControl.duration = 2.5', 'EnvelopeControl.crossfade = 0.1',
   ])
-  source = sampling.control_source()
-  assert isinstance(source, envelopes.EnvelopeControl)
+  source = sampler.control_source()
+  assert isinstance(source, envelope_control.EnvelopeControl)
   assert source.config['pitch'] == 62 and source.config['duration'] == 2.5
   f0_hz, loudness_db = source.generate(FRAME_RATE)
   # 2.5 s from 1 s windows: three windows, 0.1 s crossfades.
@@ -191,24 +192,24 @@ def test_envelope_control_is_gin_configurable(trained):
   assert controls.MIN_MIDI <= midi.min() and midi.max() <= controls.MAX_MIDI
   # Same seed, same controls; one window by default.
   np.testing.assert_array_equal(f0_hz, source.generate(FRAME_RATE)[0])
-  single = envelopes.EnvelopeControl(save_dir, pitch=62, seed=5)
+  single = envelope_control.EnvelopeControl(save_dir, pitch=62, seed=5)
   assert single.generate(FRAME_RATE)[0].shape == (N_FRAMES,)
 
 
 def test_bad_inputs_give_clear_errors(trained, tiny_tfrecords, tmp_path):
   model, _, save_dir = trained
   with pytest.raises(artifacts.ArtifactError, match='No envelope model'):
-    envelopes.EnvelopeControl(str(tmp_path / 'missing'))
+    envelope_control.EnvelopeControl(str(tmp_path / 'missing'))
   with pytest.raises(ValueError, match='needs model_path'):
-    envelopes.EnvelopeControl()
-  source = envelopes.EnvelopeControl(save_dir)
+    envelope_control.EnvelopeControl()
+  source = envelope_control.EnvelopeControl(save_dir)
   with pytest.raises(ValueError, match='250 frames per second, not 100'):
     source.generate(100)
-  with pytest.raises(tfrecord_checks.DatasetMismatchError,
+  with pytest.raises(tfrecords.DatasetMismatchError,
                      match='No TFRecords match'):
     envelopes.load_windows(str(tmp_path / 'none*.tfrecord'), N_FRAMES)
   gin.parse_config(TINY + ('EnvelopeVae.frame_rate = 100',))
-  with pytest.raises(tfrecord_checks.DatasetMismatchError,
+  with pytest.raises(tfrecords.DatasetMismatchError,
                      match='250 frames per second'):
     envelopes.train_envelope_vae(tiny_tfrecords, steps=1, progress=False)
   with pytest.raises(FileExistsError, match='already saved'):

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 import conftest
-from ddsp_generative import evaluate_generation_lib as lib
-from ddsp_generative import generation_metrics as gm
+from ddsp_generative.evaluation import generation as lib
+from ddsp_generative.evaluation import metrics as gm
 from ddsp_generative import priors
 
 CLI = 'ddsp_generative.evaluate_generation'
@@ -55,8 +55,8 @@ def test_random_z_has_the_priors_rms():
 def test_loudness_l1_uses_ddsps_loudness():
   t = np.arange(16000) / 16000.0
   tone = (0.3 * np.sin(2 * np.pi * 220.0 * t)).astype(np.float32)
-  from ddsp_generative import evaluate_reconstruction_lib  # pylint: disable=g-import-not-at-top
-  requested = evaluate_reconstruction_lib.loudness_db(tone[None], 16000, 250,
+  from ddsp_generative.evaluation import reconstruction  # pylint: disable=g-import-not-at-top
+  requested = reconstruction.loudness_db(tone[None], 16000, 250,
                                                       250)
   assert np.max(gm.loudness_l1(tone[None], 16000, 250, requested)) < 1e-4
   half = gm.loudness_l1(0.5 * tone[None], 16000, 250, requested)

@@ -7,11 +7,11 @@ import conftest
 import numpy as np
 import pytest
 
-from ddsp_generative import artifacts
-from ddsp_generative import audio_io
-from ddsp_generative import evaluate_pitch_lib
-from ddsp_generative import f0_truth
-from ddsp_generative import synthetic
+from ddsp_generative.core import artifacts
+from ddsp_generative.core import audio_io
+from ddsp_generative.evaluation import pitch as evaluate_pitch_lib
+from ddsp_generative.core import f0_truth
+from ddsp_generative.recipes import synthetic
 
 SAMPLE_RATE = 16000
 

@@ -8,9 +8,9 @@ import pytest
 import tensorflow as tf
 
 import conftest
-from ddsp_generative import evaluate_reconstruction_lib as lib
-from ddsp_generative import model_io
-from ddsp_generative import tfrecord_checks
+from ddsp_generative.evaluation import reconstruction as lib
+from ddsp_generative.sampling import model_io
+from ddsp_generative.core import tfrecords
 
 CLI = 'ddsp_generative.evaluate_reconstruction'
 
@@ -85,7 +85,7 @@ def test_mismatched_tfrecords_fail_before_any_resynthesis(
     raise AssertionError('resynthesis started')
 
   monkeypatch.setattr(trained, 'reconstruct', fail)
-  with pytest.raises(tfrecord_checks.DatasetMismatchError,
+  with pytest.raises(tfrecords.DatasetMismatchError,
                      match='n_samples: 32000 in the data'):
     lib.evaluate(trained, path, progress=False)
 

@@ -5,7 +5,7 @@
 import os
 
 import conftest
-from ddsp_generative import z_dataset
+from ddsp_generative.core import z_dataset
 from ddsp_generative.data_preparation import extract_z_lib
 from ddsp_generative.data_preparation import prepare_tfrecord_lib
 

@@ -1,11 +1,11 @@
-"""Tests for ddsp_generative.f0: offline pitch on ddsp's frame grid."""
+"""Tests for ddsp_generative.core.f0: offline pitch on ddsp's frame grid."""
 
 from ddsp import spectral_ops
 import numpy as np
 import pytest
 
 from ddsp_generative import environment
-from ddsp_generative import f0
+from ddsp_generative.core import f0
 
 SAMPLE_RATE = 16000
 

@@ -8,9 +8,9 @@ import subprocess
 import sys
 
 import conftest
-from ddsp_generative import fit_prior_lib
+from ddsp_generative.priors import fitting
 from ddsp_generative import priors
-from ddsp_generative import z_dataset
+from ddsp_generative.core import z_dataset
 import gin
 import numpy as np
 import pytest
@@ -105,25 +105,25 @@ def test_refuses_to_overwrite_without_flag(z_pattern, tmp_path):
 
 def test_max_frames_and_standard_normal(z_pattern, tmp_path):
   output = str(tmp_path / 'normal.json')
-  prior, summary = fit_prior_lib.fit_prior(
+  prior, summary = fitting.fit_prior(
       z_pattern, output, prior_name='standard_normal', max_frames=100,
       holdout_fraction=0.0)
   assert isinstance(prior, priors.StandardNormalPrior)
   assert summary['n_fit_frames'] == 100
   assert summary['heldout_nll_per_frame'] is None
-  assert 'n/a' in fit_prior_lib.format_summary(summary)
+  assert 'n/a' in fitting.format_summary(summary)
   assert priors.load_prior(output).model_fingerprint == 'fp-777'
 
 
 def test_split_holdout_one_example_holds_out_frames():
   rng = np.random.default_rng(0)
-  train, heldout, split = fit_prior_lib.split_holdout(
+  train, heldout, split = fitting.split_holdout(
       [{'z': np.arange(40.).reshape(20, 2)}], 0.25, rng)
   assert split == 'frames'
   assert (len(train), len(heldout)) == (15, 5)
   assert not set(train[:, 0]) & set(heldout[:, 0])
   with pytest.raises(ValueError, match='holdout_fraction'):
-    fit_prior_lib.split_holdout([{'z': np.zeros([3, 2])}], 1.0, rng)
+    fitting.split_holdout([{'z': np.zeros([3, 2])}], 1.0, rng)
 
 
 def test_command_line(z_pattern, tmp_path):
@@ -164,14 +164,14 @@ def test_temporal_prior_chosen_by_gin(z_pattern, tmp_path):
 def test_conditional_prior_gets_whole_examples(z_pattern, tmp_path):
   output = str(tmp_path / 'conditional.json')
   gin.parse_config(['ConditionalMixturePrior.n_components = 3'])
-  prior, summary = fit_prior_lib.fit_prior(
+  prior, summary = fitting.fit_prior(
       z_pattern, output, prior_name='conditional', max_frames=1000, seed=0)
   assert summary['conditions'] == ['f0_hz', 'loudness_db']
   assert summary['default_mode'] == 'temporal'
   # Whole examples (240 frames each), the last one cut: 1000 frames.
   assert summary['n_fit_frames'] == 1000
   assert 'samples z given: f0_hz, loudness_db' in (
-      fit_prior_lib.format_summary(summary))
+      fitting.format_summary(summary))
   # This dataset's controls are constant (220 Hz, -20 dB): still usable.
   controls = {'f0_hz': np.full(30, 220.0), 'loudness_db': np.full(30, -20.0)}
   loaded = priors.load_prior(output)
@@ -185,19 +185,19 @@ def test_conditional_prior_gets_whole_examples(z_pattern, tmp_path):
 def test_prior_name_and_gin_must_agree():
   gin.parse_config(['prior_to_fit.prior_class = @HiddenMarkovPrior'])
   with pytest.raises(ValueError, match='disagrees'):
-    fit_prior_lib.make_prior('gmm')
-  assert type(fit_prior_lib.make_prior(None)).TYPE == 'hmm'
-  assert isinstance(fit_prior_lib.make_prior('hmm'), priors.HiddenMarkovPrior)
+    fitting.make_prior('gmm')
+  assert type(fitting.make_prior(None)).TYPE == 'hmm'
+  assert isinstance(fitting.make_prior('hmm'), priors.HiddenMarkovPrior)
   gin.clear_config()
-  assert isinstance(fit_prior_lib.make_prior(None),
+  assert isinstance(fitting.make_prior(None),
                     priors.ConditionalNetworkPrior)
 
 
 def test_subsample_sequences_keeps_whole_examples():
   rng = np.random.default_rng(0)
   sequences = [{'z': np.full([10, 2], i, np.float32)} for i in range(5)]
-  kept = fit_prior_lib.subsample_sequences(sequences, 25, rng)
+  kept = fitting.subsample_sequences(sequences, 25, rng)
   assert [len(s['z']) for s in kept] == [10, 10, 5]
   for s in kept:
     assert len(np.unique(s['z'])) == 1  # Frames of one example, in order.
-  assert fit_prior_lib.subsample_sequences(sequences, None, rng) == sequences
+  assert fitting.subsample_sequences(sequences, None, rng) == sequences

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from scipy import linalg
 
-from ddsp_generative import generation_metrics as gm
+from ddsp_generative.evaluation import metrics as gm
 
 SR = 16000
 FRAME_RATE = 250

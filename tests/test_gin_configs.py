@@ -13,7 +13,7 @@ import pytest
 import tensorflow as tf
 
 from ddsp_generative import gin_path
-from ddsp_generative import synths
+from ddsp_generative.core import synths
 import ddsp_generative.training  # pylint: disable=unused-import
 
 EXPERIMENTS = gin_path.experiment_gin_files()

@@ -10,8 +10,8 @@ import pretty_midi
 import pytest
 
 from ddsp_generative import controls
-from ddsp_generative import midi_controls
-from ddsp_generative import sampling
+from ddsp_generative.controls import midi as midi_controls
+from ddsp_generative.sampling import sampler
 
 FRAME_RATE = 250
 
@@ -191,13 +191,13 @@ def test_midi_file_is_gin_configurable(tmp_path):
     gin.parse_config(['control_source.source = @MidiFile()',
                       f'MidiFile.path = {path!r}',
                       'MidiFile.instrument = 0', 'MidiFile.peak_db = -30.0'])
-    source = sampling.control_source()
+    source = sampler.control_source()
   finally:
     gin.clear_config()
   assert isinstance(source, midi_controls.MidiFile)
   assert source.config['path'] == path and source.config['peak_db'] == -30.0
   f0, _ = source.generate(FRAME_RATE)
   assert len(f0) == frame(2.5)
-  described = sampling.describe_controls(source)
+  described = sampler.describe_controls(source)
   assert json.loads(json.dumps(described)) == described
   assert os.path.isfile(described['settings']['path'])

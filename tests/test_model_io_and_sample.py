@@ -8,9 +8,9 @@ import pytest
 import soundfile as sf
 
 from ddsp_generative import controls
-from ddsp_generative import model_io
+from ddsp_generative.sampling import model_io
 from ddsp_generative import priors
-from ddsp_generative import sampling
+from ddsp_generative.sampling import sampler as sampling
 
 
 @pytest.fixture(scope='module')

@@ -19,7 +19,7 @@ import nbformat
 import pytest
 
 import conftest
-from ddsp_generative import default_model
+from ddsp_generative.sampling import default_model
 
 COLAB_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..',
                          'colab')

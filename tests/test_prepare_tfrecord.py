@@ -15,8 +15,8 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from ddsp_generative import artifacts
-from ddsp_generative import audio_io
+from ddsp_generative.core import artifacts
+from ddsp_generative.core import audio_io
 from ddsp_generative import environment
 from ddsp_generative.data_preparation import prepare_tfrecord_lib as lib
 from ddsp_generative.data_preparation import prepare_tfrecord_stages as stages
@@ -406,7 +406,7 @@ def test_cli_globs_runs_and_prints_summary(tmp_path, inputs):
   audio_dir = os.path.dirname(inputs['tone_pcm16'])
   output = str(tmp_path / 'train.tfrecord')
   result = conftest.run_cli(
-      'ddsp_generative.data_preparation.ddsp_generative_prepare_tfrecord',
+      'ddsp_generative.prepare_tfrecord',
       '--input_audio_filepatterns=' + ','.join([
           os.path.join(audio_dir, 'tone_pcm*.wav'),
           os.path.join(audio_dir, 'empty.wav')]),
@@ -424,7 +424,7 @@ def test_cli_globs_runs_and_prints_summary(tmp_path, inputs):
   assert metadata['hop_secs'] == 0.24 and metadata['hop_frames'] == 12
   assert metadata['example_secs'] == 1  # An int, as TFRecordProvider needs.
   failed = conftest.run_cli(
-      'ddsp_generative.data_preparation.ddsp_generative_prepare_tfrecord',
+      'ddsp_generative.prepare_tfrecord',
       f'--input_audio_filepatterns={tmp_path}/nothing/*.wav',
       f'--output_tfrecord_path={output}', expect_ok=False)
   assert 'No files match' in failed.stderr

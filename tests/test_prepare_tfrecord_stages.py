@@ -14,8 +14,8 @@ import pytest
 import soundfile as sf
 import tensorflow as tf
 
-from ddsp_generative import artifacts
-from ddsp_generative import audio_io
+from ddsp_generative.core import artifacts
+from ddsp_generative.core import audio_io
 from ddsp_generative.data_preparation import prepare_tfrecord_lib as lib
 from ddsp_generative.data_preparation import prepare_tfrecord_stages as stages
 from ddsp_generative.data_preparation import prepare_tfrecord_write as write

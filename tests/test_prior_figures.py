@@ -6,9 +6,9 @@ import json
 import os
 
 import conftest
-from ddsp_generative import fit_prior_lib
-from ddsp_generative import prior_figures_lib
-from ddsp_generative import z_dataset
+from ddsp_generative.priors import fitting
+from ddsp_generative.evaluation import prior_figures as prior_figures_lib
+from ddsp_generative.core import z_dataset
 import gin
 import numpy as np
 import pytest
@@ -44,7 +44,7 @@ def clear_gin():
 def test_command_line_writes_the_figures_and_numbers(z_pattern, tmp_path):
   gin.parse_config(['GaussianMixturePrior.n_components = 3'])
   saved = str(tmp_path / 'saved_gmm.json')
-  fit_prior_lib.fit_prior(z_pattern, saved, prior_name='gmm', seed=0,
+  fitting.fit_prior(z_pattern, saved, prior_name='gmm', seed=0,
                           holdout_fraction=0.2)
   save_dir = str(tmp_path / 'figures')
   result = conftest.run_cli(

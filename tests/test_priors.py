@@ -5,7 +5,7 @@
 import json
 import logging
 
-from ddsp_generative import artifacts
+from ddsp_generative.core import artifacts
 from ddsp_generative import priors
 import gin
 import numpy as np

@@ -18,9 +18,9 @@ prior's AR(1) on z does) does not predict it, the controls do.
 import base64
 import json
 
-from ddsp_generative import fit_prior_lib
+from ddsp_generative.priors import fitting
 from ddsp_generative import priors
-from ddsp_generative import z_dataset
+from ddsp_generative.core import z_dataset
 from ddsp_generative.priors import markov
 import gin
 import numpy as np
@@ -461,7 +461,7 @@ def test_fit_prior_end_to_end(tiny_net_gin, tmp_path):
   pattern = str(tmp_path / 'z.tfrecord')
   z_dataset.write_z_dataset(pattern, examples, METADATA)
   output = str(tmp_path / 'net.json')
-  prior, summary = fit_prior_lib.fit_prior(
+  prior, summary = fitting.fit_prior(
       pattern + '*', output, prior_name='conditional_net',
       holdout_fraction=0.2, seed=0)
   assert isinstance(prior, priors.ConditionalNetworkPrior)
@@ -477,7 +477,7 @@ def test_fit_prior_end_to_end(tiny_net_gin, tmp_path):
   # frame Gaussian (measured 1.38 against 2.72 nats per frame).
   assert seq_nll < summary['heldout_nll_per_frame'] - 0.5
   assert 'samples z given: f0_hz, loudness_db' in (
-      fit_prior_lib.format_summary(summary))
+      fitting.format_summary(summary))
 
   loaded = priors.load_prior(output)
   assert (loaded.channels, loaded.dilations, loaded.train_steps) == (

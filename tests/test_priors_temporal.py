@@ -7,7 +7,7 @@ import logging
 import os
 
 from ddsp_generative import priors
-from ddsp_generative import z_dataset
+from ddsp_generative.core import z_dataset
 from ddsp_generative.priors import markov
 from hmmlearn import hmm as hmmlearn_hmm
 import numpy as np

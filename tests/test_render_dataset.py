@@ -13,16 +13,16 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from ddsp_generative import evaluate_pitch_lib
-from ddsp_generative import f0_truth
-from ddsp_generative.data_preparation import render_midi_lib
+from ddsp_generative.evaluation import pitch as evaluate_pitch_lib
+from ddsp_generative.core import f0_truth
+from ddsp_generative.recipes import render_midi
 
 melodies = pytest.importorskip(
-    'ddsp_generative.data_preparation.melodies')
+    'ddsp_generative.recipes.melodies')
 pytest.importorskip('music21', reason='pip install "ddsp_generative[datasets]"')
 
 needs_fluidsynth = pytest.mark.skipif(
-    not render_midi_lib.renderer_available(),
+    not render_midi.renderer_available(),
     reason='fluidsynth or the FluidR3 GM soundfont is not installed: run '
     '`make dataset-deps` (apt-get install fluidsynth fluid-soundfont-gm).')
 
@@ -42,7 +42,7 @@ def test_written_notes_are_a_monophonic_line(source, work, number):
 
 
 def test_melodies_are_deterministic_in_range_and_mix_sources():
-  low, high = render_midi_lib.INSTRUMENTS['flute'][1:]
+  low, high = render_midi.INSTRUMENTS['flute'][1:]
   first = list(itertools.islice(melodies.melodies(low, high, seed=3), 4))
   again = list(itertools.islice(melodies.melodies(low, high, seed=3), 4))
   other = list(itertools.islice(melodies.melodies(low, high, seed=4), 4))
@@ -67,15 +67,15 @@ def test_choose_transposition():
 
 
 def test_missing_fluidsynth_names_the_apt_packages(monkeypatch, tmp_path):
-  monkeypatch.setattr(render_midi_lib.shutil, 'which', lambda name: None)
-  with pytest.raises(render_midi_lib.MissingRendererError,
+  monkeypatch.setattr(render_midi.shutil, 'which', lambda name: None)
+  with pytest.raises(render_midi.MissingRendererError,
                      match='apt-get install fluidsynth fluid-soundfont-gm'):
-    render_midi_lib.render_dataset(str(tmp_path / 'out'), minutes=0.05)
-  with pytest.raises(render_midi_lib.MissingRendererError,
+    render_midi.render_dataset(str(tmp_path / 'out'), minutes=0.05)
+  with pytest.raises(render_midi.MissingRendererError,
                      match='fluid-soundfont-gm'):
-    render_midi_lib.find_soundfont(str(tmp_path / 'missing.sf2'))
+    render_midi.find_soundfont(str(tmp_path / 'missing.sf2'))
   with pytest.raises(ValueError, match='Unknown instrument'):
-    render_midi_lib.render_dataset(str(tmp_path / 'out'),
+    render_midi.render_dataset(str(tmp_path / 'out'),
                                    instrument='kazoo')
 
 
@@ -83,7 +83,7 @@ def test_missing_fluidsynth_names_the_apt_packages(monkeypatch, tmp_path):
 @pytest.fixture(scope='module')
 def rendered(tmp_path_factory):
   out = str(tmp_path_factory.mktemp('rendered') / 'flute')
-  record = render_midi_lib.render_dataset(
+  record = render_midi.render_dataset(
       out, instrument='flute', minutes=0.05, seed=0, sources=['essen'],
       max_secs_per_file=3.0)
   return out, record
@@ -118,7 +118,7 @@ def test_rendered_pitch_matches_its_ground_truth(rendered, tmp_path):
 def test_render_is_deterministic_and_keeps_existing_data(rendered, tmp_path):
   out, _ = rendered
   again = str(tmp_path / 'again')
-  render_midi_lib.render_dataset(again, instrument='flute', minutes=0.05,
+  render_midi.render_dataset(again, instrument='flute', minutes=0.05,
                                  seed=0, sources=['essen'],
                                  max_secs_per_file=3.0)
   for name in ('flute_0000.wav',):
@@ -126,7 +126,7 @@ def test_render_is_deterministic_and_keeps_existing_data(rendered, tmp_path):
         os.path.join(again, name), 'rb') as b:
       assert a.read() == b.read()
   result = conftest.run_cli(
-      'ddsp_generative.data_preparation.ddsp_generative_render_dataset',
+      'ddsp_generative.render_dataset',
       f'--output_dir={again}', '--instrument=flute', '--minutes=0.05',
       expect_ok=False)
   assert '--overwrite' in result.stderr

@@ -9,10 +9,10 @@ import pretty_midi
 import pytest
 import soundfile as sf
 
-from ddsp_generative import audio_io
+from ddsp_generative.core import audio_io
 from ddsp_generative import controls
-from ddsp_generative import default_model
-from ddsp_generative import f0 as f0_lib
+from ddsp_generative.sampling import default_model
+from ddsp_generative.core import f0 as f0_lib
 
 from conftest import run_cli
 
@@ -46,14 +46,14 @@ def test_default_model_is_embedded_and_small():
 
 
 def test_pitch_of_default_model_follows_requested_f0():
-  from ddsp_generative import model_io  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.sampling import model_io  # pylint: disable=g-import-not-at-top
   from ddsp_generative import priors  # pylint: disable=g-import-not-at-top
-  from ddsp_generative import sampling  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.sampling import sampler  # pylint: disable=g-import-not-at-top
   trained = model_io.load_model(default_model.model_dir())
   prior = priors.load_prior(default_model.prior_path())
   melody = controls.Melody(pitches=(62, 69, 74), durations=0.3, peak_db=-5)
   f0_hz, loudness_db = melody.generate(trained.frame_rate)
-  audio = sampling.synthesize(trained, prior, f0_hz, loudness_db, seed=0)
+  audio = sampler.synthesize(trained, prior, f0_hz, loudness_db, seed=0)
   assert audio.shape == (len(f0_hz) * trained.hop_size,)
   estimate, confidence = f0_lib.estimate_f0(
       audio, trained.sample_rate, trained.frame_rate, len(f0_hz), 'yin')

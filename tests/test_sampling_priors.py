@@ -6,10 +6,10 @@ import json
 import os
 
 from ddsp_generative import controls
-from ddsp_generative import model_io
+from ddsp_generative.sampling import model_io
 from ddsp_generative import priors
-from ddsp_generative import sampling
-from ddsp_generative import z_dataset
+from ddsp_generative.sampling import sampler as sampling
+from ddsp_generative.core import z_dataset
 import numpy as np
 import pytest
 

@@ -5,9 +5,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from ddsp_generative import model_io
-from ddsp_generative import streaming
-from ddsp_generative import synths
+from ddsp_generative.sampling import model_io
+from ddsp_generative.sampling import streaming
+from ddsp_generative.core import synths
 
 from conftest import run_ddsp_run
 

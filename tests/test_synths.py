@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from ddsp_generative import synths
+from ddsp_generative.core import synths
 
 
 def _controls(seed, batch=2, n_frames=16, n_harmonics=12, f0_range=(60, 600)):

@@ -9,7 +9,7 @@ import tensorflow as tf
 
 from conftest import run_ddsp_run
 from ddsp_generative import gin_path
-from ddsp_generative import tfrecord_checks
+from ddsp_generative.core import tfrecords
 import ddsp_generative.training  # pylint: disable=unused-import
 from ddsp_generative.training import gin_checks
 
@@ -33,35 +33,35 @@ def _write_records(path, secs, sample_rate=16000, frame_rate=250, n=2):
 
 
 def test_metadata_geometry_mismatch_names_the_difference(tiny_tfrecords):
-  with pytest.raises(tfrecord_checks.DatasetMismatchError) as error:
-    tfrecord_checks.check_geometry(tiny_tfrecords, 16000, 250, 64000, 1000)
+  with pytest.raises(tfrecords.DatasetMismatchError) as error:
+    tfrecords.check_geometry(tiny_tfrecords, 16000, 250, 64000, 1000)
   message = str(error.value)
   assert 'n_samples: 16000 in the data' in message
   assert 'metadata_train.json' in message
   assert 'EXAMPLE_SECS' in message
   # The matching geometry passes.
-  tfrecord_checks.check_geometry(tiny_tfrecords, 16000, 250, 16000, 250)
+  tfrecords.check_geometry(tiny_tfrecords, 16000, 250, 16000, 250)
 
 
 def test_geometry_is_inferred_without_metadata(tmp_path):
   pattern = _write_records(str(tmp_path / 'two_secs.tfrecord'), secs=2)
-  [(source, geometry)] = tfrecord_checks.dataset_geometry(pattern)
+  [(source, geometry)] = tfrecords.dataset_geometry(pattern)
   assert source.startswith('first example of')
   assert geometry == {'sample_rate': 16000, 'frame_rate': 250,
                       'example_secs': 2.0, 'n_samples': 32000,
                       'n_frames': 500}
-  with pytest.raises(tfrecord_checks.DatasetMismatchError,
+  with pytest.raises(tfrecords.DatasetMismatchError,
                      match='n_frames: 500 in the data'):
-    tfrecord_checks.check_geometry(pattern, 16000, 250, 16000, 250)
-  with pytest.raises(tfrecord_checks.DatasetMismatchError,
+    tfrecords.check_geometry(pattern, 16000, 250, 16000, 250)
+  with pytest.raises(tfrecords.DatasetMismatchError,
                      match='sample_rate: 16000 in the data'):
-    tfrecord_checks.check_geometry(pattern, 22050, 250, 32000, 500)
+    tfrecords.check_geometry(pattern, 22050, 250, 32000, 500)
 
 
 def test_missing_tfrecords_are_a_clear_error(tmp_path):
-  with pytest.raises(tfrecord_checks.DatasetMismatchError,
+  with pytest.raises(tfrecords.DatasetMismatchError,
                      match='No TFRecords match'):
-    tfrecord_checks.check_geometry(str(tmp_path / 'nope*'), 16000, 250,
+    tfrecords.check_geometry(str(tmp_path / 'nope*'), 16000, 250,
                                    16000, 250)
 
 
@@ -80,10 +80,10 @@ def _provider(bindings, tiny_tfrecords):
 
 def test_provider_checks_data_and_model_geometry(tiny_tfrecords):
   assert _provider([], tiny_tfrecords) is not None
-  with pytest.raises(tfrecord_checks.DatasetMismatchError,
+  with pytest.raises(tfrecords.DatasetMismatchError,
                      match='N_SAMPLES=32000'):
     _provider(['N_SAMPLES = 32000'], tiny_tfrecords)
-  with pytest.raises(tfrecord_checks.DatasetMismatchError,
+  with pytest.raises(tfrecords.DatasetMismatchError,
                      match='n_samples: 16000 in the data'):
     _provider(['EXAMPLE_SECS = 2', 'N_SAMPLES = 32000', 'TIME_STEPS = 500'],
               tiny_tfrecords)

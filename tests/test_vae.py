@@ -12,7 +12,7 @@ import tensorflow as tf
 import tensorflow_probability as tfp
 
 from ddsp_generative import gin_path
-from ddsp_generative import model_io
+from ddsp_generative.sampling import model_io
 import ddsp_generative.training  # pylint: disable=unused-import
 from ddsp_generative.training import encoders
 

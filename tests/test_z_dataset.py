@@ -1,13 +1,13 @@
 # Copyright 2026 The ddsp_generative Authors.
 # Licensed under the Apache License, Version 2.0.
-"""Tests for ddsp_generative.z_dataset: real TFRecords in a temp dir."""
+"""Tests for ddsp_generative.core.z_dataset: real TFRecords in a temp dir."""
 
 import glob
 import json
 import os
 
-from ddsp_generative import artifacts
-from ddsp_generative import z_dataset
+from ddsp_generative.core import artifacts
+from ddsp_generative.core import z_dataset
 import numpy as np
 import pytest
 

@@ -4,7 +4,7 @@
 
 Reads TFRecords in ddsp's schema (from ddsp_generative_prepare_tfrecord),
 batches examples, runs the model's preprocessor + encoder (loaded once per
-worker), and writes a z dataset (`ddsp_generative.z_dataset`): per example z
+worker), and writes a z dataset (`ddsp_generative.core.z_dataset`): per example z
 [frames, z_dims] with f0_hz and loudness_db [frames] at the model's frame rate,
 then the metadata JSON naming the model, its step and fingerprint.
 
@@ -25,7 +25,7 @@ import apache_beam as beam
 from apache_beam.metrics.metric import MetricsFilter
 import numpy as np
 
-from ddsp_generative import z_dataset
+from ddsp_generative.core import z_dataset
 
 COUNTER_NAMESPACE = 'extract-z'
 _DDSP_KEYS = ('audio', 'f0_hz', 'loudness_db')
@@ -55,7 +55,7 @@ class EncodeBatch(beam.DoFn):
     self._trained = None
 
   def setup(self):
-    from ddsp_generative import model_io  # pylint: disable=g-import-not-at-top
+    from ddsp_generative.sampling import model_io  # pylint: disable=g-import-not-at-top
     self._trained = model_io.load_model(self._model_dir, self._checkpoint)
 
   def process(self, batch):
@@ -145,7 +145,7 @@ def extract_z(input_tfrecord_pattern, output_path, model_dir, checkpoint=None,
   Returns:
     The metadata dict written.
   """
-  from ddsp_generative import model_io  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.sampling import model_io  # pylint: disable=g-import-not-at-top
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
 
   input_files = sorted(tf.io.gfile.glob(input_tfrecord_pattern))

@@ -8,7 +8,7 @@ and 'f0_hz', 'f0_confidence', 'loudness_db' [n_frames] (n_frames =
 example_secs * frame_rate, +1 when `center`), and are read unchanged by
 `ddsp.training.data.TFRecordProvider`. Differences from ddsp's pipeline:
 
-* f0 comes from an offline estimator (`ddsp_generative.f0`, pYIN by default;
+* f0 comes from an offline estimator (`ddsp_generative.core.f0`, pYIN by default;
   CREPE only when installed); loudness is ddsp's `compute_loudness`. Every
   feature's frame i is centred on sample i * hop of its example, in both
   `center` modes (ddsp's 'same' padding centres loudness n_fft / 2 later).
@@ -44,9 +44,9 @@ from absl import logging
 import apache_beam as beam
 import numpy as np
 
-from ddsp_generative import artifacts
+from ddsp_generative.core import artifacts
 from ddsp_generative import environment
-from ddsp_generative import f0 as f0_lib
+from ddsp_generative.core import f0 as f0_lib
 from ddsp_generative.data_preparation import prepare_tfrecord_stages as stages
 from ddsp_generative.data_preparation import prepare_tfrecord_write as write
 

@@ -32,10 +32,10 @@ from ddsp import spectral_ops
 import numpy as np
 import soundfile as sf
 
-from ddsp_generative import artifacts
-from ddsp_generative import audio_io
+from ddsp_generative.core import artifacts
+from ddsp_generative.core import audio_io
 from ddsp_generative import environment
-from ddsp_generative import f0 as f0_lib
+from ddsp_generative.core import f0 as f0_lib
 
 CREPE_SAMPLE_RATE = spectral_ops.CREPE_SAMPLE_RATE  # 16 kHz: 'audio_16k'.
 LOUDNESS_N_FFT = 512  # As ddsp's pipeline.

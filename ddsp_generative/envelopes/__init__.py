@@ -11,17 +11,15 @@ sampled at a requested MIDI pitch and interpolated in its latent space.
   model     EnvelopeVae (gin: EnvelopeVae): encode, decode, sample,
             interpolate, to_controls
   saving    save_model / load_model: HDF5 weights + versioned JSON
-  control   EnvelopeControl (gin): a control source for the sampler
   training  train_envelope_vae, behind `ddsp_generative_train_envelopes`
 
-Importing this package registers the gin names `EnvelopeVae`,
-`EnvelopeControl` and `train_envelope_vae` (module
-`ddsp_generative.envelopes`).
+Importing this package registers the gin names `EnvelopeVae` and
+`train_envelope_vae` (module `ddsp_generative.envelopes`). The control source
+that samples a trained envelope VAE for the sampler, `EnvelopeControl`, is in
+`ddsp_generative.controls.envelope`.
 """
 
 # pylint: disable=unused-import,g-importing-member
-from ddsp_generative.envelopes.control import chain_windows
-from ddsp_generative.envelopes.control import EnvelopeControl
 from ddsp_generative.envelopes.data import EnvelopeDataError
 from ddsp_generative.envelopes.data import load_windows
 from ddsp_generative.envelopes.data import make_dataset

@@ -25,7 +25,7 @@ are read with tf.data and cut into windows of `n_frames`, normalised by
 import numpy as np
 import tensorflow as tf
 
-from ddsp_generative import tfrecord_checks
+from ddsp_generative.core import tfrecords
 from ddsp_generative.envelopes import normalize
 
 _FEATURES = ('f0_hz', 'loudness_db', 'f0_confidence')
@@ -52,10 +52,10 @@ def read_examples(file_pattern):
     'f0_confidence' ([n_frames], or None when the TFRecords have none).
 
   Raises:
-    tfrecord_checks.DatasetMismatchError: No file matches the pattern.
+    tfrecords.DatasetMismatchError: No file matches the pattern.
     EnvelopeDataError: The files hold no example, or not ddsp's features.
   """
-  files = tfrecord_checks.match_files(file_pattern)
+  files = tfrecords.match_files(file_pattern)
   dataset = tf.data.TFRecordDataset(files).map(_parse)
   examples = []
   try:
@@ -135,7 +135,7 @@ def load_windows(file_pattern, n_frames, hop_frames=None):
     'stats' (counts of examples, windows, padded and silent windows).
 
   Raises:
-    tfrecord_checks.DatasetMismatchError: No file matches the pattern.
+    tfrecords.DatasetMismatchError: No file matches the pattern.
     EnvelopeDataError: No example, or every window is silent.
   """
   if int(n_frames) < 1:

@@ -20,7 +20,7 @@ weights file that does not belong to its JSON.
 import hashlib
 import os
 
-from ddsp_generative import artifacts
+from ddsp_generative.core import artifacts
 from ddsp_generative.envelopes import normalize
 from ddsp_generative.envelopes.model import EnvelopeVae
 

@@ -16,7 +16,7 @@ import numpy as np
 import tensorflow as tf
 from tqdm import tqdm
 
-from ddsp_generative import tfrecord_checks
+from ddsp_generative.core import tfrecords
 from ddsp_generative.envelopes import data
 from ddsp_generative.envelopes import normalize
 from ddsp_generative.envelopes import saving
@@ -35,10 +35,10 @@ def check_frame_rate(file_pattern, frame_rate):
     file_pattern: TFRecord pattern.
     frame_rate: The model's frame rate (Hz).
   """
-  for source, geometry in tfrecord_checks.dataset_geometry(file_pattern):
+  for source, geometry in tfrecords.dataset_geometry(file_pattern):
     found = geometry.get('frame_rate')
     if found is not None and int(round(found)) != int(frame_rate):
-      raise tfrecord_checks.DatasetMismatchError(
+      raise tfrecords.DatasetMismatchError(
           f'The TFRecords {file_pattern!r} have {found} frames per second '
           f'(from {source}) but the envelope model is set to {frame_rate}: '
           f'set --gin_param="EnvelopeVae.frame_rate={found}" (and '
@@ -99,7 +99,7 @@ def train_envelope_vae(tfrecord_pattern, save_dir=None, steps=2000,
     first and last min(10, steps) steps), the evaluation and the settings.
 
   Raises:
-    tfrecord_checks.DatasetMismatchError: No TFRecords match, or their frame
+    tfrecords.DatasetMismatchError: No TFRecords match, or their frame
       rate is not the model's.
     data.EnvelopeDataError: No usable window.
     FileExistsError: A model is saved in save_dir and overwrite is False.

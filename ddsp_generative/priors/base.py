@@ -23,7 +23,7 @@ keyword arguments.
 """
 
 from absl import logging
-from ddsp_generative import artifacts
+from ddsp_generative.core import artifacts
 import numpy as np
 import tensorflow as tf
 

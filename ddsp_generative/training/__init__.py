@@ -24,7 +24,7 @@ import ddsp.training  # pylint: disable=g-import-not-at-top,unused-import,g-bad-
 
 # pylint: disable=g-import-not-at-top,unused-import
 from ddsp_generative import gin_path
-from ddsp_generative import synths  # FastHarmonic.
+from ddsp_generative.core import synths  # FastHarmonic.
 from ddsp_generative.training import data  # checked_tfrecord_provider.
 from ddsp_generative.training import encoders  # VaeMfccRnnEncoder.
 from ddsp_generative.training import models  # VaeAutoencoder.

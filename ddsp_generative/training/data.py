@@ -21,7 +21,7 @@ so users still configure ddsp's `TFRecordProvider` as usual (e.g.
 
 import gin
 
-from ddsp_generative import tfrecord_checks
+from ddsp_generative.core import tfrecords
 from ddsp_generative.training import gin_checks
 
 
@@ -40,7 +40,7 @@ def provider_geometry(provider):
           int(provider._audio_length), int(provider._feature_length))
 
 
-@gin.register
+@gin.register(module='ddsp_generative.training.data')
 def checked_tfrecord_provider(provider=gin.REQUIRED, n_samples=None,
                               time_steps=None, check_gin_flags=True):
   """Returns `provider` after checking its TFRecords and the gin flags.
@@ -57,7 +57,7 @@ def checked_tfrecord_provider(provider=gin.REQUIRED, n_samples=None,
     provider, unchanged.
 
   Raises:
-    tfrecord_checks.DatasetMismatchError: No TFRecords, or TFRecords whose
+    tfrecords.DatasetMismatchError: No TFRecords, or TFRecords whose
       geometry differs from the configuration.
     gin_checks.GinConfigError: Unknown names in ddsp_run's gin flags.
   """
@@ -75,11 +75,11 @@ def checked_tfrecord_provider(provider=gin.REQUIRED, n_samples=None,
                     f'the data provider reads {feature_length} '
                     '(EXAMPLE_SECS * FRAME_RATE)')
   if problems:
-    raise tfrecord_checks.DatasetMismatchError(
+    raise tfrecords.DatasetMismatchError(
         'Inconsistent gin config: ' + '; '.join(problems) + '. Set '
         'EXAMPLE_SECS, N_SAMPLES and TIME_STEPS together (see '
         'gin/common/audio.gin).')
-  tfrecord_checks.check_geometry(
+  tfrecords.check_geometry(
       provider._file_pattern,  # pylint: disable=protected-access
       sample_rate, frame_rate, audio_length, feature_length,
       expected_from='the gin config (TFRecordProvider settings)')

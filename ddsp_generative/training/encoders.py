@@ -52,7 +52,7 @@ def gaussian_kl(mean, logvar):
   return 0.5 * (tf.square(mean) + tf.exp(logvar) - 1.0 - logvar)
 
 
-@gin.register
+@gin.register(module='ddsp_generative.training.encoders')
 class VaeMfccRnnEncoder(encoders.MfccTimeDistributedRnnEncoder):
   """MFCC -> GRU -> (mean, log-variance) per z frame; KL-regularised."""
 

@@ -16,7 +16,7 @@ from ddsp.training import models
 import gin
 
 
-@gin.register
+@gin.register(module='ddsp_generative.training.models')
 class VaeAutoencoder(models.Autoencoder):
   """ddsp's Autoencoder plus the encoder's regularisation losses.
 

@@ -35,7 +35,7 @@ from absl import app
 from absl import flags
 
 from ddsp_generative import environment
-from ddsp_generative import f0 as f0_lib
+from ddsp_generative.core import f0 as f0_lib
 
 FLAGS = flags.FLAGS
 
@@ -137,7 +137,7 @@ def run():
   """Globs the inputs, runs the pipeline and prints a summary."""
   # Imported here so that --help does not wait for TensorFlow.
   # pylint: disable=g-import-not-at-top
-  from ddsp_generative import artifacts
+  from ddsp_generative.core import artifacts
   from ddsp_generative.data_preparation import prepare_tfrecord_lib
   # pylint: enable=g-import-not-at-top
 

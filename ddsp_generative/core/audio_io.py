@@ -26,7 +26,7 @@ import librosa
 import numpy as np
 import soundfile as sf
 
-from ddsp_generative import artifacts
+from ddsp_generative.core import artifacts
 
 
 class BadAudioError(ValueError):

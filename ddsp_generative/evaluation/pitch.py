@@ -4,7 +4,7 @@
 
 For each audio file with a ground-truth sidecar (`f0_truth`: `<name>.f0.json`
 from `ddsp_generative_render_dataset`, or `<name>.f0.csv`), each estimator of
-`ddsp_generative.f0` runs on the audio at 16 kHz on ddsp's frame grid, exactly
+`ddsp_generative.core.f0` runs on the audio at 16 kHz on ddsp's frame grid, exactly
 as in `ddsp_generative_prepare_tfrecord`; its f0 (interpolated in log
 frequency) and confidence (linearly) are read at the truth's frame times and
 scored with `mir_eval.melody`:
@@ -28,11 +28,11 @@ import time
 import mir_eval
 import numpy as np
 
-from ddsp_generative import artifacts
-from ddsp_generative import audio_io
+from ddsp_generative.core import artifacts
+from ddsp_generative.core import audio_io
 from ddsp_generative import environment
-from ddsp_generative import f0 as f0_lib
-from ddsp_generative import f0_truth
+from ddsp_generative.core import f0 as f0_lib
+from ddsp_generative.core import f0_truth
 
 KIND = 'pitch_evaluation'
 FORMAT_VERSION = 1
@@ -222,7 +222,7 @@ def evaluate_pitch(audio_paths, output_path, estimators=None, frame_rate=250,
               'estimators': results}
     if plot_dir:
       # pylint: disable=g-import-not-at-top
-      from ddsp_generative import plotting
+      from ddsp_generative.core import plotting
       # pylint: enable=g-import-not-at-top
       record['plot'] = os.path.join(
           plot_dir, os.path.splitext(os.path.basename(path))[0] + '.pitch.png')

@@ -12,7 +12,7 @@ resynthesis is compared with the recording:
 * loudness L1 (dB): mean |L_target - L_resynth| over frames, both computed by
   ddsp's `compute_loudness` as ddsp_generative_prepare_tfrecord computes the
   'loudness_db' feature (n_fft 512, frames centred on i * hop);
-* f0 consistency: f0 re-estimated on the resynthesis (`ddsp_generative.f0`)
+* f0 consistency: f0 re-estimated on the resynthesis (`ddsp_generative.core.f0`)
   against the input f0, on frames that are voiced (input f0 confidence >=
   `voiced_threshold`) and audible (target loudness >= `audible_db`): the
   share within 50 cents and the median absolute deviation in cents. The same
@@ -29,9 +29,9 @@ from absl import logging
 import numpy as np
 from tqdm import tqdm
 
-from ddsp_generative import artifacts
-from ddsp_generative import f0 as f0_lib
-from ddsp_generative import tfrecord_checks
+from ddsp_generative.core import artifacts
+from ddsp_generative.core import f0 as f0_lib
+from ddsp_generative.core import tfrecords
 
 REPORT_KIND = 'reconstruction_evaluation'
 REPORT_FORMAT_VERSION = 1
@@ -54,7 +54,7 @@ def read_examples(file_pattern, n_samples, n_frames, max_examples=None):
     'loudness_db' [n, n_frames] float32 arrays.
   """
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  files = tfrecord_checks.match_files(file_pattern)
+  files = tfrecords.match_files(file_pattern)
   features = {
       'audio': tf.io.FixedLenFeature([n_samples], tf.float32),
       'f0_hz': tf.io.FixedLenFeature([n_frames], tf.float32),
@@ -68,7 +68,7 @@ def read_examples(file_pattern, n_samples, n_frames, max_examples=None):
     dataset = dataset.take(max_examples)
   rows = list(dataset.as_numpy_iterator())
   if not rows:
-    raise tfrecord_checks.DatasetMismatchError(
+    raise tfrecords.DatasetMismatchError(
         f'No examples in {file_pattern!r}.')
   return {k: np.stack([r[k] for r in rows]) for k in features}
 
@@ -140,8 +140,8 @@ def default_f0_estimator(file_pattern):
   """The estimator that made the TFRecords' f0 (from their metadata), when
   it can run here; else 'pyin'."""
   from ddsp_generative import environment  # pylint: disable=g-import-not-at-top
-  files = tfrecord_checks.match_files(file_pattern)
-  found, _ = tfrecord_checks.find_metadata(files)
+  files = tfrecords.match_files(file_pattern)
+  found, _ = tfrecords.find_metadata(files)
   for record in found.values():
     estimator = record.get('f0_estimator')
     if estimator in ('pyin', 'yin'):
@@ -174,13 +174,13 @@ def evaluate(trained, eval_tfrecord_pattern, batch_size=8, max_examples=None,
     'target' and 'resynthesis' [n, n_samples] arrays.
 
   Raises:
-    tfrecord_checks.DatasetMismatchError: No eval TFRecords, or TFRecords
+    tfrecords.DatasetMismatchError: No eval TFRecords, or TFRecords
       whose sample rate, frame rate or example length differ from the model's.
   """
   n_frames = trained.example_frames
   n_samples = n_frames * trained.hop_size
   # Fails before any work when the data does not fit the model.
-  tfrecord_checks.check_geometry(
+  tfrecords.check_geometry(
       eval_tfrecord_pattern, trained.sample_rate, trained.frame_rate,
       n_samples, n_frames, expected_from=f'the model in {trained.model_dir}')
   f0_estimator = f0_estimator or default_f0_estimator(eval_tfrecord_pattern)
@@ -282,7 +282,7 @@ def save_figure(path, report, audio, sample_rate, n_examples=3):
     sample_rate: Audio sample rate.
     n_examples: Rows (best, median and worst example by spectral distance).
   """
-  from ddsp_generative import plotting  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.core import plotting  # pylint: disable=g-import-not-at-top
   plt = plotting.plt
   rows = figure_indices(report, n_examples)
   fig, axes = plt.subplots(len(rows), 2, figsize=(10, 2.6 * len(rows)),

@@ -11,11 +11,11 @@ import gin
 import numpy as np
 from tqdm import tqdm
 
-from ddsp_generative import artifacts
-from ddsp_generative import audio_io
+from ddsp_generative.core import artifacts
+from ddsp_generative.core import audio_io
 from ddsp_generative import controls
-from ddsp_generative import midi_controls  # pylint: disable=unused-import
-from ddsp_generative import plotting
+from ddsp_generative.controls import midi  # pylint: disable=unused-import
+from ddsp_generative.core import plotting
 
 SAMPLE_FORMAT_VERSION = 1
 DEFAULT_PRIOR_NAME = 'prior.json'
@@ -35,13 +35,13 @@ def parse_control_config(gin_files=(), gin_params=(), defaults=()):
     gin_params: Gin bindings, parsed after the files.
     defaults: Bindings parsed before both, which they override.
   """
-  from ddsp_generative import envelopes  # pylint: disable=g-import-not-at-top,unused-import
+  from ddsp_generative.controls import envelope  # pylint: disable=g-import-not-at-top,unused-import
   with gin.unlock_config():
     gin.parse_config(list(defaults))
     gin.parse_config_files_and_bindings(list(gin_files), list(gin_params))
 
 
-@gin.configurable
+@gin.configurable(module='ddsp_generative.sampling')
 def control_source(source=None):
   """The control generator (gin root); default a 2 s middle-C Note."""
   if source is not None:
@@ -132,7 +132,7 @@ def synthesize(trained, prior, f0_hz, loudness_db, seed=0, mode=None,
   Returns:
     float32 [n_frames * hop_size] audio.
   """
-  from ddsp_generative import streaming  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.sampling import streaming  # pylint: disable=g-import-not-at-top
   z = sample_z(trained, prior, f0_hz, loudness_db, seed=seed, mode=mode)
   return streaming.decode_audio(trained, f0_hz, loudness_db, z, seed=seed,
                                 chunk_frames=chunk_frames)
@@ -177,7 +177,7 @@ def generate(trained, prior, source, n_samples=1, seed=0, mode=None,
     raise FileExistsError(
         f'{len(existing)} sample files already exist in {save_dir} (e.g. '
         f'{existing[0]}): pass --overwrite or choose another --save_dir.')
-  from ddsp_generative import streaming  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.sampling import streaming  # pylint: disable=g-import-not-at-top
   clip_secs = n_frames / trained.frame_rate
   plot_samples = int(PLOT_SECS * trained.sample_rate)
   written = []

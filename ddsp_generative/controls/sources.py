@@ -221,7 +221,7 @@ def adsr_args(attack, decay, sustain_db, release):
               release=release)
 
 
-@gin.register
+@gin.register(module='ddsp_generative.controls')
 class Note:
   """One note: constant pitch with optional vibrato, ADSR loudness."""
 
@@ -249,7 +249,7 @@ class Note:
     return f0_hz, adsr_db(n_frames, frame_rate, **self.envelope)
 
 
-@gin.register
+@gin.register(module='ddsp_generative.controls')
 class Glissando:
   """One note gliding from one pitch to another, linear in MIDI pitch.
 
@@ -301,7 +301,7 @@ class Glissando:
             adsr_db(n_frames, frame_rate, **self.envelope))
 
 
-@gin.register
+@gin.register(module='ddsp_generative.controls')
 class Melody:
   """A sequence of notes and rests, one after another.
 

@@ -9,7 +9,7 @@
 * f0 is each note's pitch (plus `transpose`, clipped to the model's range
   with a warning); through rests it holds the last pitch, as f0 trackers do.
 * Loudness: each note has an ADSR envelope whose peak comes from its velocity,
-  linear in dB (`controls.velocity_to_db`): velocity 127 plays at `peak_db`,
+  linear in dB (`sources.velocity_to_db`): velocity 127 plays at `peak_db`,
   velocity 1 at `peak_db - velocity_db_range` (0.24 dB per velocity step with
   the default 30 dB). Rests are silence (-80 dB).
 * Legato: notes that touch (at most `legato_gap` s apart) or overlap by at
@@ -30,7 +30,7 @@ from absl import logging
 import gin
 import numpy as np
 
-from ddsp_generative import controls
+from ddsp_generative.controls import sources
 
 # Columns of the [n_notes, 4] note arrays below.
 START, END, PITCH, VELOCITY = range(4)
@@ -196,7 +196,7 @@ def _note_name(note):
           f'{note[START]:.3f}-{note[END]:.3f} s')
 
 
-@gin.register
+@gin.register(module='ddsp_generative.midi_controls')
 class MidiFile:
   """f0 and loudness from the notes of a MIDI file (see the module doc).
 
@@ -204,7 +204,7 @@ class MidiFile:
   """
 
   def __init__(self, path, instrument=None, top_voice=True, legato=True,
-               peak_db=-25.0, velocity_db_range=controls.VELOCITY_DB_RANGE,
+               peak_db=-25.0, velocity_db_range=sources.VELOCITY_DB_RANGE,
                transpose=0.0, start=0.0, duration=None, portamento=0.05,
                legato_gap=0.01, max_legato_overlap=0.05, attack=0.05,
                decay=0.15, sustain_db=-4.0, release=0.15, vibrato_hz=0.0,
@@ -244,14 +244,14 @@ class MidiFile:
         sustain_db=sustain_db, release=release, vibrato_hz=vibrato_hz,
         vibrato_cents=vibrato_cents)
     if duration is not None:
-      controls.check_duration(duration, 'MidiFile duration')
+      sources.check_duration(duration, 'MidiFile duration')
     if not np.isfinite(start) or start < 0:
       raise ValueError(f'MidiFile start must be >= 0 seconds, got {start}.')
     for name, value in (('portamento', portamento), ('legato_gap', legato_gap),
                         ('max_legato_overlap', max_legato_overlap)):
       if not np.isfinite(value) or value < 0:
         raise ValueError(f'MidiFile {name} must be >= 0 seconds, got {value}.')
-    self.envelope = controls.adsr_args(attack, decay, sustain_db, release)
+    self.envelope = sources.adsr_args(attack, decay, sustain_db, release)
     notes = select_notes(read_midi(path), path, instrument)
     notes = self._window(notes, path, start, duration)
     notes = trim_legato_overlaps(notes, max_legato_overlap)
@@ -277,9 +277,9 @@ class MidiFile:
     # A lower note revealed by a higher one's end was already sounding.
     self.slurs = touching & (bool(legato) | ~from_onset)
     self.starts, self.ends = notes[:, START], notes[:, END]
-    self.pitches = controls.clip_midi(notes[:, PITCH] + transpose,
+    self.pitches = sources.clip_midi(notes[:, PITCH] + transpose,
                                       f'MIDI file {path}: pitch')
-    self.peak_dbs = controls.velocity_to_db(notes[:, VELOCITY], peak_db,
+    self.peak_dbs = sources.velocity_to_db(notes[:, VELOCITY], peak_db,
                                             velocity_db_range)
     self.duration = duration
     self.portamento = portamento
@@ -302,7 +302,7 @@ class MidiFile:
 
   def generate(self, frame_rate):
     """Returns (f0_hz, loudness_db), each [n_frames]."""
-    return controls.render_notes(
+    return sources.render_notes(
         self.starts, self.ends, self.pitches, self.peak_dbs, self.slurs,
         frame_rate, duration=self.duration, envelope=self.envelope,
         portamento=self.portamento, vibrato_hz=self.vibrato[0],

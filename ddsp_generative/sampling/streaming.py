@@ -37,7 +37,7 @@ import numpy as np
 import scipy.signal
 import tensorflow as tf
 
-from ddsp_generative import synths
+from ddsp_generative.core import synths
 
 # 8 s at 250 frames/s: ~60 MB of audio-rate tensors at 60 harmonics.
 DEFAULT_CHUNK_FRAMES = 2000

@@ -169,7 +169,7 @@ def can_use_fast_path(n_frames, n_samples, amp_resample_method,
           all(f == n_frames for f in other_frames))
 
 
-@gin.register
+@gin.register(module='ddsp_generative.synths')
 class FastHarmonic(ddsp.synths.Harmonic):
   """`ddsp.synths.Harmonic` with a faster, drift-free `get_signal`.
 

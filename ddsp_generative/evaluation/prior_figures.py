@@ -17,7 +17,7 @@ atomically:
   behind them.
 
 Held-out examples are chosen as `ddsp_generative_fit_prior` chooses them
-(`fit_prior_lib.split_holdout_sequences` with the same seed and fraction), so
+(`fitting.split_holdout_sequences` with the same seed and fraction), so
 saved priors fitted with the same --seed and --holdout_fraction are scored on
 examples they never saw; a warning says when they were fitted on another
 split.
@@ -31,10 +31,10 @@ matplotlib.use('Agg')
 
 # pylint: disable=g-import-not-at-top,g-bad-import-order
 from absl import logging
-from ddsp_generative import artifacts
-from ddsp_generative import fit_prior_lib
+from ddsp_generative.core import artifacts
+from ddsp_generative.priors import fitting
 from ddsp_generative import priors
-from ddsp_generative import z_dataset
+from ddsp_generative.core import z_dataset
 import gin
 import matplotlib.pyplot as plt
 from matplotlib import ticker
@@ -262,17 +262,17 @@ def make_prior_figures(z_dataset_pattern, save_dir, prior_paths=(),
   sequences, metadata = z_dataset.read_z_dataset(z_dataset_pattern)
   rng = np.random.default_rng(seed)
   train, heldout, split, heldout_examples = (
-      fit_prior_lib.split_holdout_sequences(
+      fitting.split_holdout_sequences(
           sequences, max(holdout_fraction, 1e-9), rng))
-  heldout = fit_prior_lib.subsample_sequences(heldout, max_frames, rng)
-  train = fit_prior_lib.subsample_sequences(train, max_frames, rng)
+  heldout = fitting.subsample_sequences(heldout, max_frames, rng)
+  train = fitting.subsample_sequences(train, max_frames, rng)
   train_frames = np.concatenate([s['z'] for s in train])
   heldout_frames = np.concatenate([s['z'] for s in heldout])
 
   named = _load_priors(prior_paths, metadata['z_dims'], heldout_examples)
   for name in fit_types:
     prior = gin.get_configurable(priors.get_prior_class(name))()
-    data = train if fit_prior_lib.uses_sequences(prior) else train_frames
+    data = train if fitting.uses_sequences(prior) else train_frames
     named.append((name, prior.fit(
         data, model_fingerprint=metadata.get('model_fingerprint'),
         model_step=metadata.get('model_step'), seed=seed)))

@@ -10,7 +10,7 @@ import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top
 import numpy as np  # pylint: disable=g-import-not-at-top
 from scipy import signal  # pylint: disable=g-import-not-at-top
 
-from ddsp_generative import artifacts  # pylint: disable=g-import-not-at-top
+from ddsp_generative.core import artifacts  # pylint: disable=g-import-not-at-top
 
 
 def log_spectrogram(audio, sample_rate, n_fft=1024, hop=256):

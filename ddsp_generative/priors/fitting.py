@@ -11,7 +11,7 @@ conditional priors get whole examples with their f0 and loudness.
 import os
 
 from ddsp_generative import priors
-from ddsp_generative import z_dataset
+from ddsp_generative.core import z_dataset
 import gin
 import numpy as np
 

@@ -10,8 +10,8 @@ per example) into a directory.
 
 import os
 
-from ddsp_generative import artifacts
-from ddsp_generative import evaluate_generation_lib as lib
+from ddsp_generative.core import artifacts
+from ddsp_generative.evaluation import generation as lib
 
 FILE_NAMES = {'json': 'generation.json', 'table': 'generation.md',
               'figure': 'generation.png'}
@@ -91,7 +91,7 @@ def save_figure(path, report, sets, sample_rate, n_columns=3):
     sample_rate: Audio sample rate.
     n_columns: Examples (columns), evenly spread over the evaluated ones.
   """
-  from ddsp_generative import plotting  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.core import plotting  # pylint: disable=g-import-not-at-top
   plt = plotting.plt
   names = list(sets)
   columns = figure_examples(len(sets[lib.REAL]), n_columns)

@@ -13,7 +13,7 @@ compared with:
 * 'resynthesis': the autoencoder on the recordings (`reconstruct`; its z
   from the encoder): the floor a prior can reach;
 * one set per prior and sampling mode ('<prior type>:<mode>'), z from
-  `prior.sample` (`sampling.synthesize`; a conditional prior is given the
+  `prior.sample` (`sampler.synthesize`; a conditional prior is given the
   controls);
 * 'random_z': z ~ N(0, r^2 I), independently per frame and dimension, with
   r the root mean square of z under the (first) prior, sqrt(mean_d E[z_d^2])
@@ -38,10 +38,10 @@ matching real audio: those clips get the per-clip metrics only.
 import numpy as np
 from tqdm import tqdm
 
-from ddsp_generative import evaluate_reconstruction_lib as reconstruction
-from ddsp_generative import generation_metrics as metrics
-from ddsp_generative import sampling
-from ddsp_generative import tfrecord_checks
+from ddsp_generative.evaluation import reconstruction as reconstruction
+from ddsp_generative.evaluation import metrics as metrics
+from ddsp_generative.sampling import sampler
+from ddsp_generative.core import tfrecords
 
 REPORT_KIND = 'generation_evaluation'
 REPORT_FORMAT_VERSION = 1
@@ -103,7 +103,7 @@ def random_z(n_frames, z_dims, scale, seed):
 
 
 def decode_random_z(trained, f0_hz, loudness_db, scale, seed):
-  """One clip from random z, decoded as `sampling.synthesize` decodes.
+  """One clip from random z, decoded as `sampler.synthesize` decodes.
 
   Args:
     trained: `model_io.TrainedModel` with z.
@@ -115,7 +115,7 @@ def decode_random_z(trained, f0_hz, loudness_db, scale, seed):
   Returns:
     float32 [n_frames * hop_size] audio.
   """
-  from ddsp_generative import streaming  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.sampling import streaming  # pylint: disable=g-import-not-at-top
   z = random_z(len(f0_hz), trained.z_dims, scale, seed)[0]
   return streaming.decode_audio(trained, np.asarray(f0_hz, np.float32),
                                 np.asarray(loudness_db, np.float32), z,
@@ -156,7 +156,7 @@ def clip_features(clips, f0_hz, loudness_db, voiced, sample_rate, frame_rate,
     voiced: bool [n, n_frames] frames whose f0 is scored, or None for all.
     sample_rate: Audio sample rate.
     frame_rate: Control frame rate.
-    f0_estimator: `ddsp_generative.f0` estimator.
+    f0_estimator: `ddsp_generative.core.f0` estimator.
     audible_db: Requested loudness at or above which a frame counts.
     progress: Show a progress bar.
     desc: Its label.
@@ -211,7 +211,7 @@ def _generate(trained, priors, names, data, seed, progress):
                           data['loudness_db'][i:i + 1], seed=seed + i)
       for i in range(n)])}
   for name, index, mode in tqdm(names, desc='modes', disable=not progress):
-    sets[name] = np.stack([sampling.synthesize(
+    sets[name] = np.stack([sampler.synthesize(
         trained, priors[index], data['f0_hz'][i], data['loudness_db'][i],
         seed=seed + i, mode=mode) for i in range(n)])
   scale = random_z_scale(priors[0])
@@ -257,7 +257,7 @@ def evaluate(trained, priors, eval_tfrecord_pattern, modes=None,
     (report, sets): the report dict and {set name: [n, n_samples]} audio.
 
   Raises:
-    tfrecord_checks.DatasetMismatchError: Missing or mismatched TFRecords.
+    tfrecords.DatasetMismatchError: Missing or mismatched TFRecords.
     GenerationEvalError: A model without z, unknown modes or too few
       examples.
   """
@@ -268,7 +268,7 @@ def evaluate(trained, priors, eval_tfrecord_pattern, modes=None,
   names = set_names(priors, modes)
   n_frames = trained.example_frames
   n_samples = n_frames * trained.hop_size
-  tfrecord_checks.check_geometry(
+  tfrecords.check_geometry(
       eval_tfrecord_pattern, trained.sample_rate, trained.frame_rate,
       n_samples, n_frames, expected_from=f'the model in {trained.model_dir}')
   f0_estimator = f0_estimator or reconstruction.default_f0_estimator(
@@ -334,7 +334,7 @@ def evaluate(trained, priors, eval_tfrecord_pattern, modes=None,
 
   report = {
       'model': trained.info(),
-      'priors': [dict(sampling.describe_prior(p, path),
+      'priors': [dict(sampler.describe_prior(p, path),
                       modes=[m for _, i, m in names if i == index])
                  for index, (p, path) in enumerate(zip(
                      priors, prior_paths or [None] * len(priors)))],
@@ -382,7 +382,7 @@ def _evaluate_sources(trained, priors, names, sources, n_clips, seed, scale,
     f0_hz, loudness_db = source.generate(trained.frame_rate)
     f0_b = np.repeat(f0_hz[None], n_clips, 0)  # Per-clip metrics' controls.
     loud_b = np.repeat(loudness_db[None], n_clips, 0)
-    sets = {name: np.stack([sampling.synthesize(
+    sets = {name: np.stack([sampler.synthesize(
         trained, priors[index], f0_hz, loudness_db, seed=seed + i, mode=mode)
                             for i in range(n_clips)])
             for name, index, mode in names}
@@ -390,7 +390,7 @@ def _evaluate_sources(trained, priors, names, sources, n_clips, seed, scale,
         decode_random_z(trained, f0_hz, loudness_db, scale, seed + i)
         for i in range(n_clips)])
     results[source_name] = {
-        'controls': sampling.describe_controls(source),
+        'controls': sampler.describe_controls(source),
         'n_clips': n_clips,
         'secs': len(f0_hz) / trained.frame_rate,
         'sets': {name: clip_metrics(clip_features(

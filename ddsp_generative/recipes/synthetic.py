@@ -92,7 +92,7 @@ def write_dataset(directory, n_files=4, secs_per_file=8.0, sample_rate=16000,
                   seed=0):
   """Writes n_files WAV melodies; returns their paths."""
   import os  # pylint: disable=g-import-not-at-top
-  from ddsp_generative import audio_io  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.core import audio_io  # pylint: disable=g-import-not-at-top
   os.makedirs(directory, exist_ok=True)
   paths = []
   for i in range(n_files):

@@ -28,12 +28,12 @@ ddsp_generative_evaluate_pitch \
 from absl import app
 from absl import flags
 
-from ddsp_generative.data_preparation import melodies
-from ddsp_generative.data_preparation import render_midi_lib
+from ddsp_generative.recipes import melodies
+from ddsp_generative.recipes import render_midi
 
 FLAGS = flags.FLAGS
 
-flags.DEFINE_enum('instrument', 'violin', list(render_midi_lib.INSTRUMENTS),
+flags.DEFINE_enum('instrument', 'violin', list(render_midi.INSTRUMENTS),
                   'General-MIDI instrument (FluidR3 preset).')
 flags.DEFINE_float('minutes', 15.0, 'Minutes of audio to render.')
 flags.DEFINE_string('output_dir', None, 'Folder of the WAV files, their f0 '
@@ -58,7 +58,7 @@ def main(unused_argv):
   if not FLAGS.output_dir:
     raise app.UsageError('--output_dir is required.')
   try:
-    record = render_midi_lib.render_dataset(
+    record = render_midi.render_dataset(
         FLAGS.output_dir, instrument=FLAGS.instrument, minutes=FLAGS.minutes,
         seed=FLAGS.seed, sources=FLAGS.sources,
         sample_rate=FLAGS.sample_rate,
@@ -66,13 +66,13 @@ def main(unused_argv):
         overwrite=FLAGS.overwrite)
   except ValueError as e:
     raise app.UsageError(str(e)) from e
-  except (render_midi_lib.MissingRendererError,
+  except (render_midi.MissingRendererError,
           melodies.MissingMusic21Error, FileExistsError) as e:
     raise SystemExit(f'Error: {e}') from e
   print(f"Rendered {record['n_files']} {record['instrument']} files, "
         f"{record['audio_secs'] / 60:.1f} min at {record['sample_rate']} Hz, "
         f'into {FLAGS.output_dir} (ground-truth f0: *.f0.json; manifest: '
-        f'{render_midi_lib.MANIFEST}).')
+        f'{render_midi.MANIFEST}).')
 
 
 def console_entry_point():

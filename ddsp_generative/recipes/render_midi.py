@@ -9,7 +9,7 @@ chorus off (chorus modulates pitch, reverb fills rests), then averaged to mono
 and resampled to `sample_rate` with soxr (rendering at 16 kHz directly
 aliases on bright sounds; see `../shared/DATA.md`). Each melody becomes
 `<instrument>_<nnnn>.wav` with a ground-truth sidecar `<...>.f0.json`
-(`ddsp_generative.f0_truth`), and `dataset.json` lists them all.
+(`ddsp_generative.core.f0_truth`), and `dataset.json` lists them all.
 
 Needs `apt-get install fluidsynth fluid-soundfont-gm` and
 `pip install "ddsp_generative[datasets]"` (music21, pretty_midi).
@@ -27,10 +27,10 @@ from absl import logging
 import numpy as np
 import soundfile as sf
 
-from ddsp_generative import artifacts
-from ddsp_generative import audio_io
-from ddsp_generative import f0_truth
-from ddsp_generative.data_preparation import melodies as melodies_lib
+from ddsp_generative.core import artifacts
+from ddsp_generative.core import audio_io
+from ddsp_generative.core import f0_truth
+from ddsp_generative.recipes import melodies as melodies_lib
 
 Instrument = collections.namedtuple('Instrument', ['program', 'low', 'high'])
 

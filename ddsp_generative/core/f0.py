@@ -21,7 +21,7 @@ padding ddsp simply has one frame fewer per example, the last one).
 import librosa
 import numpy as np
 
-from ddsp_generative import audio_io
+from ddsp_generative.core import audio_io
 from ddsp_generative import environment
 
 ESTIMATORS = ('pyin', 'yin', 'crepe')

@@ -2,8 +2,8 @@
 # Licensed under the Apache License, Version 2.0.
 """The embedded default model: a small violin model, its prior and envelopes.
 
-`ddsp_generative/default_model/` holds what `make_default_model.py` packages
-(its `manifest.json` records how it was trained): the weights of a
+`ddsp_generative/sampling/default_model/` holds what `make_default_model`
+packages (its `manifest.json` records how it was trained): the weights of a
 `gin/harmonic_noise_z.gin` + `gin/sizes/small.gin` model trained by `ddsp_run`
 on 15 minutes of rendered violin, its operative gin config, the prior fitted
 on its z and an envelope VAE trained on the same TFRecords.
@@ -13,8 +13,8 @@ on its z and an envelope VAE trained on the same TFRecords.
 import json
 import os
 
-PACKAGE_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                           'default_model')
+# The model's files sit beside this module.
+PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 PRIOR_NAME = 'prior.json'
 ENVELOPES_NAME = 'envelopes'
 MANIFEST_NAME = 'manifest.json'

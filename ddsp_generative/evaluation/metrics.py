@@ -27,7 +27,7 @@ Metrics: `frechet_distance` (of Gaussians fitted to two sets of vectors),
 `precision_recall` (k-NN manifolds, Kynkäänniemi et al. 2019),
 `frame_flux` (timbre stability: cosine distance of consecutive mel magnitude
 spectra), `frame_flatness` (noisiness: spectral flatness), `f0_consistency`
-(pitch re-estimated by `ddsp_generative.f0` vs the requested f0) and
+(pitch re-estimated by `ddsp_generative.core.f0` vs the requested f0) and
 `loudness_l1` (ddsp's `compute_loudness` vs the requested loudness).
 """
 
@@ -38,8 +38,8 @@ import numpy as np
 from scipy import linalg
 from scipy import signal
 
-from ddsp_generative import evaluate_reconstruction_lib as reconstruction
-from ddsp_generative import f0 as f0_lib
+from ddsp_generative.evaluation import reconstruction as reconstruction
+from ddsp_generative.core import f0 as f0_lib
 
 EMBEDDING_SAMPLE_RATE = 16000
 N_FFT = 1024
@@ -346,7 +346,7 @@ def f0_consistency(audio, sample_rate, frame_rate, f0_hz, loudness_db,
     audible_db: Loudness (dB) at or above which a frame is scored.
     voiced: Optional bool [n_frames]: score only these frames too (e.g. the
       real recording's f0 confidence >= 0.5).
-    estimator: A `ddsp_generative.f0` estimator ('pyin', 'yin', 'crepe').
+    estimator: A `ddsp_generative.core.f0` estimator ('pyin', 'yin', 'crepe').
 
   Returns:
     float64 [n_frames] deviation in cents, NaN on frames not scored.

@@ -30,7 +30,7 @@ import glob
 import os
 import re
 
-from ddsp_generative import artifacts
+from ddsp_generative.core import artifacts
 import numpy as np
 import tensorflow as tf
 

@@ -25,7 +25,7 @@ import os
 
 import numpy as np
 
-from ddsp_generative import artifacts
+from ddsp_generative.core import artifacts
 
 KIND = 'f0_ground_truth'
 FORMAT_VERSION = 1

@@ -1,0 +1,12 @@
+# Copyright 2026 The ddsp_generative Authors.
+# Licensed under the Apache License, Version 2.0.
+"""Evaluation: how data preparation, models and priors measure up.
+
+  metrics            audio and f0 metrics against real audio (NumPy, SciPy,
+                     librosa)
+  reconstruction     resynthesis of held-out audio by a trained model
+  generation         audio generated with z from a prior, per sampling mode
+  generation_report  its JSON, Markdown table and spectrogram grid
+  pitch              f0 estimators against ground-truth f0
+  prior_figures      figures about priors over z
+"""
