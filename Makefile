@@ -24,15 +24,14 @@ SUDO ?= sudo
 check-python:
 	@$(PYTHON) -c 'import sys; v = sys.version_info[:2]; sys.exit(0 if (3, 10) <= v <= (3, 12) else "ddsp_generative needs Python 3.10 to 3.12 (TensorFlow 2.21 wheels), found %d.%d: run e.g. make PYTHON=python3.11 $(MAKECMDGOALS)" % v)' || { echo "Python check failed (PYTHON=$(PYTHON))." >&2; exit 1; }
 
-# ddsp 3.7.0 pins tensorflow<=2.11 (no wheel for Python 3.11): it is installed
-# with --no-deps on the stack pinned in constraints.txt. An editable install
-# does not carry files outside the package, so the start-up .pth (Keras 2,
-# optional CREPE; see ddsp_generative/environment.py) is copied by hand.
-$(STAMP): setup.py constraints.txt zz_ddsp_generative_env.pth | check-python
+# One pip command (README, Installation): ddsp comes as its rebuild without the
+# stale pins (ddsp==3.7.0+tf2.21, in third_party/wheels; see setup.py). An
+# editable install does not carry files outside the package, so the start-up
+# .pth (Keras 2, optional CREPE; see ddsp_generative/environment.py) is copied
+# by hand; a wheel install (`pip install .`) ships it.
+$(STAMP): setup.py constraints.txt zz_ddsp_generative_env.pth third_party/wheels/ddsp-3.7.0+tf2.21-py3-none-any.whl | check-python
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { echo "Could not create a virtual environment with $(PYTHON): on Debian/Ubuntu install it with 'apt-get install python3-venv'." >&2; exit 1; }
-	$(PIP) install -q -c constraints.txt 'setuptools<81' wheel
-	$(PIP) install -q -c constraints.txt -e '.[test,datasets]'
-	$(PIP) install -q -c constraints.txt --no-deps ddsp==3.7.0
+	$(PIP) install -q -c constraints.txt --find-links=third_party/wheels -e '.[test,datasets]'
 	cp zz_ddsp_generative_env.pth "$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/"
 	$(PY) -c 'import ddsp_generative.environment as e; import ddsp, ddsp.training; e.check_keras2(); print("ddsp", ddsp.__version__, "imports on Keras 2.")'
 	touch $(STAMP)

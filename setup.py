@@ -1,13 +1,30 @@
 # Copyright 2026 The ddsp_generative Authors.
 # Licensed under the Apache License, Version 2.0.
-"""Install ddsp_generative.
+"""Install ddsp_generative, with ddsp, in one pip command.
 
-`ddsp` 3.7.0 pins TensorFlow <= 2.11, which has no wheel for Python >= 3.11,
-so it is not listed here: install it without its stale pins, after this
-package, as the Makefile does:
+  pip install --find-links=third_party/wheels .          # or -e '.[test]'
 
-  pip install -c constraints.txt -e .
-  pip install -c constraints.txt --no-deps ddsp==3.7.0
+`ddsp` 3.7.0 (PyPI) pins TensorFlow <= 2.11, which has no wheel for Python
+>= 3.11, but its code runs unchanged on TensorFlow 2.21 + tf-keras + TFP 0.25.
+This package requires `ddsp==3.7.0+tf2.21`: a PEP 440 *local version*
+rebuild of PyPI's wheel (local labels exist for downstream rebuilds) whose
+code files are byte-identical to the official ones and whose metadata only
+drops the stale pins. It lives in third_party/wheels/, made reproducibly by
+third_party/rebuild_ddsp_wheel.py (which checks the official wheel's sha256),
+and pip finds it through `--find-links`. Because the pin carries the local
+label, PyPI's ddsp 3.7.0 can never satisfy it by mistake.
+
+Why this and not:
+* dependency overrides: pip has none; uv's `override-dependencies` (and
+  `uv pip install --override`) work only for uv users, not with pip;
+* a requirements file with `--find-links` or a second `--no-deps` install:
+  two files or two commands, and `pip install .` alone stays broken;
+* vendoring ddsp's sources into this package: clashes with the real `ddsp`
+  top-level name (or means rewriting every `import ddsp`), and mixes 3rd-party
+  code into this package. The rebuilt wheel keeps ddsp a separate,
+  auditable distribution with its own LICENSE.
+The cost: outside a checkout, pass `--find-links` to a folder holding the
+rebuilt wheel (this package cannot go to PyPI with that pin as is).
 """
 
 import os
@@ -64,7 +81,8 @@ setuptools.setup(
                                       'gin/*/*/*.gin']},
     cmdclass={'build_py': BuildPyWithStartup},
     install_requires=[
-        # ddsp==3.7.0 itself: installed with --no-deps (see module docstring).
+        # The rebuild of ddsp 3.7.0 in third_party/wheels (module docstring).
+        'ddsp==3.7.0+tf2.21',
         'tensorflow>=2.16',
         'tf-keras',
         'tensorflow-probability',
@@ -81,15 +99,8 @@ setuptools.setup(
         'soundfile',
         'matplotlib',
         'tqdm',
-        # Imported by ddsp (ddsp.training) at module import.
-        'note-seq',
+        # ddsp_generative.evaluation.pitch (also a dependency of ddsp).
         'mir-eval',
-        'tensorflow-datasets',
-        'cloudml-hypertune',
-        'google-cloud-storage',
-        'pydub',
-        'dill',
-        'hmmlearn',
         # midi_controls.MidiFile (also a dependency of note-seq).
         'pretty_midi',
     ],
@@ -100,7 +111,9 @@ setuptools.setup(
         'datasets': ['music21', 'pretty_midi'],
         # tests/test_notebooks.py runs colab/ headless in a kernel of this
         # Python.
-        'test': ['pytest>=7', 'nbclient', 'nbformat', 'ipykernel'],
+        # tests/test_priors_temporal.py checks against hmmlearn.
+        'test': ['pytest>=7', 'nbclient', 'nbformat', 'ipykernel',
+                 'hmmlearn'],
     },
     entry_points={
         'console_scripts': [

@@ -174,7 +174,7 @@ def save_figure(path, rows, eval_pattern, index=None, secs=3.0):
   """Spectrograms of one eval example: target, then each resynthesis."""
   import numpy as np  # pylint: disable=g-import-not-at-top
   from ddsp_generative.core import artifacts  # pylint: disable=g-import-not-at-top
-  from ddsp_generative.evaluation import reconstruction as lib  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.core import tfrecords  # pylint: disable=g-import-not-at-top
   from ddsp_generative.sampling import model_io  # pylint: disable=g-import-not-at-top
   from ddsp_generative.core import plotting  # pylint: disable=g-import-not-at-top
   plt = plotting.plt
@@ -188,8 +188,8 @@ def save_figure(path, rows, eval_pattern, index=None, secs=3.0):
   for name, row in rows.items():
     trained = model_io.load_model(row['model_dir'])
     n_frames = trained.example_frames
-    data = lib.read_examples(eval_pattern, n_frames * trained.hop_size,
-                             n_frames, max_examples=index + 1)
+    data = tfrecords.read_arrays(eval_pattern, n_frames * trained.hop_size,
+                                 n_frames, max_examples=index + 1)
     if not panels:
       panels.append(('target (eval example %d)' % index, data['audio'][index]))
     audio = trained.reconstruct(data['audio'][index:index + 1],

@@ -107,7 +107,8 @@ LOAD_WHOLE = '''
 import resource, sys
 from ddsp_generative.core import audio_io
 audio, info = audio_io.load_audio(sys.argv[1])
-audio_16k = audio_io.resample(audio, info['sample_rate'], 16000)
+audio_16k = audio_io.resample(audio, from_rate=info['sample_rate'],
+                              to_rate=16000)
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024)
 '''
 

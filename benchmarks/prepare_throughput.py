@@ -38,6 +38,7 @@ import numpy as np
 
 from ddsp_generative.core import audio_io
 from ddsp_generative.core import f0 as f0_lib
+from ddsp_generative.data_preparation import beam_runner
 from ddsp_generative.data_preparation import prepare_tfrecord_lib
 import rendered_data
 
@@ -109,7 +110,7 @@ def main(argv):
     finally:
       shutil.rmtree(out_dir, ignore_errors=True)
 
-  options = prepare_tfrecord_lib.default_pipeline_options()
+  options = beam_runner.default_options()
   used = metadata['provenance']['pipeline_options']
   print(f'\n{len(paths)} files, {audio_secs / 60:.1f} min of audio '
         f"({', '.join(FLAGS.instruments)}), f0_estimator="

@@ -96,7 +96,7 @@ def main(argv):
   del argv
   # pylint: disable=g-import-not-at-top
   from ddsp_generative.evaluation import generation as generation
-  from ddsp_generative.evaluation import reconstruction as reconstruction
+  from ddsp_generative.core import tfrecords
   from ddsp_generative.evaluation import metrics as metrics
   from ddsp_generative.sampling import model_io
   from ddsp_generative import priors
@@ -107,8 +107,8 @@ def main(argv):
   start = time.time()
   trained = model_io.load_model(FLAGS.model_dir)
   n_frames = trained.example_frames
-  data = reconstruction.read_examples(FLAGS.eval_tfrecord_pattern,
-                                      n_frames * trained.hop_size, n_frames)
+  data = tfrecords.read_arrays(FLAGS.eval_tfrecord_pattern,
+                               n_frames * trained.hop_size, n_frames)
   pick = generation.pick_examples(len(data['audio']), FLAGS.n_examples)
   data = {k: v[pick] for k, v in data.items()}
   n = len(pick)

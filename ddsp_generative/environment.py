@@ -19,6 +19,7 @@ import importlib.machinery
 import os
 import sys
 import types
+import warnings
 
 MIN_PYTHON = (3, 10)
 MAX_PYTHON = (3, 12)
@@ -97,9 +98,13 @@ def require_crepe():
 
 
 def setup():
-  """Selects Keras 2 and makes CREPE optional. Safe to call repeatedly."""
+  """Selects Keras 2, makes CREPE optional, quiets pydub. Idempotent."""
   check_python_version()
   os.environ.setdefault('TF_USE_LEGACY_KERAS', '1')
+  # pydub warns at import when ffmpeg is missing, though WAV/FLAC/OGG need
+  # none; core.audio_io says when a file does need it.
+  warnings.filterwarnings('ignore', message="Couldn't find ffmpeg",
+                          category=RuntimeWarning)
   if not any(isinstance(f, _MissingCrepeFinder) for f in sys.meta_path):
     sys.meta_path.append(_MissingCrepeFinder())
 
@@ -112,10 +117,10 @@ def require_ddsp():
     if e.name != 'ddsp':
       raise
     raise ImportError(
-        'ddsp is not installed. ddsp 3.7.0 pins tensorflow<=2.11, which has '
-        'no wheel for this Python, so install it without its pins: '
-        '`pip install -c constraints.txt --no-deps ddsp==3.7.0` (or run '
-        '`make install` in a checkout).') from e
+        'ddsp is not installed. Install ddsp_generative with its rebuilt '
+        'ddsp wheel (ddsp 3.7.0 without its stale tensorflow<=2.11 pin): '
+        '`pip install --find-links=third_party/wheels .` in a checkout, or '
+        '`make install`.') from e
   return ddsp
 
 

@@ -37,7 +37,6 @@ is used; --save_dir defaults to `<model_dir>/eval/generation-<step>`.
 
 import os
 
-from absl import app
 from absl import flags
 from absl import logging
 from ddsp_generative import cli
@@ -85,7 +84,7 @@ def _check_not_written(save_dir):
   existing = [p for p in generation_report.paths(save_dir).values()
               if os.path.exists(p)]
   if existing and not FLAGS.overwrite:
-    raise app.UsageError(f'{existing[0]} exists: pass --overwrite or choose '
+    raise cli.UsageError(f'{existing[0]} exists: pass --overwrite or choose '
                          'another --save_dir.')
 
 
@@ -98,14 +97,14 @@ def _load_priors(trained):
   loaded = []
   for path in paths:
     if not os.path.exists(path):
-      raise app.UsageError(
+      raise cli.UsageError(
           f'No prior at {path}: fit one with ddsp_generative_extract_z and '
           'ddsp_generative_fit_prior, or pass --prior.')
     try:
       prior = priors.load_prior(path)
       priors.check_compatible(prior, trained.z_dims, trained.fingerprint)
     except (artifacts.ArtifactError, priors.PriorMismatchError) as e:
-      raise app.UsageError(f'{path}: {e}') from e
+      raise cli.UsageError(f'{path}: {e}') from e
     loaded.append(prior)
   return loaded, paths
 
@@ -115,9 +114,9 @@ def main(argv):
       'model_dir': ' (a ddsp_run --save_dir)',
       'eval_tfrecord_pattern': ", e.g. 'data/train.tfrecord-eval*'"})
   if FLAGS.n_examples < 0 or 0 < FLAGS.n_examples < 4:
-    raise app.UsageError('--n_examples must be 0 (all) or >= 4.')
+    raise cli.UsageError('--n_examples must be 0 (all) or >= 4.')
   if not os.path.isdir(FLAGS.model_dir):
-    raise app.UsageError(f'Model directory not found: {FLAGS.model_dir}. '
+    raise cli.UsageError(f'Model directory not found: {FLAGS.model_dir}. '
                          'Train one with `ddsp_run --mode=train '
                          '--save_dir=... --gin_file=gin/harmonic_noise_z.gin`.')
   if FLAGS.save_dir:
@@ -132,9 +131,9 @@ def main(argv):
   try:
     trained = model_io.load_model(FLAGS.model_dir, checkpoint=FLAGS.checkpoint)
   except model_io.ModelLoadError as e:
-    raise app.UsageError(str(e)) from e
+    raise cli.UsageError(str(e)) from e
   if trained.z_dims is None:
-    raise app.UsageError(f'The model in {FLAGS.model_dir} has no z encoder: '
+    raise cli.UsageError(f'The model in {FLAGS.model_dir} has no z encoder: '
                          'generation evaluation needs a prior over z.')
   prior_list, prior_paths = _load_priors(trained)
   save_dir = FLAGS.save_dir or os.path.join(
@@ -157,7 +156,7 @@ def main(argv):
         n_control_samples=FLAGS.n_control_samples, prior_paths=prior_paths)
   except (tfrecords.DatasetMismatchError,
           lib.GenerationEvalError) as e:
-    raise app.UsageError(str(e)) from e
+    raise cli.UsageError(str(e)) from e
   _, written = generation_report.write_report(
       save_dir, report, sets, trained.sample_rate,
       n_figure_columns=FLAGS.n_figure_examples)
@@ -177,7 +176,7 @@ def main(argv):
 
 
 def console_entry_point():
-  app.run(main)
+  cli.run(main, __name__)
 
 
 if __name__ == '__main__':

@@ -10,11 +10,11 @@ absolute cents, voicing precision/recall and speed, per file and in total, in
 a versioned JSON; plots estimate vs truth per file.
 
 Usage:
-====================
-ddsp_generative_evaluate_pitch \
-  --audio_filepatterns='data/violin/audio/*.wav' \
-  --estimators=pyin,yin \
-  --output=results/pitch_violin.json
+
+  ddsp_generative_evaluate_pitch \
+    --audio_filepatterns='data/violin/audio/*.wav' \
+    --estimators=pyin,yin \
+    --output=results/pitch_violin.json
 
 The plots go to `results/pitch_violin_plots/` (--plot_dir; '' for none).
 """
@@ -22,9 +22,9 @@ The plots go to `results/pitch_violin_plots/` (--plot_dir; '' for none).
 import glob
 import os
 
-from absl import app
 from absl import flags
 
+from ddsp_generative import cli
 from ddsp_generative.core import f0 as f0_lib
 
 FLAGS = flags.FLAGS
@@ -52,14 +52,14 @@ def main(unused_argv):
   from ddsp_generative.evaluation import pitch as evaluate_pitch_lib
   # pylint: enable=g-import-not-at-top
   if not FLAGS.output:
-    raise app.UsageError('--output is required.')
+    raise cli.UsageError(cli.required_hint('output'))
   paths = sorted({p for pattern in FLAGS.audio_filepatterns
                   for p in glob.glob(os.path.expanduser(pattern),
                                      recursive=True)
                   if os.path.isfile(p) and not p.endswith(('.json', '.csv',
                                                            '.png'))})
   if not paths:
-    raise app.UsageError('No files match --audio_filepatterns='
+    raise cli.UsageError('No files match --audio_filepatterns='
                          f"{','.join(FLAGS.audio_filepatterns)}.")
   plot_dir = FLAGS.plot_dir
   if plot_dir is None:
@@ -70,9 +70,9 @@ def main(unused_argv):
         frame_rate=FLAGS.frame_rate,
         voicing_threshold=FLAGS.voicing_threshold, plot_dir=plot_dir or None)
   except ValueError as e:
-    raise app.UsageError(str(e)) from e
+    raise cli.UsageError(str(e)) from e
   except environment.CrepeNotInstalledError as e:
-    raise SystemExit(f'Error: {e}') from e
+    raise cli.UserError(str(e)) from e
   print(f"Pitch accuracy on {record['n_files']} file(s), "
         f"{record['audio_secs'] / 60:.1f} min of audio (frame rate "
         f"{record['frame_rate']} Hz):")
@@ -83,7 +83,7 @@ def main(unused_argv):
 
 def console_entry_point():
   """From pip installed script."""
-  app.run(main)
+  cli.run(main, __name__)
 
 
 if __name__ == '__main__':

@@ -20,7 +20,6 @@ length (checked first, from their metadata JSON or their first record).
 
 import os
 
-from absl import app
 from absl import flags
 from absl import logging
 from ddsp_generative import cli
@@ -56,7 +55,7 @@ def _check_not_written(output, figure):
   figure = figure or os.path.splitext(output)[0] + '.png'
   existing = [p for p in (output, figure) if os.path.exists(p)]
   if existing and not FLAGS.overwrite:
-    raise app.UsageError(f'{existing[0]} exists: pass --overwrite or choose '
+    raise cli.UsageError(f'{existing[0]} exists: pass --overwrite or choose '
                          'another --output.')
 
 
@@ -65,7 +64,7 @@ def main(argv):
       'model_dir': ' (a ddsp_run --save_dir)',
       'eval_tfrecord_pattern': ", e.g. 'data/train.tfrecord-eval*'"})
   if FLAGS.batch_size < 1:
-    raise app.UsageError('--batch_size must be >= 1.')
+    raise cli.UsageError('--batch_size must be >= 1.')
   if FLAGS.output:
     _check_not_written(FLAGS.output, FLAGS.figure)
   # Heavy imports here, so that --help is fast.
@@ -77,7 +76,7 @@ def main(argv):
     trained = model_io.load_model(FLAGS.model_dir, checkpoint=FLAGS.checkpoint,
                                   gin_params=FLAGS.gin_param)
   except model_io.ModelLoadError as e:
-    raise app.UsageError(str(e)) from e
+    raise cli.UsageError(str(e)) from e
   output = FLAGS.output or os.path.join(
       FLAGS.model_dir, 'eval', f'reconstruction-{trained.step}.json')
   figure = FLAGS.figure or os.path.splitext(output)[0] + '.png'
@@ -89,7 +88,7 @@ def main(argv):
         voiced_threshold=FLAGS.voiced_threshold, audible_db=FLAGS.audible_db,
         seed=FLAGS.seed)
   except tfrecords.DatasetMismatchError as e:
-    raise app.UsageError(str(e)) from e
+    raise cli.UsageError(str(e)) from e
   lib.write_report(output, report, audio, trained.sample_rate,
                    figure_path=figure,
                    n_figure_examples=FLAGS.n_figure_examples)
@@ -106,7 +105,7 @@ def main(argv):
 
 
 def console_entry_point():
-  app.run(main)
+  cli.run(main, __name__)
 
 
 if __name__ == '__main__':

@@ -15,10 +15,9 @@ Beam options to run otherwise, e.g. on a cluster:
 `--pipeline_options=--runner=DataflowRunner,--project=...`.
 """
 
-from absl import app
 from absl import flags
 
-from ddsp_generative.data_preparation import extract_z_lib
+from ddsp_generative import cli
 
 FLAGS = flags.FLAGS
 
@@ -40,6 +39,10 @@ flags.mark_flags_as_required(['input_tfrecord_filepatterns', 'output_path',
 
 
 def main(unused_argv):
+  # Beam and TensorFlow load here, so that --help and flag errors are fast.
+  from ddsp_generative.data_preparation import extract_z_lib  # pylint: disable=g-import-not-at-top
+  # Beam and TensorFlow load here, so that --help and flag errors are fast.
+  from ddsp_generative.data_preparation import extract_z_lib  # pylint: disable=g-import-not-at-top
   metadata = extract_z_lib.extract_z(
       FLAGS.input_tfrecord_filepatterns, FLAGS.output_path, FLAGS.model_dir,
       checkpoint=FLAGS.checkpoint, batch_size=FLAGS.batch_size,
@@ -51,7 +54,7 @@ def main(unused_argv):
 
 
 def console_entry_point():
-  app.run(main)
+  cli.run(main, __name__)
 
 
 if __name__ == '__main__':

@@ -64,9 +64,7 @@ temporal and conditional priors also of whole examples given their past and
 controls. An existing prior is only replaced with --overwrite.
 """
 
-import sys
 
-from absl import app
 from absl import flags
 from ddsp_generative import cli
 from ddsp_generative.priors import fitting
@@ -112,12 +110,12 @@ def main(argv):
         holdout_fraction=FLAGS.holdout_fraction, overwrite=FLAGS.overwrite,
         default_mode=FLAGS.default_mode)
   except (FileExistsError, FileNotFoundError, ValueError) as e:
-    sys.exit(f'ddsp_generative_fit_prior: {e}')
+    raise cli.UserError(str(e)) from e
   print(fitting.format_summary(summary))
 
 
 def console_entry_point():
-  app.run(main)
+  cli.run(main, __name__)
 
 
 if __name__ == '__main__':

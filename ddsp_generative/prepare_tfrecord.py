@@ -8,13 +8,13 @@ empty and silent files are skipped and listed in the metadata JSON written
 beside the TFRecords.
 
 Usage:
-====================
-ddsp_generative_prepare_tfrecord \
---input_audio_filepatterns='/path/to/wavs/*.wav,/path/to/flacs/**/*.flac' \
---output_tfrecord_path=/path/to/data/train.tfrecord \
---example_secs=4 --hop_secs=1 --eval_split_fraction=0.1 \
---f0_estimator=pyin \
---alsologtostderr
+
+  ddsp_generative_prepare_tfrecord \
+    --input_audio_filepatterns='wavs/*.wav,flacs/**/*.flac' \
+    --output_tfrecord_path=/path/to/data/train.tfrecord \
+    --example_secs=4 --hop_secs=1 --eval_split_fraction=0.1 \
+    --f0_estimator=pyin \
+    --alsologtostderr
 
 Progress is logged to stderr ('Chunks done: k/n ... about t s left', one line
 per chunk of --chunk_secs), and the count of every stage at the end; Beam's
@@ -31,9 +31,9 @@ import glob
 import logging
 import os
 
-from absl import app
 from absl import flags
 
+from ddsp_generative import cli
 from ddsp_generative import environment
 from ddsp_generative.core import f0 as f0_lib
 
@@ -143,12 +143,12 @@ def run():
 
   logging.getLogger('apache_beam').setLevel(FLAGS.beam_log_level)
   if not FLAGS.output_tfrecord_path:
-    raise app.UsageError('--output_tfrecord_path is required.')
+    raise cli.UsageError(cli.required_hint('output_tfrecord_path'))
   if not FLAGS.input_audio_filepatterns:
-    raise app.UsageError('--input_audio_filepatterns is required.')
+    raise cli.UsageError(cli.required_hint('input_audio_filepatterns'))
   input_audio_paths = expand_filepatterns(FLAGS.input_audio_filepatterns)
   if not input_audio_paths:
-    raise app.UsageError(
+    raise cli.UsageError(
         'No files match --input_audio_filepatterns='
         f"{','.join(FLAGS.input_audio_filepatterns)}.")
   try:
@@ -159,7 +159,7 @@ def run():
         chunk_secs=FLAGS.chunk_secs, f0_estimator=FLAGS.f0_estimator,
         num_shards=FLAGS.num_shards)
   except ValueError as e:
-    raise app.UsageError(str(e)) from e
+    raise cli.UsageError(str(e)) from e
 
   try:
     metadata = prepare_tfrecord_lib.prepare_tfrecord(
@@ -178,7 +178,7 @@ def run():
         pipeline_options=FLAGS.pipeline_options)
   except (FileExistsError, prepare_tfrecord_lib.NoExamplesError,
           environment.CrepeNotInstalledError) as e:
-    raise SystemExit(f'Error: {e}') from e
+    raise cli.UserError(str(e)) from e
   print(summary(metadata, artifacts.tfrecord_metadata_path(
       os.path.abspath(FLAGS.output_tfrecord_path))))
 
@@ -190,7 +190,7 @@ def main(unused_argv):
 
 def console_entry_point():
   """From pip installed script."""
-  app.run(main)
+  cli.run(main, __name__)
 
 
 if __name__ == '__main__':

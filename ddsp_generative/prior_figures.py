@@ -23,9 +23,7 @@ Priors fitted here are configured by gin, e.g.
 --gin_param='HiddenMarkovPrior.n_components = 8'.
 """
 
-import sys
 
-from absl import app
 from absl import flags
 from ddsp_generative import cli
 from ddsp_generative.evaluation import prior_figures as prior_figures_lib
@@ -61,7 +59,7 @@ def main(argv):
   cli.check_args(argv, FLAGS, ('z_dataset', 'save_dir'))
   unknown = set(FLAGS.fit or ()) - set(priors.prior_types())
   if unknown:
-    raise app.UsageError(f'Unknown --fit types {sorted(unknown)}; known: '
+    raise cli.UsageError(f'Unknown --fit types {sorted(unknown)}; known: '
                          f'{priors.prior_types()}.')
   cli.parse_gin(FLAGS.gin_file, FLAGS.gin_param)
   try:
@@ -74,7 +72,7 @@ def main(argv):
         max_frames=FLAGS.max_frames, n_points=FLAGS.n_points,
         tsne_iterations=FLAGS.tsne_iterations, overwrite=FLAGS.overwrite)
   except (FileExistsError, FileNotFoundError, ValueError) as e:
-    sys.exit(f'ddsp_generative_prior_figures: {e}')
+    raise cli.UserError(str(e)) from e
   print(f'Held-out NLL per frame (nats) on {record["n_heldout_frames"]} '
         'frames: frames alone / whole examples as sampled')
   for row in record['heldout_nll']:
@@ -85,7 +83,7 @@ def main(argv):
 
 
 def console_entry_point():
-  app.run(main)
+  cli.run(main, __name__)
 
 
 if __name__ == '__main__':

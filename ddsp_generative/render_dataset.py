@@ -12,22 +12,22 @@ Needs `apt-get install fluidsynth fluid-soundfont-gm` and
 `pip install "ddsp_generative[datasets]"`; `make dataset` does both.
 
 Usage:
-====================
-ddsp_generative_render_dataset --instrument=violin --minutes=15 \
-  --output_dir=data/violin/audio
 
-# Then TFRecords for training, and the pitch estimators scored on it:
-ddsp_generative_prepare_tfrecord \
-  --input_audio_filepatterns='data/violin/audio/*.wav' \
-  --output_tfrecord_path=data/violin/train.tfrecord
-ddsp_generative_evaluate_pitch \
-  --audio_filepatterns='data/violin/audio/*.wav' \
-  --output=data/violin/pitch_eval.json
+  ddsp_generative_render_dataset --instrument=violin --minutes=15 \
+    --output_dir=data/violin/audio
+
+  # Then TFRecords for training, and the pitch estimators scored on it:
+  ddsp_generative_prepare_tfrecord \
+    --input_audio_filepatterns='data/violin/audio/*.wav' \
+    --output_tfrecord_path=data/violin/train.tfrecord
+  ddsp_generative_evaluate_pitch \
+    --audio_filepatterns='data/violin/audio/*.wav' \
+    --output=data/violin/pitch_eval.json
 """
 
-from absl import app
 from absl import flags
 
+from ddsp_generative import cli
 from ddsp_generative.recipes import melodies
 from ddsp_generative.recipes import render_midi
 
@@ -56,7 +56,7 @@ flags.DEFINE_boolean('overwrite', False,
 def main(unused_argv):
   """From command line."""
   if not FLAGS.output_dir:
-    raise app.UsageError('--output_dir is required.')
+    raise cli.UsageError(cli.required_hint('output_dir'))
   try:
     record = render_midi.render_dataset(
         FLAGS.output_dir, instrument=FLAGS.instrument, minutes=FLAGS.minutes,
@@ -65,10 +65,10 @@ def main(unused_argv):
         max_secs_per_file=FLAGS.max_secs_per_file, soundfont=FLAGS.soundfont,
         overwrite=FLAGS.overwrite)
   except ValueError as e:
-    raise app.UsageError(str(e)) from e
+    raise cli.UsageError(str(e)) from e
   except (render_midi.MissingRendererError,
           melodies.MissingMusic21Error, FileExistsError) as e:
-    raise SystemExit(f'Error: {e}') from e
+    raise cli.UserError(str(e)) from e
   print(f"Rendered {record['n_files']} {record['instrument']} files, "
         f"{record['audio_secs'] / 60:.1f} min at {record['sample_rate']} Hz, "
         f'into {FLAGS.output_dir} (ground-truth f0: *.f0.json; manifest: '
@@ -77,7 +77,7 @@ def main(unused_argv):
 
 def console_entry_point():
   """From pip installed script."""
-  app.run(main)
+  cli.run(main, __name__)
 
 
 if __name__ == '__main__':

@@ -32,14 +32,15 @@ Usage:
 When --prior is not given, `<model_dir>/prior.json` is used.
 """
 
+import math
 import os
 
-from absl import app
 from absl import flags
 from absl import logging
 
+from ddsp_generative import cli
+from ddsp_generative.core import control_ranges
 from ddsp_generative.sampling import default_model
-from ddsp_generative.sampling import sampler
 
 FLAGS = flags.FLAGS
 
@@ -79,11 +80,20 @@ flags.DEFINE_multi_string('gin_param', [], 'Gin bindings for the controls, '
                           'e.g. "control_source.source = @Melody()".')
 
 
-def control_bindings(using_default_model):
-  """Gin bindings of the control source the flags ask for."""
-  if FLAGS.midi_file and FLAGS.envelope_model:
-    raise app.UsageError('Pass --midi_file or --envelope_model, not both.')
-  bindings = list(default_model.DEFAULT_LEVELS) if using_default_model else []
+def control_bindings(using_default_model, level_bindings=()):
+  """Gin bindings of the control source the flags ask for.
+
+  Args:
+    using_default_model: Sampling the embedded default model (its own tuned
+      levels and phrase).
+    level_bindings: For other models, the note sources' levels inside their
+      training loudness (`sampler.default_level_bindings`).
+
+  Returns:
+    List of gin bindings, parsed before --gin_file/--gin_param.
+  """
+  bindings = (list(default_model.DEFAULT_LEVELS) if using_default_model
+              else list(level_bindings))
   if FLAGS.envelope_model:
     path = FLAGS.envelope_model
     if path == 'default':
@@ -114,45 +124,117 @@ def control_bindings(using_default_model):
   return bindings
 
 
+def planned_outputs(save_dir, n_samples):
+  """The files a run would write, as `sampler.sample_paths` names them.
+
+  Kept here (with a test that it matches) so that the check of existing
+  outputs needs no heavy import.
+
+  Args:
+    save_dir: --save_dir.
+    n_samples: --n_samples.
+
+  Returns:
+    Paths, for every sample its WAV, PNG and JSON.
+  """
+  return [os.path.join(save_dir, f'sample_{i:03d}.{ext}')
+          for i in range(n_samples) for ext in ('wav', 'png', 'json')]
+
+
+def check_flags():
+  """The checks that need no model: values, paths, existing outputs.
+
+  Raises:
+    cli.UserError: Naming the flag and the fix.
+  """
+  require = cli.require
+  require(FLAGS.n_samples >= 1, f'--n_samples must be >= 1, not '
+          f'{FLAGS.n_samples}.')
+  require(FLAGS.seed >= 0, f'--seed must be >= 0, not {FLAGS.seed}.')
+  if FLAGS.duration is not None:
+    require(math.isfinite(FLAGS.duration) and FLAGS.duration > 0,
+            f'--duration must be a positive number of seconds, not '
+            f'{FLAGS.duration}.')
+  if FLAGS.pitch is not None:
+    require(math.isfinite(FLAGS.pitch) and 0 <= FLAGS.pitch <= 127,
+            f'--pitch must be a MIDI pitch in [0, 127], not {FLAGS.pitch}.')
+  if FLAGS.peak_db is not None:
+    require(math.isfinite(FLAGS.peak_db),
+            f'--peak_db must be finite, not {FLAGS.peak_db}.')
+  if FLAGS.chunk_frames is not None:
+    require(FLAGS.chunk_frames >= 1, f'--chunk_frames must be >= 1, not '
+            f'{FLAGS.chunk_frames}.')
+  require(not (FLAGS.midi_file and FLAGS.envelope_model),
+          'pass --midi_file or --envelope_model, not both.')
+  for name in ('midi_file', 'prior'):
+    path = getattr(FLAGS, name)
+    if path and not os.path.isfile(path):
+      raise cli.UserError(f'--{name}={path}: file not found.')
+  if FLAGS.model_dir and not os.path.isdir(FLAGS.model_dir):
+    raise cli.UserError(f'Model directory not found: {FLAGS.model_dir} '
+                        '(--model_dir: a ddsp_run --save_dir).')
+  path = FLAGS.envelope_model
+  if path and path != 'default' and not os.path.isdir(path):
+    raise cli.UserError(f'--envelope_model={path}: directory not found (a '
+                        'ddsp_generative_train_envelopes --save_dir, or '
+                        '"default").')
+  if os.path.exists(FLAGS.save_dir) and not os.path.isdir(FLAGS.save_dir):
+    raise cli.UserError(f'--save_dir={FLAGS.save_dir} is a file: pass a '
+                        'directory.')
+  if not FLAGS.overwrite:
+    existing = [p for p in planned_outputs(FLAGS.save_dir, FLAGS.n_samples)
+                if os.path.exists(p)]
+    if existing:
+      raise cli.UserError(
+          f'{existing[0]} exists ({len(existing)} sample files would be '
+          'replaced): pass --overwrite or choose another --save_dir.')
+
+
 def main(unused_argv):
-  # Heavy imports here, so that --help is fast.
+  # Heavy imports here, so that --help and the checks are fast.
   from ddsp_generative.sampling import model_io  # pylint: disable=g-import-not-at-top
   from ddsp_generative import priors  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.sampling import sampler  # pylint: disable=g-import-not-at-top
 
-  if FLAGS.n_samples < 1:
-    raise app.UsageError('--n_samples must be >= 1.')
   model_dir = FLAGS.model_dir
   using_default = not model_dir
-  try:
-    if using_default:
-      model_dir = default_model.model_dir()
-      logging.info('No --model_dir: sampling the embedded default model '
-                   '(%s).', model_dir)
-    trained = model_io.load_model(model_dir, checkpoint=FLAGS.checkpoint)
-  except (model_io.ModelLoadError, default_model.DefaultModelMissingError) as e:
-    raise app.UsageError(str(e)) from e
+  if using_default:
+    model_dir = default_model.model_dir()
+    logging.info('No --model_dir: sampling the embedded default model '
+                 '(%s).', model_dir)
+  trained = model_io.load_model(model_dir, checkpoint=FLAGS.checkpoint)
 
   prior, prior_path = None, None
   if trained.z_dims is not None:
     prior_path = FLAGS.prior or os.path.join(model_dir,
                                              sampler.DEFAULT_PRIOR_NAME)
     if not os.path.exists(prior_path):
-      raise app.UsageError(
+      raise cli.UserError(
           f'No prior at {prior_path}: fit one with ddsp_generative_extract_z '
           'and ddsp_generative_fit_prior, or pass --prior.')
     prior = priors.load_prior(prior_path)
-    try:
-      priors.check_compatible(prior, trained.z_dims, trained.fingerprint)
-    except priors.PriorMismatchError as e:
-      raise app.UsageError(str(e)) from e
+    priors.check_compatible(prior, trained.z_dims, trained.fingerprint)
 
+  # Levels inside what the model was trained on, when it is known; the
+  # sampler warns when a request falls outside it.
+  ranges, origin = sampler.training_controls(trained, prior)
+  if ranges and not using_default:
+    logging.info('Training data: %s (from %s).',
+                 control_ranges.describe(ranges), origin)
+  elif not ranges:
+    logging.warning('The training data\'s pitch and loudness are unknown '
+                    '(no TFRecord metadata or prior records them): levels '
+                    'default to -25 dB peaks; set --peak_db to what the model '
+                    'was trained on.')
   # The model's config was parsed by load_model; add the controls' config.
-  sampler.parse_control_config(FLAGS.gin_file, FLAGS.gin_param,
-                                defaults=control_bindings(using_default))
+  sampler.parse_control_config(
+      FLAGS.gin_file, FLAGS.gin_param,
+      defaults=control_bindings(using_default,
+                                sampler.default_level_bindings(ranges)))
   try:
     source = sampler.control_source()
   except (ValueError, OSError) as e:  # Bad MIDI, durations, envelope files.
-    raise app.UsageError(str(e)) from e
+    raise cli.UserError(str(e)) from e
 
   written = sampler.generate(
       trained, prior, source, n_samples=FLAGS.n_samples, seed=FLAGS.seed,
@@ -164,7 +246,7 @@ def main(unused_argv):
 
 
 def console_entry_point():
-  app.run(main)
+  cli.run(main, __name__, checks=check_flags)
 
 
 if __name__ == '__main__':

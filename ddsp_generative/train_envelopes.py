@@ -34,9 +34,7 @@ Examples shorter than the window are padded with silence; use TFRecords of
 examples at least as long (e.g. 4 s examples for 3 s windows).
 """
 
-import sys
 
-from absl import app
 from absl import flags
 from absl import logging
 from ddsp_generative import cli
@@ -73,7 +71,7 @@ def main(argv):
         batch_size=FLAGS.batch_size, seed=FLAGS.seed,
         overwrite=FLAGS.overwrite, progress=FLAGS.progress)
   except (FileExistsError, ValueError) as e:
-    sys.exit(f'ddsp_generative_train_envelopes: {e}')
+    raise cli.UserError(str(e)) from e
   logging.info('Saved %s', summary['model_path'])
   final = summary['final_losses']
   evaluation = summary['evaluation']
@@ -88,7 +86,7 @@ def main(argv):
 
 
 def console_entry_point():
-  app.run(main)
+  cli.run(main, __name__)
 
 
 if __name__ == '__main__':

@@ -7,6 +7,8 @@ conditional prior) z that depends on pitch and loudness.
 
 import numpy as np
 
+from ddsp_generative.core.units import midi_to_hz  # pylint: disable=g-importing-member,unused-import
+
 CENTERS = np.array([[2., 0., 0., 0.],
                     [0., 2., 0., 0.],
                     [0., 0., 2., 2.]])
@@ -16,10 +18,6 @@ STAY = 0.98
 # LOUDNESS_GAIN * (loudness_db + 30) / 10.
 PITCH_GAIN = np.array([1.5, -1.0, 0.0, 0.5])
 LOUDNESS_GAIN = np.array([0.0, 0.5, 1.0, 0.0])
-
-
-def midi_to_hz(midi):
-  return 440.0 * 2.0 ** ((np.asarray(midi, np.float64) - 69.0) / 12.0)
 
 
 def sticky_path(rng, n_frames, n_states, stay=STAY):

@@ -77,7 +77,7 @@ def test_keras3_is_detected():
 
 
 def test_missing_ddsp_says_how_to_install():
-  # Hide ddsp from a fresh interpreter: the error names the --no-deps install.
+  # Hide ddsp from a fresh interpreter: the error names the one pip command.
   result = _run(
       'import sys\n'
       'class Block:\n'
@@ -88,7 +88,7 @@ def test_missing_ddsp_says_how_to_install():
       'from ddsp_generative import environment\n'
       'environment.require_ddsp()\n')
   assert result.returncode != 0
-  assert '--no-deps ddsp==3.7.0' in result.stderr
+  assert '--find-links=third_party/wheels' in result.stderr
 
 
 def test_wheel_ships_gin_files_and_startup_hook(tmp_path):

@@ -55,9 +55,8 @@ def test_random_z_has_the_priors_rms():
 def test_loudness_l1_uses_ddsps_loudness():
   t = np.arange(16000) / 16000.0
   tone = (0.3 * np.sin(2 * np.pi * 220.0 * t)).astype(np.float32)
-  from ddsp_generative.evaluation import reconstruction  # pylint: disable=g-import-not-at-top
-  requested = reconstruction.loudness_db(tone[None], 16000, 250,
-                                                      250)
+  from ddsp_generative.core import features  # pylint: disable=g-import-not-at-top
+  requested = features.loudness_db(tone[None], 16000, 250, 250)
   assert np.max(gm.loudness_l1(tone[None], 16000, 250, requested)) < 1e-4
   half = gm.loudness_l1(0.5 * tone[None], 16000, 250, requested)
   assert half.shape == (1, 250)

@@ -10,7 +10,10 @@ import tensorflow as tf
 import conftest
 from ddsp_generative.evaluation import reconstruction as lib
 from ddsp_generative.sampling import model_io
+from ddsp_generative.core import features
 from ddsp_generative.core import tfrecords
+from ddsp_generative.core import units
+from ddsp_generative.evaluation import metrics
 
 CLI = 'ddsp_generative.evaluate_reconstruction'
 
@@ -21,19 +24,19 @@ def test_metrics_on_known_signals():
   assert lib.spectral_distance(tone, tone)[0] == pytest.approx(0.0, abs=1e-6)
   quieter = 0.5 * tone
   assert lib.spectral_distance(tone, quieter)[0] > 0.1
-  loudness = lib.loudness_db(np.concatenate([tone, quieter]), 16000, 250, 250)
+  loudness = features.loudness_db(np.concatenate([tone, quieter]), 16000, 250, 250)
   assert loudness.shape == (2, 250)
   # Half the amplitude: 6 dB quieter in the middle of the tone.
   assert np.median(loudness[0] - loudness[1]) == pytest.approx(6.02, abs=0.1)
 
-  deviation = lib.cents([220.0, 233.08, 440.0, 0.0], [220.0, 220.0, 220.0,
-                                                        220.0])
+  deviation = units.cents([220.0, 233.08, 440.0, 0.0],
+                          [220.0, 220.0, 220.0, 220.0])
   np.testing.assert_allclose(deviation[:3], [0.0, 100.0, 1200.0], atol=0.1)
   assert np.isnan(deviation[3])
-  accuracy, median, frames = lib.f0_agreement([0.0, 10.0, -49.0, 100.0,
-                                               np.nan])
+  accuracy, median, frames = metrics.f0_agreement([0.0, 10.0, -49.0, 100.0,
+                                                   np.nan])
   assert (accuracy, median, frames) == (0.75, 29.5, 4)
-  assert lib.f0_agreement([np.nan]) == (None, None, 0)
+  assert metrics.f0_agreement([np.nan]) == (None, None, 0)
 
 
 def test_cli_writes_report_and_figure(tiny_model_dir, tiny_tfrecords,

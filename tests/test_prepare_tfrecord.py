@@ -18,6 +18,7 @@ import soundfile as sf
 from ddsp_generative.core import artifacts
 from ddsp_generative.core import audio_io
 from ddsp_generative import environment
+from ddsp_generative.data_preparation import beam_runner
 from ddsp_generative.data_preparation import prepare_tfrecord_lib as lib
 from ddsp_generative.data_preparation import prepare_tfrecord_stages as stages
 from ddsp_generative.data_preparation import prepare_tfrecord_write as write
@@ -364,7 +365,7 @@ _REAL_RUN_PIPELINE = lib._run_pipeline
 def test_default_options_fall_back_to_in_memory(tmp_path, inputs,
                                                 monkeypatch):
   monkeypatch.setattr(lib, '_run_pipeline', _fail_multi_processing)
-  monkeypatch.setattr(lib, 'default_pipeline_options', lambda: [
+  monkeypatch.setattr(beam_runner, 'default_options', lambda: [
       '--runner=DirectRunner', '--direct_running_mode=multi_processing',
       '--direct_num_workers=2'])
   metadata = lib.prepare_tfrecord([inputs['tone_pcm16']],
@@ -373,13 +374,13 @@ def test_default_options_fall_back_to_in_memory(tmp_path, inputs,
                                   f0_estimator='yin')
   assert metadata['n_examples'] == 1
   assert metadata['provenance']['pipeline_options'] == list(
-      lib.IN_MEMORY_OPTIONS)
+      beam_runner.IN_MEMORY_OPTIONS)
   # Options given explicitly are never replaced.
   with pytest.raises(RuntimeError, match='workers cannot start'):
     lib.prepare_tfrecord([inputs['tone_pcm16']],
                          str(tmp_path / 'other.tfrecord'), frame_rate=50,
                          example_secs=1, f0_estimator='yin',
-                         pipeline_options=lib.default_pipeline_options())
+                         pipeline_options=beam_runner.default_options())
   assert not work_dirs(str(tmp_path))
 
 
@@ -393,7 +394,7 @@ def test_eval_threshold_is_deterministic_and_keeps_train_non_empty():
 
 
 def test_default_pipeline_options_use_every_core():
-  options = lib.default_pipeline_options()
+  options = beam_runner.default_options()
   if (os.cpu_count() or 1) > 1:
     assert '--direct_running_mode=multi_processing' in options
     assert f'--direct_num_workers={os.cpu_count()}' in options

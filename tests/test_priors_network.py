@@ -21,7 +21,9 @@ import json
 from ddsp_generative.priors import fitting
 from ddsp_generative import priors
 from ddsp_generative.core import z_dataset
+from ddsp_generative.core.units import midi_to_hz  # pylint: disable=g-importing-member
 from ddsp_generative.priors import markov
+from ddsp_generative.priors import network
 import gin
 import numpy as np
 import pytest
@@ -43,10 +45,6 @@ METADATA = {
     'model_fingerprint': 'fp-net',
     'source_tfrecord_pattern': '/data/train.tfrecord*',
 }
-
-
-def midi_to_hz(midi):
-  return 440.0 * 2.0 ** ((np.asarray(midi, np.float64) - 69.0) / 12.0)
 
 
 def note_controls(rng, n_frames):
@@ -496,3 +494,15 @@ def test_fit_prior_end_to_end(tiny_net_gin, tmp_path):
     np.testing.assert_array_equal(
         z, prior.sample(50, seed=0, mode=mode, batch_size=2, f0_hz=f0_hz,
                         loudness_db=ld))
+
+
+def test_shifted_conv1d_equals_dilated_conv1d():
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  rng = np.random.default_rng(0)
+  x = tf.constant(rng.normal(size=(2, 37, 5)), tf.float32)
+  for kernel_size in (1, 3, 5):
+    kernel = tf.constant(rng.normal(size=(kernel_size, 5, 4)), tf.float32)
+    for dilation in (1, 2, 8, 32):
+      expected = tf.nn.conv1d(x, kernel, 1, 'SAME', dilations=dilation)
+      got = network.shifted_conv1d(x, kernel, dilation)
+      np.testing.assert_allclose(got.numpy(), expected.numpy(), atol=1e-5)

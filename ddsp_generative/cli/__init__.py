@@ -2,15 +2,37 @@
 # Licensed under the Apache License, Version 2.0.
 """What every `ddsp_generative_*` command line does first.
 
-Checks its arguments and parses its --gin_file/--gin_param with the shipped
-gin files on the search path, so that `--gin_file=gin/...` works from any
-directory.
+`run(main, __name__, checks=...)` is the one runner (see `cli.runner`): flag
+errors, stray arguments and `UserError`s become one line on stderr, --help
+shows the command's own docstring and flags, and the run is quiet by default.
+`parse_gin` parses --gin_file/--gin_param with the shipped gin files on the
+search path, so that `--gin_file=gin/...` works from any directory.
+
+Importing this module sets TF_CPP_MIN_LOG_LEVEL=3 (unless set, or
+--verbosity is on the command line): command modules import it before
+anything that imports TensorFlow.
 """
 
+import sys
+
+from ddsp_generative.cli import quiet
+
+if quiet.quiet_environment(sys.argv) and quiet.is_command_process():
+  quiet.filter_native_logs()
+
+# pylint: disable=g-import-not-at-top,wrong-import-position
 from absl import app
 import gin
 
 from ddsp_generative import gin_path
+from ddsp_generative.cli import runner
+from ddsp_generative.cli.runner import command_name
+from ddsp_generative.cli.runner import require
+from ddsp_generative.cli.runner import required_hint
+from ddsp_generative.cli.runner import run
+from ddsp_generative.core.errors import UsageError
+from ddsp_generative.core.errors import UserError
+# pylint: enable=g-import-not-at-top,wrong-import-position
 
 
 def check_args(argv, flag_values, required):
@@ -23,18 +45,23 @@ def check_args(argv, flag_values, required):
       (e.g. ' (a ddsp_run --save_dir)').
 
   Raises:
-    app.UsageError: Naming the first problem.
+    UsageError: Naming the first problem.
   """
   if len(argv) > 1:
-    raise app.UsageError(f'Unexpected arguments: {argv[1:]}')
+    raise UsageError(f'Unexpected arguments: {argv[1:]}')
   hints = required if isinstance(required, dict) else dict.fromkeys(
       required, '')
   for name, hint in hints.items():
     if not getattr(flag_values, name):
-      raise app.UsageError(f'--{name} is required{hint}.')
+      if hint:
+        raise UsageError(f'--{name} is required{hint}.')
+      raise UsageError(runner.required_hint(name))
 
 
 def parse_gin(gin_files, gin_params):
   """Parses gin files and bindings; `gin/...` resolves to the shipped files."""
   gin.add_config_file_search_path(gin_path.PACKAGE_DIR)
   gin.parse_config_files_and_bindings(gin_files, gin_params)
+
+
+del app

@@ -25,7 +25,7 @@ import math
 import gin
 import numpy as np
 
-from ddsp_generative.controls import sources
+from ddsp_generative.core import units
 from ddsp_generative.envelopes import normalize
 from ddsp_generative.envelopes import saving
 
@@ -85,11 +85,11 @@ class EnvelopeControl:
                        'ddsp_generative_train_envelopes), e.g. --gin_param='
                        '"EnvelopeControl.model_path = \'models/envelopes\'".')
     if duration is not None:
-      sources.check_duration(duration)
+      units.check_duration(duration)
     if crossfade < 0:
       raise ValueError(f'crossfade must be >= 0 seconds, got {crossfade}.')
     self.model, self.record = saving.load_model(model_path)
-    self.pitch = float(sources.clip_midi(pitch))
+    self.pitch = float(units.clip_midi(pitch))
     self.seed = int(seed)
     self.duration = duration
     self.crossfade = float(crossfade)
@@ -126,5 +126,5 @@ class EnvelopeControl:
     midi, loudness_db = normalize.denormalize(envelopes.numpy(), self.pitch)
     midi = chain_windows(list(midi), n_frames, crossfade)
     loudness_db = chain_windows(list(loudness_db), n_frames, crossfade)
-    return (sources.midi_to_hz(midi).astype(np.float32),
+    return (units.midi_to_hz(midi).astype(np.float32),
             loudness_db.astype(np.float32))

@@ -31,12 +31,14 @@ import gin
 import numpy as np
 
 from ddsp_generative.controls import sources
+from ddsp_generative.core import errors
+from ddsp_generative.core import units
 
 # Columns of the [n_notes, 4] note arrays below.
 START, END, PITCH, VELOCITY = range(4)
 
 
-class MidiFileError(ValueError):
+class MidiFileError(errors.UserError, ValueError):
   """A MIDI file that cannot give f0/loudness controls."""
 
 
@@ -244,7 +246,7 @@ class MidiFile:
         sustain_db=sustain_db, release=release, vibrato_hz=vibrato_hz,
         vibrato_cents=vibrato_cents)
     if duration is not None:
-      sources.check_duration(duration, 'MidiFile duration')
+      units.check_duration(duration, 'MidiFile duration')
     if not np.isfinite(start) or start < 0:
       raise ValueError(f'MidiFile start must be >= 0 seconds, got {start}.')
     for name, value in (('portamento', portamento), ('legato_gap', legato_gap),
@@ -277,8 +279,8 @@ class MidiFile:
     # A lower note revealed by a higher one's end was already sounding.
     self.slurs = touching & (bool(legato) | ~from_onset)
     self.starts, self.ends = notes[:, START], notes[:, END]
-    self.pitches = sources.clip_midi(notes[:, PITCH] + transpose,
-                                      f'MIDI file {path}: pitch')
+    self.pitches = units.clip_midi(notes[:, PITCH] + transpose,
+                                    f'MIDI file {path}: pitch')
     self.peak_dbs = sources.velocity_to_db(notes[:, VELOCITY], peak_db,
                                             velocity_db_range)
     self.duration = duration

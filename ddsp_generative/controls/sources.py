@@ -19,34 +19,11 @@ from absl import logging
 import gin
 import numpy as np
 
-# ddsp's f0 scaling covers MIDI 0-127; keep well inside audible, synthesizable
-# pitches.
-MIN_MIDI = 12.0
-MAX_MIDI = 108.0
+from ddsp_generative.core import units
+
 SILENCE_DB = -80.0
 # Velocity 127 plays at the peak loudness, velocity 1 this many dB below it.
 VELOCITY_DB_RANGE = 30.0
-
-
-def midi_to_hz(midi):
-  return 440.0 * 2.0 ** ((np.asarray(midi, np.float64) - 69.0) / 12.0)
-
-
-def clip_midi(midi, what='pitch'):
-  """Clips MIDI pitches to [MIN_MIDI, MAX_MIDI], warning when it does."""
-  midi = np.asarray(midi, np.float64)
-  clipped = np.clip(midi, MIN_MIDI, MAX_MIDI)
-  if np.any(clipped != midi):
-    logging.warning('%s %s is outside MIDI [%g, %g]: clipped.', what,
-                    np.unique(midi[clipped != midi]).tolist(), MIN_MIDI,
-                    MAX_MIDI)
-  return clipped
-
-
-def check_duration(seconds, what='duration'):
-  if not np.isfinite(seconds) or seconds <= 0:
-    raise ValueError(f'{what} must be a positive number of seconds, got '
-                     f'{seconds}.')
 
 
 def velocity_to_db(velocity, peak_db=-25.0, db_range=VELOCITY_DB_RANGE):
@@ -192,7 +169,7 @@ def render_notes(starts, ends, pitches, peak_dbs, slurs, frame_rate,
     voiced[a:b] = True
   midi += voiced * vibrato_curve(total, frame_rate, vibrato_hz,
                                  vibrato_depth) / 100.0
-  return (midi_to_hz(midi[:n_frames]).astype(np.float32),
+  return (units.midi_to_hz(midi[:n_frames]).astype(np.float32),
           loudness[:n_frames].astype(np.float32))
 
 
@@ -232,8 +209,8 @@ class Note:
                        attack=attack, decay=decay, sustain_db=sustain_db,
                        release=release, vibrato_hz=vibrato_hz,
                        vibrato_cents=vibrato_cents)
-    check_duration(duration)
-    self.pitch = float(clip_midi(pitch))
+    units.check_duration(duration)
+    self.pitch = float(units.clip_midi(pitch))
     self.duration = duration
     self.envelope = dict(peak_db=peak_db,
                          **adsr_args(attack, decay, sustain_db, release))
@@ -245,7 +222,7 @@ class Note:
     n_frames = max(1, int(round(self.duration * frame_rate)))
     cents = vibrato_curve(n_frames, frame_rate, self.vibrato_hz,
                           self.vibrato_cents)
-    f0_hz = midi_to_hz(self.pitch + cents / 100.0).astype(np.float32)
+    f0_hz = units.midi_to_hz(self.pitch + cents / 100.0).astype(np.float32)
     return f0_hz, adsr_db(n_frames, frame_rate, **self.envelope)
 
 
@@ -267,19 +244,19 @@ class Glissando:
                        glide_time=glide_time, peak_db=peak_db, attack=attack,
                        decay=decay, sustain_db=sustain_db, release=release,
                        vibrato_hz=vibrato_hz, vibrato_cents=vibrato_cents)
-    check_duration(duration, 'Glissando duration')
+    units.check_duration(duration, 'Glissando duration')
     if not np.isfinite(glide_start) or not 0 <= glide_start < duration:
       raise ValueError(f'Glissando glide_start must be in [0, duration = '
                        f'{duration}) seconds, got {glide_start}.')
     if glide_time is None:
       glide_time = duration - glide_start
-    check_duration(glide_time, 'Glissando glide_time')
+    units.check_duration(glide_time, 'Glissando glide_time')
     if glide_start + glide_time > duration + 1e-9:
       raise ValueError(
           f'Glissando glide_start + glide_time = {glide_start + glide_time} s '
           f'exceeds its duration ({duration} s): the glide would not reach '
           'end_pitch. Shorten the glide or lengthen the note.')
-    self.pitches = clip_midi([start_pitch, end_pitch], 'Glissando pitch')
+    self.pitches = units.clip_midi([start_pitch, end_pitch], 'Glissando pitch')
     self.duration = duration
     self.glide = (glide_start, glide_time)
     self.envelope = dict(peak_db=peak_db,
@@ -297,7 +274,7 @@ class Glissando:
     start, end = self.pitches
     midi = start + (end - start) * frac
     midi += vibrato_curve(n_frames, frame_rate, *self.vibrato) / 100.0
-    return (midi_to_hz(midi).astype(np.float32),
+    return (units.midi_to_hz(midi).astype(np.float32),
             adsr_db(n_frames, frame_rate, **self.envelope))
 
 
@@ -335,7 +312,8 @@ class Melody:
     durations = _per_note(durations, n, 'durations')
     peak_dbs = _per_note(peak_db, n, 'peak_db')
     for i, d in enumerate(durations):
-      check_duration(d, f'Melody duration {i} (of note or rest {pitches[i]})')
+      units.check_duration(
+          d, f'Melody duration {i} (of note or rest {pitches[i]})')
     if velocities is not None:
       peak_dbs = velocity_to_db(_per_note(velocities, n, 'velocities'),
                                 peak_dbs, velocity_db_range)
@@ -349,8 +327,8 @@ class Melody:
     keep = [i for i in range(n) if not rests[i]]
     self.starts = onsets[keep]
     self.ends = onsets[1:][keep]
-    self.pitches = clip_midi([float(pitches[i]) for i in keep],
-                             'Melody pitch')
+    self.pitches = units.clip_midi([float(pitches[i]) for i in keep],
+                                   'Melody pitch')
     self.peak_dbs = np.asarray(peak_dbs, np.float64)[keep]
     # Legato joins a note to the previous element when that is a note.
     self.slurs = [bool(legato) and i > 0 and not rests[i - 1] for i in keep]

@@ -5,8 +5,9 @@
 Every file the project writes (TFRecord metadata, z datasets, priors, sample
 sidecars) is JSON or NumPy data (never a pickle) that records its kind, its
 format version and what produced it. Writes go to a temporary file that is
-renamed into place, so an interrupted job never leaves a file that looks
-complete.
+renamed into place (`atomic_path`), or to a staging directory whose files are
+renamed into place (`staged_output`), so an interrupted job never leaves a
+file that looks complete.
 """
 
 import contextlib
@@ -14,16 +15,43 @@ import datetime
 import json
 import os
 import platform
+import shlex
+import shutil
 import sys
 import tempfile
 
 import numpy as np
 
+from ddsp_generative.core import errors
 from ddsp_generative.version import __version__
 
 
-class ArtifactError(ValueError):
+class ArtifactError(errors.UserError, ValueError):
   """A saved artefact is missing, of the wrong kind or of an unknown version."""
+
+
+def command_line(argv=None):
+  """The command line, quoted so that it can be pasted back into a shell.
+
+  A console script is named by its name (not the wrapper's path), and a
+  module run with `python -m` as such.
+
+  Args:
+    argv: The arguments; default sys.argv.
+
+  Returns:
+    A string, e.g. "ddsp_generative_sample --save_dir='my samples'".
+  """
+  from_sys = argv is None
+  argv = list(sys.argv if from_sys else argv) or ['']
+  main_spec = getattr(sys.modules.get('__main__'), '__spec__', None)
+  if from_sys:
+    if main_spec is not None and main_spec.name not in ('__main__', None):
+      name = main_spec.name
+      if name.endswith('.__main__'):
+        name = name[:-len('.__main__')]
+      return shlex.join(['python', '-m', name] + argv[1:])
+  return shlex.join([os.path.basename(argv[0])] + argv[1:])
 
 
 def provenance(extra=None):
@@ -38,7 +66,7 @@ def provenance(extra=None):
   info = {
       'ddsp_generative_version': __version__,
       'python': platform.python_version(),
-      'command': ' '.join(sys.argv),
+      'command': command_line(),
       'created_utc': datetime.datetime.now(datetime.timezone.utc).isoformat(
           timespec='seconds'),
   }
@@ -88,6 +116,52 @@ def atomic_path(path):
   finally:
     if os.path.exists(tmp):
       os.remove(tmp)
+
+
+@contextlib.contextmanager
+def staged_output(destination, files=None, replaces=(), prefix='.tmp-'):
+  """Yields a staging directory beside `destination`, published on success.
+
+  The one stage-then-publish helper: work is written into a fresh directory
+  on the destination's filesystem and moved into place with `os.replace`
+  only when the block completes; if it raises, nothing is published. The
+  staging directory is removed either way.
+
+  Args:
+    destination: With `files` None, a directory the staging directory
+      replaces as a whole (an existing one is removed first). Otherwise the
+      directory the selected files are moved into (created if needed).
+    files: None, or a callable(staging_dir) -> paths of files inside it to
+      publish; each moves to `destination` under its base name.
+    replaces: Paths removed just before publishing (old outputs), in order;
+      or a callable returning them (called at publish time).
+    prefix: Name prefix of the staging directory.
+
+  Yields:
+    The staging directory's path.
+  """
+  destination = os.path.abspath(destination)
+  parent = destination if files is not None else os.path.dirname(destination)
+  os.makedirs(parent, exist_ok=True)
+  staging = tempfile.mkdtemp(prefix=prefix, dir=parent)
+  try:
+    yield staging
+    old = replaces() if callable(replaces) else replaces
+    if files is None:
+      os.chmod(staging, 0o755)  # mkdtemp's 0700 would hide it from others.
+      for path in old:
+        os.remove(path)
+      if os.path.exists(destination):
+        shutil.rmtree(destination)
+      os.replace(staging, destination)
+    else:
+      chosen = list(files(staging))
+      for path in old:
+        os.remove(path)
+      for path in chosen:
+        os.replace(path, os.path.join(destination, os.path.basename(path)))
+  finally:
+    shutil.rmtree(staging, ignore_errors=True)
 
 
 def write_json(path, kind, format_version, payload, extra_provenance=None):

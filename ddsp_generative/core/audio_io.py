@@ -17,19 +17,23 @@ a seek), so `streams(info)` is False for it and for the formats only
 """
 
 import contextlib
+import math
 import os
 import re
+import shutil
 import warnings
 
 import audioread
 import librosa
 import numpy as np
+from scipy import signal
 import soundfile as sf
 
 from ddsp_generative.core import artifacts
+from ddsp_generative.core import errors
 
 
-class BadAudioError(ValueError):
+class BadAudioError(errors.UserError, ValueError):
   """An audio file is missing, unreadable, corrupt or empty."""
 
 
@@ -37,7 +41,11 @@ def _describe(error):
   """Short one-line description of a decoding error."""
   message = re.sub(r"^Error opening '.*?': ", '', str(error)).strip()
   if isinstance(error, audioread.NoBackendError):
-    message = 'no audioread backend can decode it (is ffmpeg installed?)'
+    message = ('no decoder for this format: soundfile reads WAV, FLAC and '
+               'OGG, other formats (MP3, M4A, ...) need ffmpeg'
+               + ('' if shutil.which('ffmpeg') else ', which is not '
+                  'installed: install it (e.g. `apt-get install ffmpeg`) or '
+                  'convert the file to WAV'))
   return ' '.join(message.split()) or type(error).__name__
 
 
@@ -59,23 +67,41 @@ def _read_librosa(path):
   return audio, int(rate), {'format': 'audioread', 'subtype': None}
 
 
-def resample(audio, original_sample_rate, sample_rate):
-  """Resamples mono audio with soxr (librosa's default, high quality).
+RESAMPLE_METHODS = ('soxr_hq', 'polyphase')
+
+
+def resample(audio, from_rate, to_rate, method='soxr_hq'):
+  """Resamples mono audio from `from_rate` to `to_rate`.
 
   Args:
-    audio: Audio, [n_samples].
-    original_sample_rate: Sample rate of `audio` in Hz.
-    sample_rate: Target sample rate in Hz.
+    audio: Audio, [n_samples], at `from_rate`.
+    from_rate: Sample rate of `audio` in Hz.
+    to_rate: Sample rate of the result in Hz.
+    method: 'soxr_hq' (librosa's default, high quality; float32, what audio
+      is loaded and features are computed with) or 'polyphase'
+      (`scipy.signal.resample_poly` by to_rate / from_rate reduced; float64,
+      the generation metrics' embedding).
 
   Returns:
-    float32 audio, [ceil(n_samples * sample_rate / original_sample_rate)].
+    Audio at `to_rate`: 'soxr_hq' gives float32 [ceil(n_samples * to_rate /
+    from_rate)], 'polyphase' float64 [ceil(n_samples * to_rate / from_rate)].
+    Equal rates return the audio as is (in the method's dtype).
   """
+  from_rate, to_rate = int(from_rate), int(to_rate)
+  if method == 'polyphase':
+    audio = np.asarray(audio, np.float64)
+    if from_rate == to_rate:
+      return audio
+    g = math.gcd(from_rate, to_rate)
+    return signal.resample_poly(audio, to_rate // g, from_rate // g)
+  if method != 'soxr_hq':
+    raise ValueError(f'resample method must be one of {RESAMPLE_METHODS}, '
+                     f'got {method!r}.')
   audio = np.asarray(audio, dtype=np.float32)
-  if int(original_sample_rate) == int(sample_rate) or not audio.size:
+  if from_rate == to_rate or not audio.size:
     return audio
-  return librosa.resample(
-      audio, orig_sr=int(original_sample_rate), target_sr=int(sample_rate),
-      res_type='soxr_hq').astype(np.float32)
+  return librosa.resample(audio, orig_sr=from_rate, target_sr=to_rate,
+                          res_type='soxr_hq').astype(np.float32)
 
 
 def load_audio(path, sample_rate=None):
@@ -115,7 +141,7 @@ def load_audio(path, sample_rate=None):
   n_channels = audio.shape[1]
   mono = audio.mean(axis=1) if n_channels > 1 else audio[:, 0]
   target_rate = int(sample_rate) if sample_rate else int(rate)
-  mono = resample(mono, rate, target_rate)
+  mono = resample(mono, from_rate=rate, to_rate=target_rate)
   info.update({
       'path': path,
       'reader': reader,

@@ -22,12 +22,12 @@ import librosa
 import numpy as np
 
 from ddsp_generative.core import audio_io
+from ddsp_generative.core import features
 from ddsp_generative import environment
 
 ESTIMATORS = ('pyin', 'yin', 'crepe')
 FMIN_HZ = 32.7  # C1.
 FMAX_HZ = 2093.0  # C7.
-CREPE_SAMPLE_RATE = 16000
 PYIN_RESOLUTION = 0.2  # Semitones per pYIN pitch bin (librosa: 0.1).
 PYIN_HOP_SECS = 0.01  # Target hop of the pYIN decoding.
 
@@ -176,8 +176,9 @@ def _crepe(audio, sample_rate, frame_rate):
   """CREPE via ddsp on centred frames: (f0_hz, confidence)."""
   environment.require_crepe()
   from ddsp import spectral_ops  # pylint: disable=g-import-not-at-top
-  frame_hop(CREPE_SAMPLE_RATE, frame_rate)
-  audio_16k = audio_io.resample(audio, sample_rate, CREPE_SAMPLE_RATE)
+  frame_hop(features.CREPE_SAMPLE_RATE, frame_rate)
+  audio_16k = audio_io.resample(audio, from_rate=sample_rate,
+                                to_rate=features.CREPE_SAMPLE_RATE)
   f0_hz, confidence = spectral_ops.compute_f0(
       audio_16k, frame_rate, viterbi=True, padding='center')
   return np.asarray(f0_hz), np.asarray(confidence)

@@ -26,6 +26,7 @@ import os
 import numpy as np
 
 from ddsp_generative.core import artifacts
+from ddsp_generative.core import units
 
 KIND = 'f0_ground_truth'
 FORMAT_VERSION = 1
@@ -33,10 +34,6 @@ FRAME_RATE = 100  # 10 ms, as MIREX melody extraction.
 ONSET_SKIP_SECS = 0.08
 RELEASE_SKIP_SECS = 0.15
 SUFFIXES = ('.f0.json', '.f0.csv')
-
-
-def midi_to_hz(pitch):
-  return 440.0 * 2.0 ** ((np.asarray(pitch, np.float64) - 69.0) / 12.0)
 
 
 def track_from_notes(notes, duration_secs, frame_rate=FRAME_RATE,
@@ -69,7 +66,7 @@ def track_from_notes(notes, duration_secs, frame_rate=FRAME_RATE,
   for note in sorted(notes, key=lambda x: x['start']):
     start, end = note['start'] - eps, note['end'] - eps
     on = (times >= start) & (times < end)
-    f0_hz[on] = midi_to_hz(note['pitch'])
+    f0_hz[on] = units.midi_to_hz(note['pitch'])
     since_onset[on] = times[on] - start
     near_onset |= (times >= start) & (times < start + onset_skip_secs)
     releasing |= (times >= end) & (times < end + release_skip_secs)

@@ -17,11 +17,16 @@ import glob
 import json
 import os
 
-CREPE_SAMPLE_RATE = 16000  # ddsp's 'audio_16k' feature.
+import numpy as np
+
+from ddsp_generative.core import errors
+from ddsp_generative.core import features
+
 METADATA_KIND = 'tfrecord_metadata'
+FEATURE_KEYS = ('audio', 'audio_16k', 'f0_hz', 'f0_confidence', 'loudness_db')
 
 
-class DatasetMismatchError(ValueError):
+class DatasetMismatchError(errors.UserError, ValueError):
   """TFRecords are missing or do not match the expected geometry."""
 
 
@@ -134,7 +139,8 @@ def geometry_from_record(path):
   geometry = {'sample_rate': None, 'frame_rate': None, 'example_secs': None,
               'n_samples': n_samples, 'n_frames': n_frames}
   if 'audio_16k' in feature:
-    secs = len(feature['audio_16k'].float_list.value) / CREPE_SAMPLE_RATE
+    secs = (len(feature['audio_16k'].float_list.value) /
+            features.CREPE_SAMPLE_RATE)
     if secs > 0:
       geometry['example_secs'] = secs
       geometry['sample_rate'] = round(n_samples / secs)
@@ -202,3 +208,105 @@ def check_geometry(file_pattern, sample_rate, frame_rate, n_samples, n_frames,
         'gin/common/audio.gin, e.g. --gin_file=gin/sizes/tiny.gin for 1 s '
         'examples).')
   return geometries
+
+
+def read_examples(file_pattern, keys=FEATURE_KEYS, max_examples=None):
+  """Yields the examples of ddsp TFRecords, in file order: the one parser.
+
+  Args:
+    file_pattern: TFRecord file pattern.
+    keys: Float features to read.
+    max_examples: Yield at most this many (None: all).
+
+  Yields:
+    Dicts of key -> float32 [n] arrays, each of its own length (empty where
+    the example lacks the feature).
+
+  Raises:
+    DatasetMismatchError: No file matches the pattern.
+    tf.errors.OpError: A file is not a TFRecord (raised while iterating).
+  """
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  files = match_files(file_pattern)
+  spec = {k: tf.io.VarLenFeature(tf.float32) for k in keys}
+
+  def parse(serialized):
+    parsed = tf.io.parse_single_example(serialized, spec)
+    return {k: tf.sparse.to_dense(v) for k, v in parsed.items()}
+
+  dataset = tf.data.TFRecordDataset(files).map(parse)
+  if max_examples:
+    dataset = dataset.take(max_examples)
+  yield from dataset.as_numpy_iterator()
+
+
+def read_arrays(file_pattern, n_samples, n_frames, max_examples=None):
+  """Reads fixed-size ddsp TFRecord examples into stacked numpy arrays.
+
+  Args:
+    file_pattern: TFRecord file pattern.
+    n_samples: Audio samples per example.
+    n_frames: Feature frames per example.
+    max_examples: Read at most this many (None: all).
+
+  Returns:
+    Dict of 'audio' [n, n_samples], 'f0_hz', 'f0_confidence' (ones where the
+    TFRecords have none) and 'loudness_db' [n, n_frames] float32 arrays.
+
+  Raises:
+    DatasetMismatchError: No example, or one of another size.
+  """
+  lengths = {'audio': n_samples, 'f0_hz': n_frames, 'f0_confidence': n_frames,
+             'loudness_db': n_frames}
+  rows = []
+  for i, ex in enumerate(read_examples(file_pattern, tuple(lengths),
+                                       max_examples)):
+    if not len(ex['f0_confidence']):
+      ex['f0_confidence'] = np.ones(n_frames, np.float32)
+    for key, n in lengths.items():
+      if len(ex[key]) != n:
+        raise DatasetMismatchError(
+            f'Example {i} of {file_pattern!r} has {len(ex[key])} {key!r} '
+            f'values, not {n}.')
+    rows.append(ex)
+  if not rows:
+    raise DatasetMismatchError(f'No examples in {file_pattern!r}.')
+  return {k: np.stack([r[k] for r in rows]) for k in lengths}
+
+
+def read_checked_arrays(file_pattern, sample_rate, frame_rate, n_samples,
+                        n_frames, expected_from, max_examples=None):
+  """`check_geometry`, then `read_arrays`: examples that fit a model.
+
+  Args:
+    file_pattern: TFRecord file pattern.
+    sample_rate: Expected audio sample rate (Hz).
+    frame_rate: Expected feature frame rate (Hz).
+    n_samples: Audio samples per example.
+    n_frames: Feature frames per example.
+    expected_from: Where the expectation comes from, for the message.
+    max_examples: Read at most this many (None: all).
+
+  Returns:
+    The dict of `read_arrays`.
+
+  Raises:
+    DatasetMismatchError: No TFRecords, or of another geometry.
+  """
+  check_geometry(file_pattern, sample_rate, frame_rate, n_samples, n_frames,
+                 expected_from=expected_from)
+  return read_arrays(file_pattern, n_samples, n_frames, max_examples)
+
+
+def default_f0_estimator(file_pattern):
+  """The estimator that made the TFRecords' f0 (from their metadata), when
+  it can run here; else 'pyin'."""
+  from ddsp_generative import environment  # pylint: disable=g-import-not-at-top
+  found, _ = find_metadata(match_files(file_pattern))
+  for record in found.values():
+    estimator = record.get('f0_estimator')
+    if estimator in ('pyin', 'yin'):
+      return estimator
+    if estimator == 'crepe' and environment.crepe_available():
+      return estimator
+  return 'pyin'

@@ -10,22 +10,22 @@ then the metadata JSON naming the model, its step and fingerprint.
 
 Shards are written to a temporary folder and moved into place only when the
 pipeline succeeded; the metadata is written last. With no Beam options, it
-runs like the preparation pipeline (`prepare_tfrecord_lib.
-default_pipeline_options()`: the DirectRunner on every core), falling back to
-one in-memory worker if multi-processing fails.
+runs like the preparation pipeline (`beam_runner.default_options()`: the
+DirectRunner on every core), falling back to one in-memory worker if
+multi-processing fails.
 """
 
 import glob
 import os
 import shutil
-import tempfile
 
 from absl import logging
 import apache_beam as beam
-from apache_beam.metrics.metric import MetricsFilter
 import numpy as np
 
+from ddsp_generative.core import artifacts
 from ddsp_generative.core import z_dataset
+from ddsp_generative.data_preparation import beam_runner
 
 COUNTER_NAMESPACE = 'extract-z'
 _DDSP_KEYS = ('audio', 'f0_hz', 'loudness_db')
@@ -83,46 +83,24 @@ def _existing_outputs(output_path):
   return found + ([metadata] if os.path.exists(metadata) else [])
 
 
-def _counter(result, name, kind='counters'):
-  query = result.metrics().query(MetricsFilter().with_name(name))
-  values = [m.committed if m.committed is not None else m.attempted
-            for m in query[kind]]
-  return values
-
-
-IN_MEMORY_OPTIONS = ('--runner=DirectRunner', '--direct_running_mode=in_memory')
-
-
-def resolve_pipeline_options(pipeline_options=()):
-  """Beam options as a list; empty -> the preparation pipeline's defaults."""
-  if isinstance(pipeline_options, str):
-    pipeline_options = [o for o in pipeline_options.split(',') if o]
-  pipeline_options = [o for o in (pipeline_options or []) if o]
-  if pipeline_options:
-    return pipeline_options
-  # Imported here: it pulls in the audio stack, which encoding z does not use.
-  from ddsp_generative.data_preparation import prepare_tfrecord_lib  # pylint: disable=g-import-not-at-top
-  return list(prepare_tfrecord_lib.default_pipeline_options())
-
-
 def _run_pipeline(options, input_files, tmp_prefix, model_dir, checkpoint,
                   batch_size, num_shards):
-  """Runs the Beam pipeline to completion; returns its result."""
-  pipeline = beam.Pipeline(
-      options=beam.options.pipeline_options.PipelineOptions(list(options)))
-  _ = (
-      pipeline
-      | 'list_files' >> beam.Create(input_files)
-      | 'read_tfrecords' >> beam.io.ReadAllFromTFRecord()
-      | 'parse_examples' >> beam.Map(_parse_ddsp_example)
-      | 'batch' >> beam.BatchElements(min_batch_size=1,
-                                      max_batch_size=batch_size)
-      | 'encode' >> beam.ParDo(EncodeBatch(model_dir, checkpoint))
-      | 'serialize' >> beam.Map(z_dataset.serialize_example)
-      | 'write' >> beam.io.WriteToTFRecord(tmp_prefix, num_shards=num_shards))
-  result = pipeline.run()
-  result.wait_until_finish()
-  return result
+  """Runs the Beam pipeline to completion; returns its counters."""
+  def build(pipeline):
+    _ = (
+        pipeline
+        | 'list_files' >> beam.Create(input_files)
+        | 'read_tfrecords' >> beam.io.ReadAllFromTFRecord()
+        | 'parse_examples' >> beam.Map(_parse_ddsp_example)
+        | 'batch' >> beam.BatchElements(min_batch_size=1,
+                                        max_batch_size=batch_size)
+        | 'encode' >> beam.ParDo(EncodeBatch(model_dir, checkpoint))
+        | 'serialize' >> beam.Map(z_dataset.serialize_example)
+        | 'write' >> beam.io.WriteToTFRecord(tmp_prefix,
+                                             num_shards=num_shards))
+
+  return beam_runner.counters(beam_runner.run(options, build),
+                              COUNTER_NAMESPACE)
 
 
 def extract_z(input_tfrecord_pattern, output_path, model_dir, checkpoint=None,
@@ -140,7 +118,7 @@ def extract_z(input_tfrecord_pattern, output_path, model_dir, checkpoint=None,
     overwrite: Replace an existing z dataset at output_path.
     pipeline_options: Beam pipeline options (list of command-line strings,
       or one comma-separated string); empty for the preparation pipeline's
-      defaults (`prepare_tfrecord_lib.default_pipeline_options()`).
+      defaults (`beam_runner.default_options()`).
 
   Returns:
     The metadata dict written.
@@ -167,37 +145,33 @@ def extract_z(input_tfrecord_pattern, output_path, model_dir, checkpoint=None,
 
   prefix = z_dataset.tfrecord_prefix(output_path)
   out_dir = os.path.dirname(os.path.abspath(prefix))
-  os.makedirs(out_dir, exist_ok=True)
-  tmp_dir = tempfile.mkdtemp(prefix='.tmp-extract-z-', dir=out_dir)
-  tmp_prefix = os.path.join(tmp_dir, os.path.basename(prefix))
-  options = resolve_pipeline_options(pipeline_options)
-  try:
-    run_args = dict(input_files=input_files, tmp_prefix=tmp_prefix,
-                    model_dir=model_dir, checkpoint=checkpoint,
-                    batch_size=batch_size, num_shards=num_shards)
-    try:
-      result = _run_pipeline(options, **run_args)
-    except Exception as e:  # pylint: disable=broad-except
-      if pipeline_options or 'multi_processing' not in ' '.join(options):
-        raise
-      logging.warning('Multi-processing Beam run failed (%s); running again '
-                      'in one in-memory worker.', e)
+  options, explicit = beam_runner.resolve_options(pipeline_options)
+  shards = []
+
+  def new_shards(tmp_dir):
+    shards.extend(sorted(glob.glob(
+        glob.escape(os.path.join(tmp_dir, os.path.basename(prefix))) +
+        '-*-of-*')))
+    return shards
+
+  with artifacts.staged_output(out_dir, files=new_shards, replaces=existing,
+                               prefix='.tmp-extract-z-') as tmp_dir:
+    tmp_prefix = os.path.join(tmp_dir, os.path.basename(prefix))
+
+    def empty_tmp_dir():
       shutil.rmtree(tmp_dir, ignore_errors=True)
       os.makedirs(tmp_dir)
-      options = list(IN_MEMORY_OPTIONS)
-      result = _run_pipeline(options, **run_args)
-    n_examples = int(sum(_counter(result, 'examples-encoded')))
-    n_frames = int(sum(_counter(result, 'frames')))
+
+    options, counters = beam_runner.run_with_fallback(
+        lambda o: _run_pipeline(
+            o, input_files=input_files, tmp_prefix=tmp_prefix,
+            model_dir=model_dir, checkpoint=checkpoint,
+            batch_size=batch_size, num_shards=num_shards),
+        options, not explicit, before_retry=empty_tmp_dir)
+    n_examples = int(counters.get('examples-encoded', 0))
+    n_frames = int(counters.get('frames', 0))
     if n_examples == 0:
       raise ValueError(f'No examples in {input_tfrecord_pattern!r}.')
-
-    for old in existing:
-      os.remove(old)
-    shards = sorted(glob.glob(glob.escape(tmp_prefix) + '-*-of-*'))
-    for shard in shards:
-      os.replace(shard, os.path.join(out_dir, os.path.basename(shard)))
-  finally:
-    shutil.rmtree(tmp_dir, ignore_errors=True)
 
   metadata = z_dataset.write_z_metadata(output_path, {
       'frame_rate': trained.frame_rate,

@@ -38,20 +38,21 @@ import json
 import os
 import re
 import shutil
-import tempfile
 
 from absl import logging
 import apache_beam as beam
 import numpy as np
 
 from ddsp_generative.core import artifacts
+from ddsp_generative.core import control_ranges
+from ddsp_generative.core import errors
+from ddsp_generative.core import features
 from ddsp_generative import environment
 from ddsp_generative.core import f0 as f0_lib
+from ddsp_generative.data_preparation import beam_runner
 from ddsp_generative.data_preparation import prepare_tfrecord_stages as stages
 from ddsp_generative.data_preparation import prepare_tfrecord_write as write
 
-CREPE_SAMPLE_RATE = stages.CREPE_SAMPLE_RATE
-LOUDNESS_N_FFT = stages.LOUDNESS_N_FFT
 SILENCE_THRESHOLD_DB = stages.SILENCE_THRESHOLD_DB
 COUNTER_NAMESPACE = stages.COUNTER_NAMESPACE
 FEATURES = stages.FEATURES
@@ -60,10 +61,9 @@ FILES = stages.FILES
 METADATA_KIND = 'tfrecord_metadata'
 # 2: frames of every feature centred on i * hop; 'counters'; part shards.
 METADATA_FORMAT_VERSION = 2
-IN_MEMORY_OPTIONS = ('--runner=DirectRunner', '--direct_running_mode=in_memory')
 
 
-class NoExamplesError(RuntimeError):
+class NoExamplesError(errors.UserError, RuntimeError):
   """No example could be made from the input files."""
 
 
@@ -144,30 +144,10 @@ def _build_pipeline(pipeline, input_audio_paths, work_dir, prefix, num_shards,
 
 def _run_pipeline(pipeline_options, **build_args):
   """Builds and runs the pipeline; returns its counters {name: value}."""
-  options = beam.options.pipeline_options.PipelineOptions(
-      list(pipeline_options))
-  pipeline = beam.Pipeline(options=options)
-  _build_pipeline(pipeline, **build_args)
-  result = pipeline.run()
-  result.wait_until_finish()
-  return _counters(result)
-
-
-def _counters(result):
-  """The pipeline's counters in COUNTER_NAMESPACE, {name: committed value}."""
-  try:
-    query = result.metrics().query(
-        beam.metrics.MetricsFilter().with_namespace(COUNTER_NAMESPACE))
-  except Exception:  # pylint: disable=broad-except
-    return {}  # A runner without metrics support.
-  totals = {}
-  for counter in query['counters']:
-    value = counter.committed
-    if value is None:
-      value = counter.attempted
-    totals[counter.key.metric.name] = (
-        totals.get(counter.key.metric.name, 0) + int(value or 0))
-  return dict(sorted(totals.items()))
+  result = beam_runner.run(
+      pipeline_options, lambda pipeline: _build_pipeline(pipeline,
+                                                         **build_args))
+  return beam_runner.counters(result, COUNTER_NAMESPACE)
 
 
 # ------------------------------------------------------------- Utilities ----
@@ -190,14 +170,15 @@ def validate_parameters(sample_rate=16000, frame_rate=250, example_secs=4,
     num_shards: None or 0 (automatic) or a positive number.
   """
   f0_lib.frame_hop(sample_rate, frame_rate)
-  if CREPE_SAMPLE_RATE % frame_rate:
+  rate_16k, n_fft = features.CREPE_SAMPLE_RATE, features.LOUDNESS_N_FFT
+  if rate_16k % frame_rate:
     raise ValueError(f'frame_rate ({frame_rate}) must divide '
-                     f'{CREPE_SAMPLE_RATE}: f0 and loudness are computed on '
+                     f'{rate_16k}: f0 and loudness are computed on '
                      'the 16 kHz audio.')
-  if CREPE_SAMPLE_RATE // frame_rate > LOUDNESS_N_FFT:
+  if rate_16k // frame_rate > n_fft:
     raise ValueError(f'frame_rate ({frame_rate}) must be at least '
-                     f'{int(np.ceil(CREPE_SAMPLE_RATE / LOUDNESS_N_FFT))}: '
-                     f'the loudness frame is {LOUDNESS_N_FFT} samples at 16 '
+                     f'{int(np.ceil(rate_16k / n_fft))}: '
+                     f'the loudness frame is {n_fft} samples at 16 '
                      'kHz and may not be shorter than the hop.')
   frames = example_secs * frame_rate
   if example_secs <= 0 or abs(frames - round(frames)) > 1e-6:
@@ -234,20 +215,6 @@ def existing_outputs(output_tfrecord_path):
   return found + ([metadata] if os.path.exists(metadata) else [])
 
 
-def default_pipeline_options():
-  """DirectRunner using every core (multi_processing), or in_memory on one.
-
-  The workers log at WARNING, except absl (this package's progress lines).
-  """
-  n_cpus = os.cpu_count() or 1
-  if n_cpus < 2:
-    return list(IN_MEMORY_OPTIONS)
-  return ['--runner=DirectRunner', '--direct_running_mode=multi_processing',
-          f'--direct_num_workers={n_cpus}',
-          '--default_sdk_harness_log_level=WARNING',
-          '--sdk_harness_log_level_overrides={"absl":"INFO"}']
-
-
 def _as_number(x):
   """1.0 -> 1 (TFRecordProvider needs integer lengths), 0.5 stays."""
   return int(x) if float(x).is_integer() else float(x)
@@ -266,19 +233,14 @@ def _run_with_fallback(work_dir, options, can_fall_back, **run_args):
   Returns:
     (the Beam options of the run that succeeded, its counters).
   """
-  try:
-    return options, _run_pipeline(work_dir=work_dir, pipeline_options=options,
-                                  **run_args)
-  except Exception as e:  # pylint: disable=broad-except
-    if not can_fall_back:
-      raise
-    logging.warning(
-        'The multi_processing DirectRunner failed (%s: %s); running again '
-        'with --direct_running_mode=in_memory.', type(e).__name__, e)
-  shutil.rmtree(work_dir)
-  os.makedirs(work_dir)
-  return list(IN_MEMORY_OPTIONS), _run_pipeline(
-      work_dir=work_dir, pipeline_options=IN_MEMORY_OPTIONS, **run_args)
+  def empty_work_dir():
+    shutil.rmtree(work_dir)
+    os.makedirs(work_dir)
+
+  return beam_runner.run_with_fallback(
+      lambda o: _run_pipeline(work_dir=work_dir, pipeline_options=o,
+                              **run_args),
+      options, can_fall_back, before_retry=empty_work_dir)
 
 
 def _read_summary(work_dir, prefix, split_names):
@@ -299,6 +261,8 @@ def _read_summary(work_dir, prefix, split_names):
         'n_examples': sum(p['n_examples'] for p in split_parts),
         'n_chunks': len(split_parts),
         'audio_secs': float(sum(p['audio_secs'] for p in split_parts)),
+        'training_controls': control_ranges.from_histogram(
+            control_ranges.merge(p['controls'] for p in split_parts)),
     }
   return {
       'splits': splits,
@@ -310,14 +274,11 @@ def _read_summary(work_dir, prefix, split_names):
   }
 
 
-def _publish(work_dir, output_tfrecord_path):
-  """Replaces old outputs (metadata first) with the new shards."""
-  for path in existing_outputs(output_tfrecord_path)[::-1]:
-    os.remove(path)
-  output_dir = os.path.dirname(output_tfrecord_path)
+def _shards(work_dir):
+  """The shards the pipeline wrote in `work_dir`, to publish."""
   shard_dir = os.path.join(work_dir, 'shards')
-  for shard in sorted(os.listdir(shard_dir)):
-    os.replace(os.path.join(shard_dir, shard), os.path.join(output_dir, shard))
+  return [os.path.join(shard_dir, shard) for shard in
+          sorted(os.listdir(shard_dir))]
 
 
 # ------------------------------------------------------------------- API ----
@@ -355,8 +316,9 @@ def prepare_tfrecord(input_audio_paths,
     f0_estimator: 'pyin' (default), 'yin' or 'crepe' (needs crepe).
     overwrite: Replace a dataset already at this prefix.
     pipeline_options: Beam options, e.g. ['--runner=DirectRunner',
-      '--direct_running_mode=in_memory']; default `default_pipeline_options()`
-      (falls back to in_memory if multi_processing fails).
+      '--direct_running_mode=in_memory']; default
+      `beam_runner.default_options()` (falls back to in_memory if
+      multi_processing fails).
 
   Returns:
     The metadata dict written to `artifacts.tfrecord_metadata_path(...)`.
@@ -393,20 +355,19 @@ def prepare_tfrecord(input_audio_paths,
         '(overwrite=True) to replace them, or choose another output path.')
   if f0_estimator == 'crepe':
     environment.require_crepe()
-  if isinstance(pipeline_options, str):
-    pipeline_options = [o for o in pipeline_options.split(',') if o]
-  pipeline_options = list(pipeline_options or [])
-  options = pipeline_options or default_pipeline_options()
-  can_fall_back = not pipeline_options and 'multi_processing' in str(options)
+  options, explicit = beam_runner.resolve_options(pipeline_options)
 
-  os.makedirs(output_dir, exist_ok=True)
-  work_dir = tempfile.mkdtemp(prefix='.tmp-prepare-', dir=output_dir)
-  logging.info('Preparing TFRecords from %d files into %s (work dir %s), '
-               'Beam options %s.', len(paths), output_tfrecord_path, work_dir,
-               options)
-  try:
+  # Old outputs (metadata first) are replaced by the new shards, then the
+  # metadata is written.
+  with artifacts.staged_output(
+      output_dir, files=_shards,
+      replaces=lambda: existing_outputs(output_tfrecord_path)[::-1],
+      prefix='.tmp-prepare-') as work_dir:
+    logging.info('Preparing TFRecords from %d files into %s (work dir %s), '
+                 'Beam options %s.', len(paths), output_tfrecord_path, work_dir,
+                 options)
     options, counters = _run_with_fallback(
-        work_dir, options, can_fall_back, input_audio_paths=paths,
+        work_dir, options, not explicit, input_audio_paths=paths,
         prefix=prefix, num_shards=num_shards, sample_rate=sample_rate,
         frame_rate=frame_rate, example_secs=example_secs, hop_secs=hop_secs,
         eval_split_fraction=eval_split_fraction, chunk_secs=chunk_secs,
@@ -422,46 +383,48 @@ def prepare_tfrecord(input_audio_paths,
       raise NoExamplesError(
           f'No examples from {len(paths)} input file(s); nothing was written. '
           f'Skipped: {reasons or "none"}.')
-    _publish(work_dir, output_tfrecord_path)
-    record = artifacts.write_json(
-        metadata_path, kind=METADATA_KIND,
-        format_version=METADATA_FORMAT_VERSION,
-        payload={
-            'tfrecord_prefix': prefix,
-            'splits': splits,
-            'n_examples': n_examples,
-            'sample_rate': sample_rate,
-            'frame_rate': frame_rate,
-            'example_secs': example_secs,
-            'hop_secs': hop_secs,
-            'hop_frames': hop_frames,
-            'chunk_secs': chunk_secs,
-            'center': bool(center),
-            'eval_split_fraction': eval_split_fraction,
-            'f0_estimator': f0_estimator,
-            'f0_fmin_hz': f0_lib.FMIN_HZ if f0_estimator != 'crepe' else None,
-            'f0_fmax_hz': f0_lib.FMAX_HZ if f0_estimator != 'crepe' else None,
-            'loudness_n_fft': LOUDNESS_N_FFT,
-            'silence_threshold_db': SILENCE_THRESHOLD_DB,
-            'n_samples_per_example': int(round(example_secs * sample_rate)),
-            'n_samples_16k_per_example': int(
-                round(example_secs * CREPE_SAMPLE_RATE)),
-            'n_frames_per_example': (stages.frames(example_secs, frame_rate) +
-                                     (1 if center else 0)),
-            'features': list(FEATURES),
-            'n_files': len(paths),
-            'n_files_used': len(files),
-            'n_files_skipped': len(summary['skipped_files']),
-            'n_files_padded': sum(f['padded'] for f in files),
-            'audio_secs': float(sum(f['duration_secs'] for f in files)),
-            'files': files,
-            'skipped_files': summary['skipped_files'],
-            'skipped_chunks': summary['skipped_chunks'],
-            'counters': counters,
-        },
-        extra_provenance={'pipeline_options': options})
-  finally:
-    shutil.rmtree(work_dir, ignore_errors=True)
+  record = artifacts.write_json(
+      metadata_path, kind=METADATA_KIND,
+      format_version=METADATA_FORMAT_VERSION,
+      payload={
+          'tfrecord_prefix': prefix,
+          'splits': splits,
+          # Percentiles of the audible f0 and loudness the model will be
+          # trained on (the training split's, else all): the sampler's
+          # default levels and range warnings.
+          'training_controls': splits.get('train', splits.get(
+              'all', {})).get('training_controls'),
+          'n_examples': n_examples,
+          'sample_rate': sample_rate,
+          'frame_rate': frame_rate,
+          'example_secs': example_secs,
+          'hop_secs': hop_secs,
+          'hop_frames': hop_frames,
+          'chunk_secs': chunk_secs,
+          'center': bool(center),
+          'eval_split_fraction': eval_split_fraction,
+          'f0_estimator': f0_estimator,
+          'f0_fmin_hz': f0_lib.FMIN_HZ if f0_estimator != 'crepe' else None,
+          'f0_fmax_hz': f0_lib.FMAX_HZ if f0_estimator != 'crepe' else None,
+          'loudness_n_fft': features.LOUDNESS_N_FFT,
+          'silence_threshold_db': SILENCE_THRESHOLD_DB,
+          'n_samples_per_example': int(round(example_secs * sample_rate)),
+          'n_samples_16k_per_example': int(
+              round(example_secs * features.CREPE_SAMPLE_RATE)),
+          'n_frames_per_example': (stages.frames(example_secs, frame_rate) +
+                                   (1 if center else 0)),
+          'features': list(FEATURES),
+          'n_files': len(paths),
+          'n_files_used': len(files),
+          'n_files_skipped': len(summary['skipped_files']),
+          'n_files_padded': sum(f['padded'] for f in files),
+          'audio_secs': float(sum(f['duration_secs'] for f in files)),
+          'files': files,
+          'skipped_files': summary['skipped_files'],
+          'skipped_chunks': summary['skipped_chunks'],
+          'counters': counters,
+      },
+      extra_provenance={'pipeline_options': options})
   logging.info('Stage counters: %s.', ', '.join(
       f'{k}: {v}' for k, v in counters.items()))
   logging.info('Wrote %d examples (%s) from %d of %d files to %s; skipped %d '

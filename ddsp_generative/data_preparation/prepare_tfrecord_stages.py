@@ -28,17 +28,15 @@ import time
 
 from absl import logging
 import apache_beam as beam
-from ddsp import spectral_ops
 import numpy as np
 import soundfile as sf
 
 from ddsp_generative.core import artifacts
 from ddsp_generative.core import audio_io
+from ddsp_generative.core import features
 from ddsp_generative import environment
 from ddsp_generative.core import f0 as f0_lib
 
-CREPE_SAMPLE_RATE = spectral_ops.CREPE_SAMPLE_RATE  # 16 kHz: 'audio_16k'.
-LOUDNESS_N_FFT = 512  # As ddsp's pipeline.
 SILENCE_THRESHOLD_DB = -60.0
 COUNTER_NAMESPACE = 'prepare-tfrecord'
 FEATURES = ('audio', 'audio_16k', 'f0_hz', 'f0_confidence', 'loudness_db')
@@ -266,7 +264,7 @@ def _read_resampled(desc, first_frame, last_frame, rates, frame_rate):
   for target in rates:
     if target not in out:
       length = (last_frame - first_frame) * (target // frame_rate)
-      audio = audio_io.resample(raw, rate, target)[:length]
+      audio = audio_io.resample(raw, from_rate=rate, to_rate=target)[:length]
       out[target] = np.pad(audio, (0, length - len(audio)))
   return [out[target] for target in rates]
 
@@ -305,9 +303,9 @@ def load_chunk(desc, plan, sample_rate, frame_rate):
         'context_frames': desc['start_frame'] - first,
         'start_time': start_time}
   try:
-    audio, audio_16k = _read_resampled(desc, first, last,
-                                       (sample_rate, CREPE_SAMPLE_RATE),
-                                       frame_rate)
+    audio, audio_16k = _read_resampled(
+        desc, first, last, (sample_rate, features.CREPE_SAMPLE_RATE),
+        frame_rate)
   except Exception as e:  # pylint: disable=broad-except
     yield skip_chunk(ex, 'loading', e)
     return
@@ -324,11 +322,11 @@ def _feature_frames(ex, center):
 def add_f0_estimate(ex, frame_rate, center, f0_estimator):
   """Adds 'f0_hz' and 'f0_confidence', estimated on 'audio_16k_ctx'."""
   audio = ex['audio_16k_ctx']
-  n_ctx = len(audio) // (CREPE_SAMPLE_RATE // frame_rate) + 1
+  n_ctx = len(audio) // (features.CREPE_SAMPLE_RATE // frame_rate) + 1
   first, last = _feature_frames(ex, center)
   try:
     f0_hz, f0_confidence = f0_lib.estimate_f0(
-        audio, CREPE_SAMPLE_RATE, frame_rate, n_ctx, f0_estimator)
+        audio, features.CREPE_SAMPLE_RATE, frame_rate, n_ctx, f0_estimator)
   except environment.CrepeNotInstalledError:
     raise
   except Exception as e:  # pylint: disable=broad-except
@@ -342,15 +340,11 @@ def add_f0_estimate(ex, frame_rate, center, f0_estimator):
 def add_loudness(ex, frame_rate, center):
   """Adds 'loudness_db': ddsp's `compute_loudness`, frames centred on i*hop."""
   audio = ex['audio_16k_ctx']
-  n_ctx = len(audio) // (CREPE_SAMPLE_RATE // frame_rate) + 1
+  n_ctx = len(audio) // (features.CREPE_SAMPLE_RATE // frame_rate) + 1
   first, last = _feature_frames(ex, center)
   try:
-    with np.errstate(divide='ignore'):  # librosa.A_weighting(0 Hz).
-      loudness_db = spectral_ops.compute_loudness(
-          audio, CREPE_SAMPLE_RATE, frame_rate, n_fft=LOUDNESS_N_FFT,
-          use_tf=False, padding='center')
-    loudness_db = spectral_ops.pad_or_trim_to_expected_length(
-        np.asarray(loudness_db, np.float32), n_ctx, pad_value=-120.0)
+    loudness_db = features.loudness_db(audio, features.CREPE_SAMPLE_RATE,
+                                       frame_rate, n_ctx, pad_db=-120.0)
   except Exception as e:  # pylint: disable=broad-except
     yield skip_chunk(ex, 'loudness', e)
     return

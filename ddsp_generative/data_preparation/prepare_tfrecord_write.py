@@ -17,6 +17,8 @@ from absl import logging
 import numpy as np
 import tensorflow as tf
 
+from ddsp_generative.core import control_ranges
+from ddsp_generative.core import features
 from ddsp_generative.data_preparation import prepare_tfrecord_stages as stages
 
 SHARD_TARGET_BYTES = 100 * 2**20  # Automatic sharding: about 100 MiB each.
@@ -28,7 +30,7 @@ def trim_context(ex, sample_rate, frame_rate):
   """The chunk's own 'audio' and 'audio_16k' (context removed)."""
   out = {}
   for key, rate in (('audio', sample_rate),
-                    ('audio_16k', stages.CREPE_SAMPLE_RATE)):
+                    ('audio_16k', features.CREPE_SAMPLE_RATE)):
     hop = rate // frame_rate
     start = ex['context_frames'] * hop
     out[key] = ex[key + '_ctx'][start:start + ex['n_frames'] * hop]
@@ -52,7 +54,7 @@ def split_example(ex, sample_rate, frame_rate, example_secs, hop_secs,
     Dicts of FEATURES.
   """
   hop = sample_rate // frame_rate
-  hop_16k = stages.CREPE_SAMPLE_RATE // frame_rate
+  hop_16k = features.CREPE_SAMPLE_RATE // frame_rate
   size = stages.frames(example_secs, frame_rate)
   step = stages.frames(hop_secs, frame_rate)
   total = len(ex['audio']) // hop
@@ -151,7 +153,9 @@ def write_examples(ex, parts_dir, sample_rate, frame_rate, example_secs,
 
   Returns:
     {'split', 'part', 'key', 'path', 'chunk_index', 'n_examples', 'n_bytes',
-    'audio_secs'}.
+    'audio_secs', 'controls'}: 'controls' is a histogram of the chunk's
+    audible f0 and loudness (`core.control_ranges.histogram`), merged per
+    split into the metadata's 'training_controls'.
   """
   ex = dict(ex, **trim_context(ex, sample_rate, frame_rate))
   split_dir = os.path.join(parts_dir, ex['split'])
@@ -173,7 +177,9 @@ def write_examples(ex, parts_dir, sample_rate, frame_rate, example_secs,
   return {'split': ex['split'], 'part': part, 'key': ex['key'],
           'path': ex['path'], 'chunk_index': ex['chunk_index'],
           'n_examples': n_examples, 'n_bytes': tf.io.gfile.stat(part).length,
-          'audio_secs': len(ex['audio']) / sample_rate}
+          'audio_secs': len(ex['audio']) / sample_rate,
+          'controls': control_ranges.histogram(ex['f0_hz'],
+                                               ex['loudness_db'])}
 
 
 # -------------------------------------------------------------- Shards ----

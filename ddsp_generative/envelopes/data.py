@@ -25,20 +25,15 @@ are read with tf.data and cut into windows of `n_frames`, normalised by
 import numpy as np
 import tensorflow as tf
 
+from ddsp_generative.core import errors
 from ddsp_generative.core import tfrecords
 from ddsp_generative.envelopes import normalize
 
 _FEATURES = ('f0_hz', 'loudness_db', 'f0_confidence')
 
 
-class EnvelopeDataError(ValueError):
+class EnvelopeDataError(errors.UserError, ValueError):
   """TFRecords that give no envelope window."""
-
-
-def _parse(serialized):
-  spec = {k: tf.io.VarLenFeature(tf.float32) for k in _FEATURES}
-  parsed = tf.io.parse_single_example(serialized, spec)
-  return {k: tf.sparse.to_dense(v) for k, v in parsed.items()}
 
 
 def read_examples(file_pattern):
@@ -56,10 +51,9 @@ def read_examples(file_pattern):
     EnvelopeDataError: The files hold no example, or not ddsp's features.
   """
   files = tfrecords.match_files(file_pattern)
-  dataset = tf.data.TFRecordDataset(files).map(_parse)
   examples = []
   try:
-    for i, ex in enumerate(dataset.as_numpy_iterator()):
+    for i, ex in enumerate(tfrecords.read_examples(file_pattern, _FEATURES)):
       if not len(ex['f0_hz']) or not len(ex['loudness_db']):
         raise EnvelopeDataError(
             f'Example {i} of {file_pattern!r} lacks f0_hz or loudness_db: '

@@ -26,7 +26,7 @@ envelopes, which have no confidence.
 
 import numpy as np
 
-from ddsp_generative import controls
+from ddsp_generative.core import units
 
 F0_SCALE_SEMITONES = 12.0
 F0_CLIP_SEMITONES = 24.0
@@ -34,7 +34,7 @@ LOUDNESS_FLOOR_DB = -80.0  # ddsp.core.DB_RANGE below 0 dB: silence.
 LOUDNESS_CEILING_DB = 20.0
 LOUDNESS_SCALE_DB = 40.0  # Half of ddsp's 80 dB range.
 VOICED_RANGE_DB = 40.0
-MIN_VOICED_HZ = float(controls.midi_to_hz(controls.MIN_MIDI))  # ~16 Hz.
+MIN_VOICED_HZ = float(units.midi_to_hz(units.MIN_MIDI))  # ~16 Hz.
 MIN_CONFIDENCE = 0.5
 CONDITION_CENTER_MIDI = 60.0
 CONDITION_SCALE_SEMITONES = 24.0
@@ -56,8 +56,8 @@ def constants():
 
 def hz_to_midi(f0_hz):
   """MIDI pitch of frequencies (Hz); frequencies below ~16 Hz count as 16."""
-  f0_hz = np.maximum(np.asarray(f0_hz, np.float64), MIN_VOICED_HZ)
-  return 69.0 + 12.0 * np.log2(f0_hz / 440.0)
+  return units.hz_to_midi(np.maximum(np.asarray(f0_hz, np.float64),
+                                     MIN_VOICED_HZ))
 
 
 def scale_loudness(loudness_db):
@@ -144,7 +144,7 @@ def denormalize(envelopes, midi_pitch, recenter=True):
 
   Returns:
     (midi [..., n_frames], loudness_db [..., n_frames]), float64; MIDI is
-    clipped to [controls.MIN_MIDI, controls.MAX_MIDI].
+    clipped to [units.MIN_MIDI, units.MAX_MIDI].
   """
   envelopes = np.asarray(envelopes, np.float64)
   relative = envelopes[..., 0] * F0_SCALE_SEMITONES
@@ -158,7 +158,7 @@ def denormalize(envelopes, midi_pitch, recenter=True):
       flat_rel[i] -= np.median(frames)
     relative = flat_rel.reshape(relative.shape)
   pitch = np.asarray(midi_pitch, np.float64)[..., np.newaxis]
-  midi = np.clip(pitch + relative, controls.MIN_MIDI, controls.MAX_MIDI)
+  midi = np.clip(pitch + relative, units.MIN_MIDI, units.MAX_MIDI)
   return midi, loudness_db
 
 
@@ -174,7 +174,7 @@ def to_controls(envelopes, midi_pitch, recenter=True):
     (f0_hz [..., n_frames], loudness_db [..., n_frames]), float32.
   """
   midi, loudness_db = denormalize(envelopes, midi_pitch, recenter)
-  return (controls.midi_to_hz(midi).astype(np.float32),
+  return (units.midi_to_hz(midi).astype(np.float32),
           loudness_db.astype(np.float32))
 
 

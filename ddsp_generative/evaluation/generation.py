@@ -22,7 +22,7 @@ compared with:
   structure (mean, correlations, dynamics). The ceiling.
 
 Clip i of every generated set uses seed `seed + i` (prior and synthesizer
-noise). Metrics (`generation_metrics`, frames where the requested loudness is
+noise). Metrics (`evaluation.metrics`, frames where the requested loudness is
 >= `audible_db`): Fréchet distance to the real frames in the MFCC embedding
 and `gap_closed = (FD_random - FD) / (FD_random - FD_resynthesis)` (1: as
 close as resynthesis, 0: no better than random z); k-NN precision and recall;
@@ -38,7 +38,7 @@ matching real audio: those clips get the per-clip metrics only.
 import numpy as np
 from tqdm import tqdm
 
-from ddsp_generative.evaluation import reconstruction as reconstruction
+from ddsp_generative.core import errors
 from ddsp_generative.evaluation import metrics as metrics
 from ddsp_generative.sampling import sampler
 from ddsp_generative.core import tfrecords
@@ -49,7 +49,7 @@ GAP_CLOSED_TARGET = 0.8
 REAL, RESYNTHESIS, RANDOM_Z = 'real', 'resynthesis', 'random_z'
 
 
-class GenerationEvalError(ValueError):
+class GenerationEvalError(errors.UserError, ValueError):
   """The model, modes or eval data cannot be evaluated as asked."""
 
 
@@ -268,13 +268,11 @@ def evaluate(trained, priors, eval_tfrecord_pattern, modes=None,
   names = set_names(priors, modes)
   n_frames = trained.example_frames
   n_samples = n_frames * trained.hop_size
-  tfrecords.check_geometry(
+  f0_estimator = f0_estimator or tfrecords.default_f0_estimator(
+      eval_tfrecord_pattern)
+  data = tfrecords.read_checked_arrays(
       eval_tfrecord_pattern, trained.sample_rate, trained.frame_rate,
       n_samples, n_frames, expected_from=f'the model in {trained.model_dir}')
-  f0_estimator = f0_estimator or reconstruction.default_f0_estimator(
-      eval_tfrecord_pattern)
-  data = reconstruction.read_examples(eval_tfrecord_pattern, n_samples,
-                                      n_frames)
   indices = pick_examples(len(data['audio']), n_examples)
   if len(indices) < 4:
     raise GenerationEvalError(
@@ -352,7 +350,7 @@ def evaluate(trained, priors, eval_tfrecord_pattern, modes=None,
           'f0_estimator': f0_estimator,
           'voiced_threshold': voiced_threshold,
           'audible_db': audible_db,
-          'cents_tolerance': reconstruction.CENTS_TOLERANCE,
+          'cents_tolerance': metrics.CENTS_TOLERANCE,
           'real_vs_real': f'examples [0, {half}) vs [{half}, {len(indices)})',
           'random_z': {'distribution': 'N(0, scale^2 I), i.i.d. frames',
                        'scale': scale,

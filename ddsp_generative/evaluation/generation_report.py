@@ -2,7 +2,7 @@
 # Licensed under the Apache License, Version 2.0.
 """Writes a generation evaluation: versioned JSON, Markdown table, PNG grid.
 
-The report comes from `evaluate_generation_lib.evaluate`; `write_report`
+The report comes from `evaluation.generation.evaluate`; `write_report`
 writes `generation.json` (kind 'generation_evaluation'), `generation.md` (the
 table) and `generation.png` (log spectrograms: one row per set, one column
 per example) into a directory.

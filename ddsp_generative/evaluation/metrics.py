@@ -31,17 +31,17 @@ spectra), `frame_flatness` (noisiness: spectral flatness), `f0_consistency`
 `loudness_l1` (ddsp's `compute_loudness` vs the requested loudness).
 """
 
-import math
-
 import librosa
 import numpy as np
 from scipy import linalg
-from scipy import signal
 
-from ddsp_generative.evaluation import reconstruction as reconstruction
+from ddsp_generative.core import audio_io
 from ddsp_generative.core import f0 as f0_lib
+from ddsp_generative.core import features
+from ddsp_generative.core import units
 
 EMBEDDING_SAMPLE_RATE = 16000
+CENTS_TOLERANCE = 50.0  # f0 within this of the reference counts as right.
 N_FFT = 1024
 HOP = 256
 N_MELS = 64
@@ -58,14 +58,10 @@ EMBEDDING = {
 }
 
 
-def resample(audio, sample_rate, target_rate=EMBEDDING_SAMPLE_RATE):
-  """Polyphase resampling of mono audio: [n_samples] -> [n_resampled]."""
-  audio = np.asarray(audio, np.float64)
-  if int(sample_rate) == int(target_rate):
-    return audio
-  g = math.gcd(int(sample_rate), int(target_rate))
-  return signal.resample_poly(audio, int(target_rate) // g,
-                              int(sample_rate) // g)
+def resample(audio, sample_rate):
+  """The embedding's resampling: [n_samples] -> float64 [n] at 16 kHz."""
+  return audio_io.resample(audio, from_rate=sample_rate,
+                           to_rate=EMBEDDING_SAMPLE_RATE, method='polyphase')
 
 
 def mel_power(audio, sample_rate):
@@ -357,12 +353,25 @@ def f0_consistency(audio, sample_rate, frame_rate, f0_hz, loudness_db,
     mask &= np.asarray(voiced, bool)
   estimate, _ = f0_lib.estimate_f0(audio, sample_rate, frame_rate,
                                    len(f0_hz), estimator=estimator)
-  return np.where(mask, reconstruction.cents(estimate, f0_hz), np.nan)
+  return np.where(mask, units.cents(estimate, f0_hz), np.nan)
 
 
 def f0_agreement(deviation_cents):
-  """(share within 50 cents, median |cents|, n) of finite deviations."""
-  return reconstruction.f0_agreement(deviation_cents)
+  """(share within 50 cents, median |cents|, frames) of the finite deviations.
+
+  Args:
+    deviation_cents: Array of deviations in cents; NaN frames are ignored.
+
+  Returns:
+    (accuracy, median, n_frames); accuracy and median are None when no frame
+    is finite.
+  """
+  d = np.abs(np.asarray(deviation_cents, np.float64))
+  d = d[np.isfinite(d)]
+  if not d.size:
+    return None, None, 0
+  return (float(np.mean(d <= CENTS_TOLERANCE)), float(np.median(d)),
+          int(d.size))
 
 
 def loudness_l1(audio, sample_rate, frame_rate, loudness_db):
@@ -381,7 +390,7 @@ def loudness_l1(audio, sample_rate, frame_rate, loudness_db):
     float32 array of loudness_db's shape.
   """
   loudness_db = np.asarray(loudness_db, np.float32)
-  measured = reconstruction.loudness_db(np.asarray(audio, np.float32),
-                                        sample_rate, frame_rate,
-                                        loudness_db.shape[-1])
+  measured = features.loudness_db(np.asarray(audio, np.float32),
+                                  sample_rate, frame_rate,
+                                  loudness_db.shape[-1])
   return np.abs(measured - loudness_db)

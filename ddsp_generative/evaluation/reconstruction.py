@@ -31,46 +31,14 @@ from tqdm import tqdm
 
 from ddsp_generative.core import artifacts
 from ddsp_generative.core import f0 as f0_lib
+from ddsp_generative.core import features
 from ddsp_generative.core import tfrecords
+from ddsp_generative.core import units
+from ddsp_generative.evaluation import metrics
 
 REPORT_KIND = 'reconstruction_evaluation'
 REPORT_FORMAT_VERSION = 1
 SPECTRAL_FFT_SIZES = (2048, 1024, 512, 256, 128, 64)
-LOUDNESS_N_FFT = 512  # As the TFRecords' 'loudness_db'.
-CENTS_TOLERANCE = 50.0
-
-
-def read_examples(file_pattern, n_samples, n_frames, max_examples=None):
-  """Reads ddsp TFRecords into numpy arrays (in file order).
-
-  Args:
-    file_pattern: TFRecord file pattern.
-    n_samples: Audio samples per example.
-    n_frames: Feature frames per example.
-    max_examples: Read at most this many (None: all).
-
-  Returns:
-    Dict of 'audio' [n, n_samples], 'f0_hz', 'f0_confidence' and
-    'loudness_db' [n, n_frames] float32 arrays.
-  """
-  import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  files = tfrecords.match_files(file_pattern)
-  features = {
-      'audio': tf.io.FixedLenFeature([n_samples], tf.float32),
-      'f0_hz': tf.io.FixedLenFeature([n_frames], tf.float32),
-      'f0_confidence': tf.io.FixedLenFeature(
-          [n_frames], tf.float32, default_value=np.ones(n_frames, np.float32)),
-      'loudness_db': tf.io.FixedLenFeature([n_frames], tf.float32),
-  }
-  dataset = tf.data.TFRecordDataset(files).map(
-      lambda r: tf.io.parse_single_example(r, features))
-  if max_examples:
-    dataset = dataset.take(max_examples)
-  rows = list(dataset.as_numpy_iterator())
-  if not rows:
-    raise tfrecords.DatasetMismatchError(
-        f'No examples in {file_pattern!r}.')
-  return {k: np.stack([r[k] for r in rows]) for k in features}
 
 
 def spectral_distance(target, audio, fft_sizes=SPECTRAL_FFT_SIZES):
@@ -91,64 +59,11 @@ def spectral_distance(target, audio, fft_sizes=SPECTRAL_FFT_SIZES):
                    for i in range(len(target))])
 
 
-def loudness_db(audio, sample_rate, frame_rate, n_frames):
-  """ddsp loudness of each example, frames centred on i * hop: [batch, n]."""
-  from ddsp import spectral_ops  # pylint: disable=g-import-not-at-top
-  with np.errstate(divide='ignore'):  # librosa.A_weighting(0 Hz).
-    values = spectral_ops.compute_loudness(
-        np.asarray(audio), sample_rate, frame_rate, n_fft=LOUDNESS_N_FFT,
-        use_tf=False, padding='center')
-  return np.asarray(values, np.float32)[..., :n_frames]
-
-
-def cents(f0_estimate, f0_reference):
-  """1200 * log2(estimate / reference); NaN where either is not positive."""
-  est = np.asarray(f0_estimate, np.float64)
-  ref = np.asarray(f0_reference, np.float64)
-  ok = (est > 0) & (ref > 0)
-  out = np.full(np.broadcast(est, ref).shape, np.nan)
-  out[ok] = 1200.0 * np.log2(est[ok] / ref[ok])
-  return out
-
-
-def f0_agreement(deviation_cents):
-  """(share within 50 cents, median |cents|, frames) of the finite deviations.
-
-  Args:
-    deviation_cents: Array of deviations in cents; NaN frames are ignored.
-
-  Returns:
-    (accuracy, median, n_frames); accuracy and median are None when no frame
-    is finite.
-  """
-  d = np.abs(np.asarray(deviation_cents, np.float64))
-  d = d[np.isfinite(d)]
-  if not d.size:
-    return None, None, 0
-  return (float(np.mean(d <= CENTS_TOLERANCE)), float(np.median(d)),
-          int(d.size))
-
-
 def _summary(values):
   values = np.asarray(values, np.float64)
   return {'mean': float(np.mean(values)), 'median': float(np.median(values)),
           'std': float(np.std(values)), 'min': float(np.min(values)),
           'max': float(np.max(values))}
-
-
-def default_f0_estimator(file_pattern):
-  """The estimator that made the TFRecords' f0 (from their metadata), when
-  it can run here; else 'pyin'."""
-  from ddsp_generative import environment  # pylint: disable=g-import-not-at-top
-  files = tfrecords.match_files(file_pattern)
-  found, _ = tfrecords.find_metadata(files)
-  for record in found.values():
-    estimator = record.get('f0_estimator')
-    if estimator in ('pyin', 'yin'):
-      return estimator
-    if estimator == 'crepe' and environment.crepe_available():
-      return estimator
-  return 'pyin'
 
 
 def evaluate(trained, eval_tfrecord_pattern, batch_size=8, max_examples=None,
@@ -179,16 +94,16 @@ def evaluate(trained, eval_tfrecord_pattern, batch_size=8, max_examples=None,
   """
   n_frames = trained.example_frames
   n_samples = n_frames * trained.hop_size
-  # Fails before any work when the data does not fit the model.
-  tfrecords.check_geometry(
-      eval_tfrecord_pattern, trained.sample_rate, trained.frame_rate,
-      n_samples, n_frames, expected_from=f'the model in {trained.model_dir}')
-  f0_estimator = f0_estimator or default_f0_estimator(eval_tfrecord_pattern)
+  f0_estimator = f0_estimator or tfrecords.default_f0_estimator(
+      eval_tfrecord_pattern)
   if f0_estimator not in f0_lib.ESTIMATORS:
     raise ValueError(f'Unknown f0 estimator {f0_estimator!r}; choose one of '
                      f'{", ".join(f0_lib.ESTIMATORS)}.')
-  data = read_examples(eval_tfrecord_pattern, n_samples, n_frames,
-                       max_examples)
+  # Fails before any work when the data does not fit the model.
+  data = tfrecords.read_checked_arrays(
+      eval_tfrecord_pattern, trained.sample_rate, trained.frame_rate,
+      n_samples, n_frames, expected_from=f'the model in {trained.model_dir}',
+      max_examples=max_examples)
   n_examples = len(data['audio'])
   logging.info('Evaluating %d examples of %s with %s.', n_examples,
                eval_tfrecord_pattern, trained.model_dir)
@@ -205,8 +120,8 @@ def evaluate(trained, eval_tfrecord_pattern, batch_size=8, max_examples=None,
 
   distances = spectral_distance(target, resynthesis)
   sr, fr = trained.sample_rate, trained.frame_rate
-  target_ld = loudness_db(target, sr, fr, n_frames)
-  resynth_ld = loudness_db(resynthesis, sr, fr, n_frames)
+  target_ld = features.loudness_db(target, sr, fr, n_frames)
+  resynth_ld = features.loudness_db(resynthesis, sr, fr, n_frames)
   loudness_l1 = np.mean(np.abs(target_ld - resynth_ld), axis=1)
 
   mask = ((data['f0_confidence'] >= voiced_threshold) &
@@ -220,8 +135,9 @@ def evaluate(trained, eval_tfrecord_pattern, batch_size=8, max_examples=None,
                        (target[i], target_cents)):
       estimate, _ = f0_lib.estimate_f0(audio, sr, fr, n_frames,
                                        estimator=f0_estimator)
-      out[i] = np.where(mask[i], cents(estimate, data['f0_hz'][i]), np.nan)
-    accuracy, median, frames = f0_agreement(resynth_cents[i])
+      out[i] = np.where(mask[i], units.cents(estimate, data['f0_hz'][i]),
+                        np.nan)
+    accuracy, median, frames = metrics.f0_agreement(resynth_cents[i])
     per_example.append({
         'index': i,
         'spectral_distance': float(distances[i]),
@@ -231,8 +147,8 @@ def evaluate(trained, eval_tfrecord_pattern, batch_size=8, max_examples=None,
         'f0_frames': frames,
     })
 
-  accuracy, median, frames = f0_agreement(resynth_cents)
-  target_accuracy, target_median, _ = f0_agreement(target_cents)
+  accuracy, median, frames = metrics.f0_agreement(resynth_cents)
+  target_accuracy, target_median, _ = metrics.f0_agreement(target_cents)
   report = {
       'model': trained.info(),
       'eval_tfrecord_pattern': eval_tfrecord_pattern,
@@ -240,11 +156,11 @@ def evaluate(trained, eval_tfrecord_pattern, batch_size=8, max_examples=None,
       'example_secs': n_samples / sr,
       'settings': {
           'spectral_fft_sizes': list(SPECTRAL_FFT_SIZES),
-          'loudness_n_fft': LOUDNESS_N_FFT,
+          'loudness_n_fft': features.LOUDNESS_N_FFT,
           'f0_estimator': f0_estimator,
           'voiced_threshold': voiced_threshold,
           'audible_db': audible_db,
-          'cents_tolerance': CENTS_TOLERANCE,
+          'cents_tolerance': metrics.CENTS_TOLERANCE,
           'batch_size': batch_size,
           'seed': seed,
       },

@@ -24,6 +24,7 @@ keyword arguments.
 
 from absl import logging
 from ddsp_generative.core import artifacts
+from ddsp_generative.core import errors
 import numpy as np
 import tensorflow as tf
 
@@ -36,7 +37,7 @@ FIT_HINT = ('fit a prior on z extracted from this model with '
 _PRIOR_TYPES = {}
 
 
-class PriorMismatchError(ValueError):
+class PriorMismatchError(errors.UserError, ValueError):
   """A prior does not fit the model (or the z) it is used with."""
 
 

@@ -43,6 +43,7 @@ from ddsp_generative.priors import gaussian
 from ddsp_generative.priors import gmm
 from ddsp_generative.priors import hmm
 from ddsp_generative.priors import markov
+from ddsp_generative.core import units
 import gin
 import numpy as np
 import tensorflow_probability as tfp
@@ -68,7 +69,7 @@ def condition_features(f0_hz, loudness_db):
   if f0_hz.shape != loudness_db.shape:
     raise ValueError(f'f0_hz {f0_hz.shape} and loudness_db '
                      f'{loudness_db.shape} must have the same shape.')
-  midi = 69.0 + 12.0 * np.log2(np.maximum(f0_hz, MIN_F0_HZ) / 440.0)
+  midi = units.hz_to_midi(np.maximum(f0_hz, MIN_F0_HZ))
   return np.stack([np.clip(midi, 0.0, 127.0), loudness_db], -1)
 
 

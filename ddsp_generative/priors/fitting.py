@@ -11,6 +11,7 @@ conditional priors get whole examples with their f0 and loudness.
 import os
 
 from ddsp_generative import priors
+from ddsp_generative.core import control_ranges
 from ddsp_generative.core import z_dataset
 import gin
 import numpy as np
@@ -232,6 +233,11 @@ def fit_prior(z_dataset_pattern, output, prior_name=None, seed=0,
       'holdout_split': split,
       'heldout_examples': heldout_examples,
       'max_frames': max_frames,
+      # The controls the model was trained on (all the z dataset's frames),
+      # kept with the prior in the model directory for the sampler.
+      'training_controls': control_ranges.from_controls(
+          np.concatenate([s['f0_hz'] for s in sequences]),
+          np.concatenate([s['loudness_db'] for s in sequences])),
       'z_dataset': {
           'pattern': z_dataset_pattern,
           'metadata_path': z_dataset.z_metadata_path(z_dataset_pattern),

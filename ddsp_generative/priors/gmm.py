@@ -26,6 +26,16 @@ COVARIANCE_TYPES = ('full', 'tied', 'diag', 'spherical')
 SELECTIONS = ('bic', 'heldout')
 
 
+def check_choices(covariance_type, selection):
+  """Raises ValueError for an unknown covariance type or selection rule."""
+  if covariance_type not in COVARIANCE_TYPES:
+    raise ValueError(f'covariance_type must be one of {COVARIANCE_TYPES}; '
+                     f'got {covariance_type!r}.')
+  if selection not in SELECTIONS:
+    raise ValueError(f'selection must be one of {SELECTIONS}; got '
+                     f'{selection!r}.')
+
+
 def full_covariances(gmm, covariance_type):
   """[n_components, dims, dims] covariances of a fitted sklearn mixture."""
   k, d = gmm.means_.shape
@@ -86,12 +96,7 @@ def fit_mixture(frames, n_components=None,
     'n_components', 'bic' and, for 'heldout', 'heldout_log_likelihood' per
     frame), 'converged', 'n_iter', 'lower_bound'.
   """
-  if covariance_type not in COVARIANCE_TYPES:
-    raise ValueError(f'covariance_type must be one of {COVARIANCE_TYPES}; '
-                     f'got {covariance_type!r}.')
-  if selection not in SELECTIONS:
-    raise ValueError(f'selection must be one of {SELECTIONS}; got '
-                     f'{selection!r}.')
+  check_choices(covariance_type, selection)
   if n_components is not None:
     candidates = [int(n_components)]
   else:
@@ -177,12 +182,7 @@ class GaussianMixturePrior(base.Prior):
       default_mode: Sampling mode used when `sample(mode=None)`.
     """
     super().__init__(default_mode=default_mode)
-    if covariance_type not in COVARIANCE_TYPES:
-      raise ValueError(f'covariance_type must be one of {COVARIANCE_TYPES}; '
-                       f'got {covariance_type!r}.')
-    if selection not in SELECTIONS:
-      raise ValueError(f'selection must be one of {SELECTIONS}; got '
-                       f'{selection!r}.')
+    check_choices(covariance_type, selection)
     self.n_components = None if n_components is None else int(n_components)
     self.candidate_n_components = sorted({int(k)
                                           for k in candidate_n_components})

@@ -36,7 +36,7 @@ per-frame conditional density N(z_t; mean_t, s sigma_t S sigma_t s).
 `log_prob(z)` without controls uses `distribution`, a Gaussian with the
 training frames' mean and covariance (a moment-matched stand-in for the
 marginal, which has no closed form; it sets e.g. the random-z scale of
-`evaluate_generation_lib`).
+`evaluation.generation`).
 
 Fitting: Adam on the per-frame Gaussian NLL of the standardised z (random
 crops of `segment_frames` from the examples), then the AR(1) on the
@@ -112,7 +112,36 @@ def init_weights(rng, n_inputs, n_outputs, channels, kernel_size, dilations):
   return weights
 
 
-def network(weights, c, dilations, min_scale):
+def shifted_conv1d(x, kernel, dilation):
+  """A 'SAME' dilated 1-D convolution as a sum of shifted matmuls.
+
+  Equals `tf.nn.conv1d(x, kernel, 1, 'SAME', dilations=dilation)` for odd
+  kernel sizes, but its gradient runs on every CPU: TensorFlow's CPU kernel
+  for the filter gradient of a dilated convolution exists only with oneDNN,
+  which TensorFlow enables by default only on CPUs with AVX-512 VNNI or AMX
+  (elsewhere: "CPU implementations do not yet support dilation rates larger
+  than 1").
+
+  Args:
+    x: float32 [batch, n_frames, channels_in].
+    kernel: float32 [kernel_size, channels_in, channels_out].
+    dilation: int.
+
+  Returns:
+    float32 [batch, n_frames, channels_out].
+  """
+  kernel_size = int(kernel.shape[0])
+  pad = (kernel_size - 1) // 2 * dilation
+  n_frames = tf.shape(x)[1]
+  padded = tf.pad(x, [[0, 0], [pad, pad], [0, 0]])
+  out = 0.0
+  for i in range(kernel_size):
+    tap = padded[:, i * dilation:i * dilation + n_frames, :]
+    out += tf.einsum('btc,cd->btd', tap, kernel[i])
+  return out
+
+
+def network(weights, c, dilations, min_scale, differentiable=False):
   """The conv net: standardised controls -> (mu, sigma).
 
   Args:
@@ -120,15 +149,21 @@ def network(weights, c, dilations, min_scale):
     c: float32 [batch, n_frames, n_inputs] standardised controls.
     dilations: Dilation of each residual block.
     min_scale: Floor added to sigma.
+    differentiable: Compute the dilated convolutions with `shifted_conv1d`,
+      whose gradient works on every CPU (training); False uses
+      `tf.nn.conv1d` (sampling and scoring: the same numbers as before).
 
   Returns:
     (mu, sigma): float32 [batch, n_frames, z_dims] each.
   """
   h = tf.nn.conv1d(c, weights['in_kernel'], 1, 'SAME') + weights['in_bias']
   for i, dilation in enumerate(dilations):
-    h += tf.nn.relu(tf.nn.conv1d(h, weights[f'block{i}_kernel'], 1, 'SAME',
-                                 dilations=dilation) +
-                    weights[f'block{i}_bias'])
+    kernel = weights[f'block{i}_kernel']
+    if differentiable:
+      conv = shifted_conv1d(h, kernel, dilation)
+    else:
+      conv = tf.nn.conv1d(h, kernel, 1, 'SAME', dilations=dilation)
+    h += tf.nn.relu(conv + weights[f'block{i}_bias'])
   out = tf.nn.conv1d(tf.nn.relu(h), weights['out_kernel'], 1, 'SAME') + (
       weights['out_bias'])
   mu, raw_scale = tf.split(out, 2, axis=-1)
@@ -264,7 +299,8 @@ class ConditionalNetworkPrior(base.Prior):
     @tf.function
     def step(c, z):
       with tf.GradientTape() as tape:
-        mu, sigma = network(weights, c, dilations, min_scale)
+        mu, sigma = network(weights, c, dilations, min_scale,
+                            differentiable=True)
         loss = tf.reduce_mean(0.5 * tf.square((z - mu) / sigma) +
                               tf.math.log(sigma)) + 0.5 * np.log(2 * np.pi)
       optimizer.apply_gradients(zip(tape.gradient(loss, variables),

@@ -24,6 +24,8 @@ import re
 from absl import logging
 import numpy as np
 
+from ddsp_generative.core import errors
+
 SOURCES = ('bach', 'essen', 'oneills')
 _ABC_FOLDERS = {'essen': 'essenFolksong', 'oneills': 'oneills1850'}
 MEDIAN_NOTE_SECS = (0.25, 0.55)
@@ -34,7 +36,7 @@ LEAD_SECS = 0.5  # Silence before the first note.
 MIN_NOTES = 8
 
 
-class MissingMusic21Error(ImportError):
+class MissingMusic21Error(errors.UserError, ImportError):
   """music21 is not installed."""
 
 

@@ -29,6 +29,7 @@ import soundfile as sf
 
 from ddsp_generative.core import artifacts
 from ddsp_generative.core import audio_io
+from ddsp_generative.core import errors
 from ddsp_generative.core import f0_truth
 from ddsp_generative.recipes import melodies as melodies_lib
 
@@ -59,7 +60,7 @@ MANIFEST_KIND = 'rendered_dataset'
 MANIFEST_FORMAT_VERSION = 1
 
 
-class MissingRendererError(RuntimeError):
+class MissingRendererError(errors.UserError, RuntimeError):
   """FluidSynth or the soundfont is not installed."""
 
 
@@ -143,7 +144,7 @@ def render_notes(notes, program, soundfont, sample_rate=16000, work_dir=None):
   mono = audio.mean(axis=1)
   n = int(np.ceil((max(n['end'] for n in notes) + TAIL_SECS) * rate))
   mono = np.pad(mono[:n], (0, max(0, n - len(mono))))
-  return audio_io.resample(mono, rate, sample_rate)
+  return audio_io.resample(mono, from_rate=rate, to_rate=sample_rate)
 
 
 def _check_output_dir(output_dir, overwrite):
@@ -157,6 +158,12 @@ def _check_output_dir(output_dir, overwrite):
         f'{existing[0]}). Pass --overwrite to replace them, or choose another '
         '--output_dir.')
   return existing
+
+
+def _rendered(work_dir):
+  """The audio and f0 sidecars rendered in `work_dir`, to publish."""
+  return [os.path.join(work_dir, name) for name in sorted(os.listdir(work_dir))
+          if name.endswith(('.wav', '.f0.json'))]
 
 
 def render_dataset(output_dir, instrument='violin', minutes=15.0, seed=0,
@@ -195,11 +202,10 @@ def render_dataset(output_dir, instrument='violin', minutes=15.0, seed=0,
   melodies = melodies_lib.melodies(low, high, seed=seed, sources=sources,
                                    max_secs=max_secs_per_file)
   existing = _check_output_dir(output_dir, overwrite)
-  os.makedirs(output_dir, exist_ok=True)
-  work_dir = tempfile.mkdtemp(prefix='.tmp-render-', dir=output_dir)
   target_secs, total_secs, files = minutes * 60.0, 0.0, []
   start_time = time.time()
-  try:
+  with artifacts.staged_output(output_dir, files=_rendered, replaces=existing,
+                               prefix='.tmp-render-') as work_dir:
     for melody in melodies:
       if total_secs >= target_secs:
         break
@@ -231,14 +237,6 @@ def render_dataset(output_dir, instrument='violin', minutes=15.0, seed=0,
     if total_secs < target_secs:
       logging.warning('Only %.1f of %.1f minutes: no more melodies fit '
                       '%s.', total_secs / 60, minutes, instrument)
-    for path in existing:
-      os.remove(path)
-    for name in sorted(os.listdir(work_dir)):
-      if name.endswith(('.wav', '.f0.json')):
-        os.replace(os.path.join(work_dir, name),
-                   os.path.join(output_dir, name))
-  finally:
-    shutil.rmtree(work_dir, ignore_errors=True)
   return artifacts.write_json(
       os.path.join(output_dir, MANIFEST), MANIFEST_KIND,
       MANIFEST_FORMAT_VERSION,

@@ -10,12 +10,10 @@ from the recipe in `datasets/`.
 
 import numpy as np
 
+from ddsp_generative.core import units
+
 # A C-major pentatonic range around A3-A5, in MIDI numbers.
 DEFAULT_PITCHES = (57, 60, 62, 64, 67, 69, 72, 74, 76, 79, 81)
-
-
-def midi_to_hz(midi):
-  return 440.0 * 2.0 ** ((np.asarray(midi, np.float64) - 69.0) / 12.0)
 
 
 def adsr(n, sample_rate, attack=0.03, decay=0.1, sustain=0.7, release=0.08):
@@ -60,7 +58,7 @@ def render_melody(pitches, durations, sample_rate=16000, n_harmonics=12,
     t = np.arange(n) / sample_rate
     cents = vibrato_cents * np.sin(2 * np.pi * vibrato_hz * t) * np.clip(
         t / 0.3, 0.0, 1.0)
-    f0 = midi_to_hz(pitch) * 2.0 ** (cents / 1200.0)
+    f0 = units.midi_to_hz(pitch) * 2.0 ** (cents / 1200.0)
     phase = 2 * np.pi * np.cumsum(f0) / sample_rate
     env = adsr(n, sample_rate)
     note = np.zeros(n)

@@ -19,6 +19,7 @@ from typing import Optional
 
 from absl import logging
 from ddsp_generative import environment
+from ddsp_generative.core import errors
 
 environment.setup()
 environment.require_ddsp()
@@ -32,7 +33,7 @@ import tensorflow as tf  # pylint: disable=g-import-not-at-top
 import ddsp_generative.training  # pylint: disable=g-import-not-at-top,unused-import
 
 
-class ModelLoadError(ValueError):
+class ModelLoadError(errors.UserError, ValueError):
   """The model directory is missing, incomplete or not a usable model."""
 
 
@@ -85,6 +86,25 @@ class TrainedModel:
       if hasattr(processor, 'n_samples'):
         processor.n_samples = n_frames * self.hop_size
 
+  def _audio_features(self, audio, f0_hz, loudness_db):
+    """ddsp's input features as tensors, the model set to their length.
+
+    Args:
+      audio: [batch, n_samples] audio at `sample_rate`.
+      f0_hz: [batch, n_frames] fundamental frequency.
+      loudness_db: [batch, n_frames] loudness.
+
+    Returns:
+      Dict of float32 tensors 'audio', 'f0_hz' and 'loudness_db'.
+    """
+    f0_hz = np.asarray(f0_hz, np.float32)
+    self._set_lengths(f0_hz.shape[1])
+    return {
+        'audio': tf.convert_to_tensor(audio, tf.float32),
+        'f0_hz': tf.convert_to_tensor(f0_hz),
+        'loudness_db': tf.convert_to_tensor(loudness_db, tf.float32),
+    }
+
   def encode(self, audio, f0_hz, loudness_db):
     """Runs the preprocessor and encoder.
 
@@ -103,13 +123,7 @@ class TrainedModel:
       raise ModelLoadError(
           f'The model in {self.model_dir} has no z encoder: use a gin config '
           'with one (e.g. gin/harmonic_noise_z.gin).')
-    f0_hz = np.asarray(f0_hz, np.float32)
-    self._set_lengths(f0_hz.shape[1])
-    features = {
-        'audio': tf.convert_to_tensor(audio, tf.float32),
-        'f0_hz': tf.convert_to_tensor(f0_hz),
-        'loudness_db': tf.convert_to_tensor(loudness_db, tf.float32),
-    }
+    features = self._audio_features(audio, f0_hz, loudness_db)
     features = self.model.encode(features, training=False)
     encoded = {
         'z': features['z'].numpy(),
@@ -132,13 +146,7 @@ class TrainedModel:
     Returns:
       audio: [batch, n_frames * hop_size] float32 numpy array.
     """
-    f0_hz = np.asarray(f0_hz, np.float32)
-    self._set_lengths(f0_hz.shape[1])
-    features = {
-        'audio': tf.convert_to_tensor(audio, tf.float32),
-        'f0_hz': tf.convert_to_tensor(f0_hz),
-        'loudness_db': tf.convert_to_tensor(loudness_db, tf.float32),
-    }
+    features = self._audio_features(audio, f0_hz, loudness_db)
     if seed is not None:
       tf.random.set_seed(seed)
     outputs = self.model(features, training=False)

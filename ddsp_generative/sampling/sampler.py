@@ -5,14 +5,18 @@
 `python -m ddsp_generative.sample` is its command line.
 """
 
+import json
 import os
+import re
 
+from absl import logging
 import gin
 import numpy as np
 from tqdm import tqdm
 
 from ddsp_generative.core import artifacts
 from ddsp_generative.core import audio_io
+from ddsp_generative.core import control_ranges
 from ddsp_generative import controls
 from ddsp_generative.controls import midi  # pylint: disable=unused-import
 from ddsp_generative.core import plotting
@@ -138,6 +142,98 @@ def synthesize(trained, prior, f0_hz, loudness_db, seed=0, mode=None,
                                 chunk_frames=chunk_frames)
 
 
+_FILE_PATTERN = re.compile(
+    # Gin wraps long bindings after the '=' with a backslash.
+    r"^TFRecordProvider\.file_pattern\s*=\s*(?:\\\s*)?['\"]([^'\"]+)['\"]",
+    re.M)
+
+
+def training_controls(trained, prior=None):
+  """The percentiles of the pitch and loudness a model was trained on.
+
+  Looked up, in order, in: the model directory's `manifest.json` (the
+  embedded default model), the metadata of the TFRecords named by the
+  model's operative config (`TFRecordProvider.file_pattern`, written by
+  `ddsp_generative_prepare_tfrecord`), and the prior's fit (computed by
+  `ddsp_generative_fit_prior` from the z dataset's controls, so a model
+  directory shared with its `prior.json` carries them).
+
+  Args:
+    trained: `model_io.TrainedModel`.
+    prior: The prior it samples with, or None.
+
+  Returns:
+    (ranges, origin): a `core.control_ranges` dict and the file it came
+    from, or (None, None) when unknown.
+  """
+  candidates = [(os.path.join(trained.model_dir, 'manifest.json'),
+                 lambda d: d.get('training_controls'))]
+  match = _FILE_PATTERN.search(trained.operative_config or '')
+  if match:
+    prefix = re.sub(r'(-(train|eval))?[*?].*$', '', match.group(1))
+    candidates.append((artifacts.tfrecord_metadata_path(prefix),
+                       lambda d: d.get('training_controls')))
+  for path, get in candidates:
+    try:
+      with open(path) as f:
+        ranges = get(json.load(f))
+    except (OSError, ValueError, AttributeError):
+      continue
+    if ranges:
+      return ranges, path
+  ranges = getattr(prior, 'fit_info', {}).get('training_controls')
+  if ranges:
+    return ranges, 'the prior\'s fit'
+  return None, None
+
+
+# The note-based control sources whose `peak_db` sets their level.
+LEVEL_SOURCES = ('Note', 'Melody', 'Glissando', 'MidiFile')
+
+
+def default_level_bindings(ranges):
+  """Gin bindings that put the note sources' level inside the training data.
+
+  The sources' generic default (-25 dB) can be far below what a model heard
+  (a loud recording's notes peak near -3 dB): bound before the user's
+  `--gin_param`/`--peak_db`, which override them.
+
+  Args:
+    ranges: From `training_controls`, or None.
+
+  Returns:
+    A tuple of bindings, empty when the ranges are unknown.
+  """
+  if not ranges:
+    return ()
+  peak = control_ranges.default_peak_db(ranges)
+  return tuple(f'{name}.peak_db = {peak!r}' for name in LEVEL_SOURCES)
+
+
+def warn_outside_training(f0_hz, loudness_db, ranges, origin):
+  """Warns once when requested controls leave the training data's range.
+
+  Args:
+    f0_hz: [n_frames] requested Hz.
+    loudness_db: [n_frames] requested dB.
+    ranges: From `training_controls`, or None (then nothing is checked).
+    origin: Where the ranges came from.
+
+  Returns:
+    The list of what lies outside (empty when inside or unknown).
+  """
+  if not ranges:
+    return []
+  found = control_ranges.outside(f0_hz, loudness_db, ranges)
+  if found:
+    logging.warning(
+        'The requested %s lie(s) outside what the model was trained on (%s, '
+        'from %s): expect sound unlike the instrument. Transpose the notes '
+        '(e.g. --pitch) or set the level (--peak_db) inside that range.',
+        '; '.join(found), control_ranges.describe(ranges), origin)
+  return found
+
+
 def generate(trained, prior, source, n_samples=1, seed=0, mode=None,
              save_dir='samples', overwrite=False, progress=True,
              prior_path=None, chunk_frames=None):
@@ -169,6 +265,8 @@ def generate(trained, prior, source, n_samples=1, seed=0, mode=None,
   f0_hz = np.asarray(f0_hz, np.float32)
   loudness_db = np.asarray(loudness_db, np.float32)
   n_frames = len(f0_hz)
+  ranges, origin = training_controls(trained, prior)
+  outside = warn_outside_training(f0_hz, loudness_db, ranges, origin)
   os.makedirs(save_dir, exist_ok=True)
   planned = [sample_paths(save_dir, i) for i in range(n_samples)]
   existing = [p for paths in planned for p in paths.values()
@@ -220,6 +318,8 @@ def generate(trained, prior, source, n_samples=1, seed=0, mode=None,
           'prior_conditioned_on': (None if prior is None else
                                    list(prior.CONDITIONS) or None),
           'controls': describe_controls(source),
+          'training_controls': ranges,
+          'outside_training_controls': outside,
           'gin_config': gin.config_str(),
       })
       written.append(paths)

@@ -37,13 +37,14 @@ import numpy as np
 import scipy.signal
 import tensorflow as tf
 
+from ddsp_generative.core import errors
 from ddsp_generative.core import synths
 
 # 8 s at 250 frames/s: ~60 MB of audio-rate tensors at 60 harmonics.
 DEFAULT_CHUNK_FRAMES = 2000
 
 
-class StreamingUnsupportedError(ValueError):
+class StreamingUnsupportedError(errors.UserError, ValueError):
   """The model has a decoder or processor chunked decoding cannot handle."""
 
 

@@ -19,8 +19,10 @@ from absl import flags
 import gin
 from gin import config_parser
 
+from ddsp_generative.core import errors
 
-class GinConfigError(ValueError):
+
+class GinConfigError(errors.UserError, ValueError):
   """A gin file or parameter binds something gin does not know."""
 
 

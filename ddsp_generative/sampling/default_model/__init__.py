@@ -13,6 +13,8 @@ on its z and an envelope VAE trained on the same TFRecords.
 import json
 import os
 
+from ddsp_generative.core import errors
+
 # The model's files sit beside this module.
 PACKAGE_DIR = os.path.dirname(os.path.abspath(__file__))
 PRIOR_NAME = 'prior.json'
@@ -42,7 +44,7 @@ DEFAULT_CONTROLS = (
 )
 
 
-class DefaultModelMissingError(FileNotFoundError):
+class DefaultModelMissingError(errors.UserError, FileNotFoundError):
   """This installation has no embedded default model."""
 
 
