@@ -102,6 +102,11 @@ class _Stderr2Filter:
       *lines, pending = pending.split(b'\n')
       for line in lines:
         self._forward(line + b'\n')
+      # Progress bars redraw with '\r' and no newline: pass them at once
+      # (native log lines never hold a '\r').
+      if b'\r' in pending:
+        done, pending = pending.rsplit(b'\r', 1)
+        os.write(self._original, done + b'\r')
     if pending:
       self._forward(pending)
 

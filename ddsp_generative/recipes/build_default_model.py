@@ -14,7 +14,6 @@ import json
 import os
 import platform
 import shutil
-import tempfile
 import time
 
 from ddsp_generative import gin_path
@@ -41,25 +40,23 @@ class StepTimes:
 
 
 def control_ranges(file_pattern):
-  """Percentiles of the training controls, to choose sampling levels.
+  """Percentiles of the training controls (`core.control_ranges` format).
 
   Args:
     file_pattern: TFRecords in ddsp's schema.
 
   Returns:
-    {'loudness_db': {...}, 'f0_hz': {...}} percentiles (5, 10, 50, 90, 95)
-    over audible frames (loudness above -60 dB).
+    {'f0_hz': {...}, 'loudness_db': {...}, 'n_frames': N}: percentiles (5,
+    10, 50, 90, 95) over audible frames, recorded in the manifest.
   """
   import numpy as np  # pylint: disable=g-import-not-at-top
-  from ddsp_generative.envelopes import data  # pylint: disable=g-import-not-at-top
-  examples = data.read_examples(file_pattern)
-  loudness = np.concatenate([ex['loudness_db'] for ex in examples])
-  f0 = np.concatenate([ex['f0_hz'] for ex in examples])
-  audible = loudness > -60.0
-  pct = (5, 10, 50, 90, 95)
-  return {name: {f'p{p}': round(float(v), 1)
-                 for p, v in zip(pct, np.percentile(x[audible], pct))}
-          for name, x in (('loudness_db', loudness), ('f0_hz', f0))}
+  from ddsp_generative.core import control_ranges as ranges_lib  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.core import tfrecords  # pylint: disable=g-import-not-at-top
+  examples = list(tfrecords.read_examples(file_pattern,
+                                          keys=('f0_hz', 'loudness_db')))
+  return ranges_lib.from_controls(
+      np.concatenate([ex['f0_hz'] for ex in examples]),
+      np.concatenate([ex['loudness_db'] for ex in examples]))
 
 
 def package(model_dir, prior_path, envelope_dir, output_dir, manifest):
@@ -76,10 +73,8 @@ def package(model_dir, prior_path, envelope_dir, output_dir, manifest):
   from ddsp_generative.sampling import model_io  # pylint: disable=g-import-not-at-top
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   trained = model_io.load_model(model_dir)
-  parent = os.path.dirname(os.path.abspath(output_dir))
-  os.makedirs(parent, exist_ok=True)
-  staging = tempfile.mkdtemp(prefix='.tmp-default-model-', dir=parent)
-  try:
+  with artifacts.staged_output(output_dir,
+                               prefix='.tmp-default-model-') as staging:
     # Weights only: the optimizer's slots would triple the size.
     tf.train.Checkpoint(model=trained.model).write(
         os.path.join(staging, f'ckpt-{trained.step}'))
@@ -93,13 +88,6 @@ def package(model_dir, prior_path, envelope_dir, output_dir, manifest):
     manifest['model']['model_dir'] = 'default_model'
     artifacts.write_json(os.path.join(staging, 'manifest.json'),
                          'default_model', MANIFEST_FORMAT_VERSION, manifest)
-    os.chmod(staging, 0o755)  # mkdtemp's 0700 would hide it from others.
-    if os.path.exists(output_dir):
-      shutil.rmtree(output_dir)
-    os.replace(staging, output_dir)
-  finally:
-    if os.path.exists(staging):
-      shutil.rmtree(staging)
   size = sum(os.path.getsize(os.path.join(root, name))
              for root, _, names in os.walk(output_dir) for name in names)
   print(f'Saved the default model to {output_dir} ({size / 2**20:.1f} MiB).')
