@@ -21,7 +21,6 @@ if quiet.quiet_environment(sys.argv) and quiet.is_command_process():
   quiet.filter_native_logs()
 
 # pylint: disable=g-import-not-at-top,wrong-import-position
-from absl import app
 import gin
 
 from ddsp_generative import gin_path
@@ -62,6 +61,3 @@ def parse_gin(gin_files, gin_params):
   """Parses gin files and bindings; `gin/...` resolves to the shipped files."""
   gin.add_config_file_search_path(gin_path.PACKAGE_DIR)
   gin.parse_config_files_and_bindings(gin_files, gin_params)
-
-
-del app

@@ -182,9 +182,3 @@ def require(condition, message):
   """Raises a usage error (exit 2) with message unless condition holds."""
   if not condition:
     raise errors.UsageError(message)
-
-
-def require_flags(*names):
-  """Marks the calling command's flags required (one-line error if missing)."""
-  flags.mark_flags_as_required(list(names))
-
