@@ -104,7 +104,10 @@ def atomic_path(path):
   directory = os.path.dirname(os.path.abspath(path))
   os.makedirs(directory, exist_ok=True)
   suffix = os.path.splitext(path)[1]
-  fd, tmp = tempfile.mkstemp(prefix='.tmp-', suffix=suffix, dir=directory)
+  # Named after the destination, so that `publish.clean_stale` finds what a
+  # killed run left.
+  fd, tmp = tempfile.mkstemp(prefix=f'.tmp-{os.path.basename(path)}-',
+                             suffix=suffix, dir=directory)
   os.close(fd)
   umask = os.umask(0)
   os.umask(umask)

@@ -1,0 +1,223 @@
+# Copyright 2026 The ddsp_generative Authors.
+# Licensed under the Apache License, Version 2.0.
+"""The one publish protocol for every output set.
+
+An output set is the files one run produces for one name: TFRecord shards
+and their metadata, a z dataset's shards and metadata, a prior, a sample's
+WAV + PNG + JSON, a report's files. Every writer goes through `output_set`:
+
+1. **Lock.** `lock(directory, name)` takes an exclusive, non-blocking
+   `flock` on `<directory>/.<name>.lock`; a second writer of the same output
+   fails at once with `OutputBusyError` naming the other process. Locks are
+   re-entrant within a process (a sampler holds its `--save_dir` for the run
+   and publishes each sample under it) and vanish with the process (a
+   killed run leaves no stale lock).
+2. **Clean.** Under the lock, staging left by a killed run for this name
+   (`.staging-<name>-*` folders, `.tmp-<name>*` files) cannot belong to a
+   live writer: it is removed and named in a warning.
+3. **Stage.** The caller writes the whole set into a fresh staging folder on
+   the destination's filesystem.
+4. **Publish.** Only when the block completes: the old manifest (the file
+   readers require, e.g. `metadata_train.json`) is removed first, then the
+   old files the set replaces, then the new files are moved in with
+   `os.replace`, the manifest last. A reader that requires the manifest sees
+   the old set or the new one, never a mix; a run killed while publishing
+   leaves files without a manifest, which readers refuse as incomplete.
+
+For tests, `DDSP_GENERATIVE_FAULT=publish` (or `publish:N`) kills the process
+with SIGKILL during publishing, after the old manifest is gone and N (default
+1) new files have moved: the worst moment for an interruption.
+"""
+
+import contextlib
+import errno
+import fcntl
+import glob
+import os
+import shutil
+import signal
+import tempfile
+
+from absl import logging
+
+from ddsp_generative.core import errors
+
+FAULT_ENV = 'DDSP_GENERATIVE_FAULT'
+STAGING_PREFIX = '.staging-'
+TMP_PREFIX = '.tmp-'
+
+# name -> (open lock file, depth), for the locks this process holds.
+_HELD = {}
+
+
+class OutputBusyError(errors.UserError, RuntimeError):
+  """Another run is writing the same output."""
+
+
+def lock_path(directory, name):
+  """Path of the lock file of output `name` in `directory`."""
+  return os.path.join(os.path.abspath(directory), f'.{name}.lock')
+
+
+@contextlib.contextmanager
+def lock(directory, name, what=None):
+  """Holds the exclusive lock of output `name` in `directory`.
+
+  Args:
+    directory: Where the output lives (created if needed).
+    name: The output's name (a file name, prefix or folder name).
+    what: How to name the output in the error, default its path.
+
+  Yields:
+    The lock file's path.
+
+  Raises:
+    OutputBusyError: Another process holds the lock.
+  """
+  path = lock_path(directory, name)
+  if path in _HELD:
+    handle, depth = _HELD[path]
+    _HELD[path] = (handle, depth + 1)
+    try:
+      yield path
+    finally:
+      handle, depth = _HELD[path]
+      _HELD[path] = (handle, depth - 1)
+    return
+  os.makedirs(os.path.dirname(path), exist_ok=True)
+  handle = open(path, 'a+')  # pylint: disable=consider-using-with
+  try:
+    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+  except OSError as e:
+    handle.seek(0)
+    holder = ' '.join(handle.read().split())[:200] or 'another process'
+    handle.close()
+    if e.errno not in (errno.EWOULDBLOCK, errno.EACCES, errno.EAGAIN):
+      raise
+    raise OutputBusyError(
+        f'{what or os.path.join(os.path.dirname(path), name)} is being '
+        f'written by another run ({holder}): wait for it to finish or choose '
+        'another output.') from None
+  handle.seek(0)
+  handle.truncate()
+  handle.write(f'pid {os.getpid()}\n')
+  handle.flush()
+  _HELD[path] = (handle, 1)
+  try:
+    yield path
+  finally:
+    handle, depth = _HELD[path]
+    if depth > 1:
+      _HELD[path] = (handle, depth - 1)
+    else:
+      del _HELD[path]
+      handle.close()  # Releases the flock; the file stays (harmless).
+
+
+def stale_entries(directory, name):
+  """Staging folders and temporary files a killed run left for `name`."""
+  directory = os.path.abspath(directory)
+  found = []
+  for prefix in (STAGING_PREFIX, TMP_PREFIX):
+    found += glob.glob(os.path.join(glob.escape(directory),
+                                    glob.escape(prefix + name) + '*'))
+  return sorted(found)
+
+
+def clean_stale(directory, name):
+  """Removes what a killed run left for `name`; call it under `lock`.
+
+  Args:
+    directory: The output's directory.
+    name: The output's name.
+
+  Returns:
+    The paths removed.
+  """
+  removed = []
+  for path in stale_entries(directory, name):
+    if os.path.isdir(path) and not os.path.islink(path):
+      shutil.rmtree(path, ignore_errors=True)
+    else:
+      with contextlib.suppress(FileNotFoundError):
+        os.remove(path)
+    removed.append(path)
+  if removed:
+    logging.warning('Removed %d leftover(s) of an interrupted run: %s.',
+                    len(removed), ', '.join(removed))
+  return removed
+
+
+def _fault_after():
+  """Files to move before the test fault hook kills us, or None."""
+  value = os.environ.get(FAULT_ENV, '')
+  if not value.startswith('publish'):
+    return None
+  _, _, count = value.partition(':')
+  return int(count or 1)
+
+
+def _fault(moved, fault_after):
+  if fault_after is not None and moved >= fault_after:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+@contextlib.contextmanager
+def output_set(directory, name, manifest=None, replaces=(), what=None):
+  """Stages an output set and publishes it, manifest last, on success.
+
+  Args:
+    directory: Where the set's files go (created if needed).
+    name: The set's name: locks, staging and stale-cleaning are per name
+      (e.g. 'train.tfrecord', 'sample_003', 'prior.json').
+    manifest: Base name of the file readers require (written last and
+      removed first), or None.
+    replaces: Paths of old files the new set replaces that it may not
+      overwrite by name (e.g. shards of an old shard count); or a callable
+      returning them, called at publish time.
+    what: How to name the output in a busy error.
+
+  Yields:
+    The staging folder: write every file of the set into it, under the base
+    name it is published as. Subfolders are not published.
+
+  Raises:
+    OutputBusyError: Another run writes the same output.
+  """
+  directory = os.path.abspath(directory)
+  with lock(directory, name, what=what):
+    clean_stale(directory, name)
+    staging = tempfile.mkdtemp(prefix=f'{STAGING_PREFIX}{name}-',
+                               dir=directory)
+    try:
+      yield staging
+      _publish(staging, directory, manifest, replaces)
+    finally:
+      shutil.rmtree(staging, ignore_errors=True)
+
+
+def _publish(staging, directory, manifest, replaces):
+  """Moves the staged files into `directory`, the manifest last."""
+  umask = os.umask(0)
+  os.umask(umask)
+  staged = sorted(
+      entry for entry in os.listdir(staging)
+      if os.path.isfile(os.path.join(staging, entry)))
+  fault_after = _fault_after()
+  old = replaces() if callable(replaces) else replaces
+  if manifest is not None:
+    with contextlib.suppress(FileNotFoundError):
+      os.remove(os.path.join(directory, manifest))
+  new_paths = {os.path.join(directory, entry) for entry in staged}
+  for path in old:
+    if os.path.abspath(path) not in new_paths:
+      with contextlib.suppress(FileNotFoundError):
+        os.remove(path)
+  ordered = [e for e in staged if e != manifest]
+  ordered += [e for e in staged if e == manifest]
+  for moved, entry in enumerate(ordered):
+    _fault(moved, fault_after)
+    source = os.path.join(staging, entry)
+    # mkstemp/mkdtemp create owner-only files; publish with the usual mode.
+    os.chmod(source, 0o666 & ~umask)
+    os.replace(source, os.path.join(directory, entry))
