@@ -123,3 +123,10 @@ def test_stale_tmp_file_of_atomic_path_is_found(tmp_path):
     assert publish.stale_entries(tmp_path, 'prior.json') == [tmp]
     _write(tmp, '{}')
   assert not publish.stale_entries(tmp_path, 'prior.json')
+
+
+def test_lock_file_removed_on_release(tmp_path):
+  with publish.output_set(tmp_path, 'out') as staging:
+    assert os.path.exists(publish.lock_path(tmp_path, 'out'))
+    _write(os.path.join(staging, 'x'), '1')
+  assert os.listdir(tmp_path) == ['x']

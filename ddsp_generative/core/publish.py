@@ -10,8 +10,8 @@ WAV + PNG + JSON, a report's files. Every writer goes through `output_set`:
    `flock` on `<directory>/.<name>.lock`; a second writer of the same output
    fails at once with `OutputBusyError` naming the other process. Locks are
    re-entrant within a process (a sampler holds its `--save_dir` for the run
-   and publishes each sample under it) and vanish with the process (a
-   killed run leaves no stale lock).
+   and publishes each sample under it), released with the process (a killed
+   run leaves no stale lock, only an unlocked file) and removed on release.
 2. **Clean.** Under the lock, staging left by a killed run for this name
    (`.staging-<name>-*` folders, `.tmp-<name>*` files) cannot belong to a
    live writer: it is removed and named in a warning.
@@ -85,19 +85,7 @@ def lock(directory, name, what=None):
       _HELD[path] = (handle, depth - 1)
     return
   os.makedirs(os.path.dirname(path), exist_ok=True)
-  handle = open(path, 'a+')  # pylint: disable=consider-using-with
-  try:
-    fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-  except OSError as e:
-    handle.seek(0)
-    holder = ' '.join(handle.read().split())[:200] or 'another process'
-    handle.close()
-    if e.errno not in (errno.EWOULDBLOCK, errno.EACCES, errno.EAGAIN):
-      raise
-    raise OutputBusyError(
-        f'{what or os.path.join(os.path.dirname(path), name)} is being '
-        f'written by another run ({holder}): wait for it to finish or choose '
-        'another output.') from None
+  handle = _acquire(path, what or os.path.join(os.path.dirname(path), name))
   handle.seek(0)
   handle.truncate()
   handle.write(f'pid {os.getpid()}\n')
@@ -111,7 +99,37 @@ def lock(directory, name, what=None):
       _HELD[path] = (handle, depth - 1)
     else:
       del _HELD[path]
-      handle.close()  # Releases the flock; the file stays (harmless).
+      # Unlinked while still locked: a writer that opened the old file sees
+      # that it is gone (`_acquire` checks) and takes a new one.
+      with contextlib.suppress(FileNotFoundError):
+        os.remove(path)
+      handle.close()
+
+
+def _acquire(path, what):
+  """Opens and flocks the lock file at path; raises OutputBusyError."""
+  while True:
+    handle = open(path, 'a+')  # pylint: disable=consider-using-with
+    try:
+      fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as e:
+      handle.seek(0)
+      holder = ' '.join(handle.read().split())[:200] or 'another process'
+      handle.close()
+      if e.errno not in (errno.EWOULDBLOCK, errno.EACCES, errno.EAGAIN):
+        raise
+      raise OutputBusyError(
+          f'{what} is being written by another run ({holder}): wait for it '
+          'to finish or choose another output.') from None
+    try:
+      current = os.stat(path)
+    except FileNotFoundError:
+      current = None
+    opened = os.fstat(handle.fileno())
+    if current is not None and (current.st_ino, current.st_dev) == (
+        opened.st_ino, opened.st_dev):
+      return handle
+    handle.close()  # Its holder removed it as we opened it: try again.
 
 
 def stale_entries(directory, name):
