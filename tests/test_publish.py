@@ -130,3 +130,11 @@ def test_lock_file_removed_on_release(tmp_path):
     assert os.path.exists(publish.lock_path(tmp_path, 'out'))
     _write(os.path.join(staging, 'x'), '1')
   assert os.listdir(tmp_path) == ['x']
+
+
+def test_stale_entries_are_per_name(tmp_path):
+  os.mkdir(tmp_path / '.staging-train.tfrecord-abc')
+  os.mkdir(tmp_path / '.staging-train.tfrecord2-abc')
+  _write(tmp_path / '.tmp-train.tfrecord2-x.json', '{}')
+  assert [os.path.basename(p) for p in publish.stale_entries(
+      tmp_path, 'train.tfrecord')] == ['.staging-train.tfrecord-abc']

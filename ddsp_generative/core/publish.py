@@ -13,7 +13,7 @@ WAV + PNG + JSON, a report's files. Every writer goes through `output_set`:
    and publishes each sample under it), released with the process (a killed
    run leaves no stale lock, only an unlocked file) and removed on release.
 2. **Clean.** Under the lock, staging left by a killed run for this name
-   (`.staging-<name>-*` folders, `.tmp-<name>*` files) cannot belong to a
+   (`.staging-<name>-*` folders, `.tmp-<name>-*` files) cannot belong to a
    live writer: it is removed and named in a warning.
 3. **Stage.** The caller writes the whole set into a fresh staging folder on
    the destination's filesystem.
@@ -138,7 +138,7 @@ def stale_entries(directory, name):
   found = []
   for prefix in (STAGING_PREFIX, TMP_PREFIX):
     found += glob.glob(os.path.join(glob.escape(directory),
-                                    glob.escape(prefix + name) + '*'))
+                                    glob.escape(prefix + name) + '-*'))
   return sorted(found)
 
 
