@@ -18,6 +18,10 @@ the other (each from its own z, all at the requested pitch), overlapping by
 `crossfade` seconds in which the two are mixed linearly, in MIDI pitch and
 in dB: a window's ending (often a release) flows into the next one's start.
 A shorter duration keeps the start of one window.
+
+The saved model is data (`envelopes.saving.load_model` checks it: files
+inside its directory, a sane architecture, finite weights); controls it
+generates that are not finite are refused too.
 """
 
 import math
@@ -25,6 +29,7 @@ import math
 import gin
 import numpy as np
 
+from ddsp_generative.core import artifacts
 from ddsp_generative.core import units
 from ddsp_generative.envelopes import normalize
 from ddsp_generative.envelopes import saving
@@ -106,6 +111,8 @@ class EnvelopeControl:
 
     Raises:
       ValueError: frame_rate differs from the model's.
+      artifacts.ArtifactError: The model's output is not finite (tampered
+        or broken weights).
     """
     model = self.model
     if int(round(frame_rate)) != model.frame_rate or frame_rate <= 0:
@@ -123,7 +130,13 @@ class EnvelopeControl:
       n_windows += math.ceil((n_frames - window) / (window - crossfade))
     envelopes = model.sample(n_windows, self.pitch, seed=self.seed,
                              temperature=self.temperature)
-    midi, loudness_db = normalize.denormalize(envelopes.numpy(), self.pitch)
+    envelopes = envelopes.numpy()
+    if not np.all(np.isfinite(envelopes)):
+      raise artifacts.ArtifactError(
+          f'The envelope model {self.config["model_path"]} generates '
+          'non-finite envelopes: its weights are broken or were tampered '
+          f'with; {saving.TRAIN_HINT} again.')
+    midi, loudness_db = normalize.denormalize(envelopes, self.pitch)
     midi = chain_windows(list(midi), n_frames, crossfade)
     loudness_db = chain_windows(list(loudness_db), n_frames, crossfade)
     return (units.midi_to_hz(midi).astype(np.float32),

@@ -11,13 +11,112 @@ fails and the options were not given explicitly.
 DirectRunner itself picks for batch pipelines like these, so nothing is
 downloaded: since Beam 2.6x the DirectRunner first tries the Prism runner,
 a Go binary it fetches from GitHub at run time.
+
+Options are checked before anything runs (`check_options`): a runner other
+than those in `SUPPORTED_RUNNERS` (the Prism, portable, Flink and Spark
+runners download a binary, a job server or a container at run time; a
+dotted name would import any module), an option Beam does not know (it
+would drop it with a warning) or a value it cannot parse is a one-line
+`PipelineOptionsError`.
 """
+
+import argparse
+import contextlib
+import io
 
 from absl import logging
 import apache_beam as beam
 
+from ddsp_generative.core import errors
+
 IN_MEMORY_OPTIONS = ('--runner=DirectRunner', '--direct_running_mode=in_memory')
 _DIRECT_RUNNERS = (None, 'directrunner', 'direct', 'switchingdirectrunner')
+# --runner values accepted (any case, 'Runner' suffix optional) and where
+# each runs.
+SUPPORTED_RUNNERS = {
+    'DirectRunner': 'the default: this machine, in-process',
+    'DataflowRunner': 'Google Cloud; needs apache-beam[gcp]',
+}
+_SUPPORTED_NAMES = {'directrunner': 'DirectRunner',
+                    'direct': 'DirectRunner',
+                    'switchingdirectrunner': 'DirectRunner',
+                    'dataflowrunner': 'DataflowRunner',
+                    'dataflow': 'DataflowRunner'}
+
+
+class PipelineOptionsError(errors.UsageError, ValueError):
+  """Beam pipeline options this package cannot run with."""
+
+
+def supported_runners_text():
+  """'DirectRunner (where), DataflowRunner (where)', for messages."""
+  return ', '.join(f'{name} ({where})'
+                   for name, where in SUPPORTED_RUNNERS.items())
+
+
+def _unknown_and_errors(flags):
+  """Beam's own parse of `flags`: (unknown args, parse error or None)."""
+  parsers = []
+
+  def capture(parser):
+    parser.exit_on_error = False  # Raise ArgumentError instead of exiting.
+    parsers.append(parser)
+
+  stderr = io.StringIO()
+  try:
+    with contextlib.redirect_stderr(stderr):
+      beam.options.pipeline_options.PipelineOptions([]).get_all_options(
+          add_extra_args_fn=capture)
+      _, unknown = parsers[0].parse_known_args(flags)
+  except argparse.ArgumentError as e:
+    return [], str(e)
+  except SystemExit:  # An error argparse reports by exiting.
+    lines = [l for l in stderr.getvalue().splitlines() if 'error:' in l]
+    return [], (lines[-1].split('error:', 1)[1].strip() if lines
+                else 'Beam cannot parse them')
+  return unknown, None
+
+
+def check_options(pipeline_options):
+  """Beam options, checked: supported runner, known options, valid values.
+
+  Args:
+    pipeline_options: List of Beam command-line options.
+
+  Returns:
+    The `PipelineOptions`.
+
+  Raises:
+    PipelineOptionsError: One line naming the option and the supported
+      runners.
+  """
+  flags = [str(o) for o in pipeline_options]
+  hint = ('--pipeline_options takes Beam options, e.g. '
+          '--pipeline_options=--runner=DirectRunner,--direct_num_workers=2; '
+          f'supported runners: {supported_runners_text()}')
+  for flag in flags:
+    if not flag.startswith('--'):
+      raise PipelineOptionsError(
+          f'Beam pipeline option {flag!r} is not --name or --name=value; '
+          f'{hint}.')
+  unknown, error = _unknown_and_errors(flags)
+  if error:
+    raise PipelineOptionsError(
+        f'Bad Beam pipeline option ({error}); {hint}.')
+  if unknown:
+    raise PipelineOptionsError(
+        f'Unknown Beam pipeline option {unknown[0]!r} (Beam would drop it); '
+        f'{hint}.')
+  options = beam.options.pipeline_options.PipelineOptions(flags)
+  runner = options.view_as(beam.options.pipeline_options.StandardOptions).runner
+  if runner is not None and (
+      not isinstance(runner, str) or runner.lower() not in _SUPPORTED_NAMES):
+    raise PipelineOptionsError(
+        f'--runner={runner} is not supported (the Prism, portable, Flink '
+        'and Spark runners download a binary, a job server or a container '
+        'at run time); supported runners: '
+        f'{supported_runners_text()}.')
+  return options
 
 
 def default_options(n_cpus=None):
@@ -49,10 +148,16 @@ def resolve_options(pipeline_options=()):
 
   Returns:
     (options, explicit): the list, and whether the user gave it.
+
+  Raises:
+    PipelineOptionsError: Options this package cannot run with (see
+      `check_options`), before anything runs.
   """
   if isinstance(pipeline_options, str):
     pipeline_options = pipeline_options.split(',')
   given = [o for o in (pipeline_options or []) if o]
+  if given:
+    check_options(given)
   return (given, True) if given else (default_options(), False)
 
 
@@ -77,14 +182,24 @@ def make_pipeline(pipeline_options):
 
   Returns:
     A `beam.Pipeline`.
+
+  Raises:
+    PipelineOptionsError: Options this package cannot run with (see
+      `check_options`).
   """
-  options = beam.options.pipeline_options.PipelineOptions(
-      list(pipeline_options))
+  options = check_options(list(pipeline_options))
   runner = options.view_as(beam.options.pipeline_options.StandardOptions).runner
-  if runner is None or (isinstance(runner, str) and
-                        runner.lower() in _DIRECT_RUNNERS):
+  if runner is None or runner.lower() in _DIRECT_RUNNERS:
     return beam.Pipeline(runner=_local_runner(options), options=options)
-  return beam.Pipeline(options=options)
+  try:
+    return beam.Pipeline(options=options)
+  except (ImportError, ValueError) as e:  # No apache-beam[gcp], no project.
+    detail = ' '.join(str(e).split())
+    raise PipelineOptionsError(
+        f'--runner={runner} cannot start ({detail}): pip install '
+        '"apache-beam[gcp]" and pass its options (--project, --region, '
+        '--temp_location), or run locally with --runner=DirectRunner.'
+    ) from e
 
 
 def run(pipeline_options, build):

@@ -15,12 +15,25 @@ Both are written to temporary files renamed into place, the JSON last (and
 an older JSON is removed first when overwriting), so an interrupted save never
 leaves a JSON describing weights that are not there; the checksum catches a
 weights file that does not belong to its JSON.
+
+A saved model is data, checked before use: the weights file the JSON names
+must resolve (symlinks followed) inside the model's directory, the
+architecture's values must be of the right types and ranges and fit the
+weights file's size (so a tampered JSON cannot make the loader allocate a
+huge model), and the weights must load into it and be finite. Anything else
+is a one-line `artifacts.ArtifactError`.
 """
 
 import hashlib
+import inspect
+import math
 import os
+import re
+
+import numpy as np
 
 from ddsp_generative.core import artifacts
+from ddsp_generative.core import gin_safety
 from ddsp_generative.envelopes import normalize
 from ddsp_generative.envelopes.model import EnvelopeVae
 
@@ -30,6 +43,15 @@ SUPPORTED_VERSIONS = (1,)
 MODEL_JSON = 'envelope_vae.json'
 WEIGHTS_FILE = 'envelope_vae_weights.h5'
 TRAIN_HINT = 'train one with ddsp_generative_train_envelopes'
+# Allowed values of the architecture saved in the JSON, [low, high]: wide
+# enough for any envelope VAE (the default is 750 frames, 128 channels), small
+# enough that building one cannot exhaust memory (2 minutes at 250 Hz).
+_INT_RANGES = dict(n_frames=(1, 30_000), latent_dims=(1, 4096),
+                   kernel_size=(1, 255), hidden_units=(1, 16384),
+                   frame_rate=(1, 100_000))
+_LIST_RANGES = dict(channels=(1, 1024), strides=(1, 64))
+_MAX_LAYERS = 16
+_SHA256 = re.compile(r'^[0-9a-f]{64}$')
 
 
 def sha256(path):
@@ -81,6 +103,110 @@ def save_model(model, save_dir, training=None, overwrite=False):
   return json_path
 
 
+def _is_int(value):
+  return isinstance(value, int) and not isinstance(value, bool)
+
+
+def check_config(config, json_path):
+  """The architecture of a saved JSON, checked: types, ranges, extra keys.
+
+  Args:
+    config: The JSON's 'config' value.
+    json_path: The JSON, for messages.
+
+  Returns:
+    The config with every `EnvelopeVae` argument (defaults filled in).
+
+  Raises:
+    artifacts.ArtifactError: Not a dict, an unknown key, or a value of the
+      wrong type or out of range.
+  """
+  def bad(what):
+    return artifacts.ArtifactError(
+        f'{json_path} has an invalid model config ({what}): the file is '
+        f'corrupt or was edited; {TRAIN_HINT} again.')
+
+  if not isinstance(config, dict):
+    raise bad(f'config is {type(config).__name__}, not an object')
+  defaults = {name: p.default for name, p in
+              inspect.signature(EnvelopeVae.__init__).parameters.items()
+              if name not in ('self', 'name')}
+  unknown = sorted(set(config) - set(defaults))
+  if unknown:
+    raise bad(f'unknown keys {unknown}')
+  full = dict(defaults, **config)
+  for key, (low, high) in _INT_RANGES.items():
+    value = full[key]
+    if not _is_int(value) or not low <= value <= high:
+      raise bad(f'{key}={value!r}, not an integer in [{low}, {high}]')
+  for key, (low, high) in _LIST_RANGES.items():
+    value = full[key]
+    if (not isinstance(value, (list, tuple)) or
+        not 1 <= len(value) <= _MAX_LAYERS or
+        not all(_is_int(v) and low <= v <= high for v in value)):
+      raise bad(f'{key}={value!r}, not 1 to {_MAX_LAYERS} integers in '
+                f'[{low}, {high}]')
+  if len(full['channels']) != len(full['strides']):
+    raise bad(f'{len(full["channels"])} channels but '
+              f'{len(full["strides"])} strides')
+  beta = full['beta']
+  if (not isinstance(beta, (int, float)) or isinstance(beta, bool) or
+      not math.isfinite(beta) or beta < 0):
+    raise bad(f'beta={beta!r}, not a finite number >= 0')
+  return full
+
+
+def _min_weight_bytes(config):
+  """A lower bound of the float32 bytes of a model with this config.
+
+  Counts the dense layers around z only (the convolutions add more).
+  """
+  frames = config['n_frames']
+  for stride in config['strides']:
+    frames = -(-frames // stride)
+  flat = frames * config['channels'][-1]
+  hidden, latent = config['hidden_units'], config['latent_dims']
+  return 4 * (flat * hidden + hidden * 2 * latent + latent * hidden +
+              hidden * flat)
+
+
+def weights_path_of(record, json_path):
+  """The weights file a saved JSON names, checked to lie beside it.
+
+  Args:
+    record: The JSON's dict.
+    json_path: The JSON.
+
+  Returns:
+    (path, sha256) of the weights file.
+
+  Raises:
+    artifacts.ArtifactError: A malformed 'weights' entry, or a file that
+      resolves (symlinks followed) outside the JSON's directory.
+  """
+  model_dir = os.path.dirname(os.path.abspath(json_path))
+  weights = record.get('weights', {})
+  if not isinstance(weights, dict):
+    weights = {'file': weights}
+  name = weights.get('file', WEIGHTS_FILE)
+  sha = weights.get('sha256')
+  if not isinstance(name, str) or not name or '\0' in name:
+    raise artifacts.ArtifactError(
+        f'{json_path} names no valid weights file ({name!r}): the file is '
+        f'corrupt or was edited; {TRAIN_HINT} again.')
+  path = os.path.join(model_dir, name)
+  if not gin_safety.inside_directory(path, model_dir):
+    raise artifacts.ArtifactError(
+        f'{json_path} names a weights file outside its directory ({name!r} '
+        f'-> {os.path.realpath(path)}): refused, an envelope model may only '
+        f'use its own files; {TRAIN_HINT}, or copy the weights beside it.')
+  if not isinstance(sha, str) or not _SHA256.match(sha):
+    raise artifacts.ArtifactError(
+        f'{json_path} has no valid SHA-256 of its weights ({sha!r}): the '
+        f'file is corrupt or was edited; {TRAIN_HINT} again.')
+  return path, sha
+
+
 def load_model(path):
   """Loads a saved EnvelopeVae.
 
@@ -92,7 +218,9 @@ def load_model(path):
 
   Raises:
     artifacts.ArtifactError: Missing files, another kind or version,
-      normalisation constants or weights that do not fit this code.
+      normalisation constants or an architecture that do not fit this code,
+      a weights file outside the model's directory, or weights that are
+      missing, of another model, of the wrong shapes or not finite.
   """
   json_path = model_json_path(path)
   if not os.path.exists(json_path):
@@ -106,26 +234,37 @@ def load_model(path):
         f'{json_path} was saved with other envelope normalisation constants '
         f'({saved_constants}) than this code uses ({normalize.constants()}); '
         f'{TRAIN_HINT} again.')
-  try:
-    model = EnvelopeVae(**record['config'])
-  except (KeyError, TypeError, ValueError) as e:
-    raise artifacts.ArtifactError(
-        f'{json_path} has an invalid model config: {e}') from e
-  weights = record.get('weights') or {}
-  weights_path = os.path.join(os.path.dirname(os.path.abspath(json_path)),
-                              str(weights.get('file', WEIGHTS_FILE)))
-  if not os.path.exists(weights_path):
+  config = check_config(record.get('config'), json_path)
+  weights_path, sha = weights_path_of(record, json_path)
+  if not os.path.isfile(weights_path):
     raise artifacts.ArtifactError(
         f'The weights of {json_path} are missing: {weights_path}.')
-  if weights.get('sha256') != sha256(weights_path):
+  if sha != sha256(weights_path):
     raise artifacts.ArtifactError(
         f'{weights_path} is not the weights file {json_path} was saved with '
         '(SHA-256 differs).')
-  model.build_all()
+  size = os.path.getsize(weights_path)
+  if _min_weight_bytes(config) > size:
+    raise artifacts.ArtifactError(
+        f'The architecture of {json_path} needs more than '
+        f'{_min_weight_bytes(config)} bytes of weights; {weights_path} has '
+        f'{size}: the files do not belong together; {TRAIN_HINT} again.')
+  try:
+    model = EnvelopeVae(**config)
+    model.build_all()
+  except (TypeError, ValueError) as e:
+    raise artifacts.ArtifactError(
+        f'{json_path} has an invalid model config: {e}') from e
   try:
     model.load_weights(weights_path)
-  except (ValueError, OSError) as e:
+  except (ValueError, OSError, KeyError, TypeError, IndexError) as e:
+    detail = ' '.join(str(e).split())[:300]
     raise artifacts.ArtifactError(
         f'Cannot load {weights_path} into the architecture of {json_path}: '
-        f'{e}') from e
+        f'{detail}') from e
+  bad = [w.name for w in model.weights if not np.all(np.isfinite(w.numpy()))]
+  if bad:
+    raise artifacts.ArtifactError(
+        f'{weights_path} holds non-finite weights ({bad[0]}): the file is '
+        f'corrupt; {TRAIN_HINT} again.')
   return model, record

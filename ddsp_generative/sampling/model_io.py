@@ -10,16 +10,25 @@ restores the latest (or a given) checkpoint and exposes:
 * `decode()`: (f0_hz, loudness_db, z) -> audio, with no input audio at all,
   for any number of frames (the synthesizers' lengths follow the controls);
 * `reconstruct()`: audio features -> resynthesised audio (evaluation).
+
+A model directory is data: loading it runs no code from it. Its operative
+config is checked by `core.gin_safety` before gin parses it (imports of
+anything but ddsp and ddsp_generative, `__gin__` dynamic registration and
+`include` are refused), the checkpoint it names must lie inside it, and a
+corrupt config or checkpoint is a one-line `ModelLoadError`. `gin_params`
+are the caller's own bindings (code, like `--gin_param`), parsed unchecked.
 """
 
 import dataclasses
 import hashlib
 import os
+import re
 from typing import Optional
 
 from absl import logging
 from ddsp_generative import environment
 from ddsp_generative.core import errors
+from ddsp_generative.core import gin_safety
 
 environment.setup()
 environment.require_ddsp()
@@ -35,6 +44,22 @@ import ddsp_generative.training  # pylint: disable=g-import-not-at-top,unused-im
 
 class ModelLoadError(errors.UserError, ValueError):
   """The model directory is missing, incomplete or not a usable model."""
+
+
+class ModelConfigError(ModelLoadError, gin_safety.ArtifactCodeError):
+  """The operative config would run code (import, include) or is not gin."""
+
+
+# Characters of an underlying error quoted in a ModelLoadError.
+_DETAIL_CHARS = 300
+
+
+def _detail(e):
+  """An exception as one short line: its type and message."""
+  text = ' '.join(str(getattr(e, 'message', None) or e).split())
+  if len(text) > _DETAIL_CHARS:
+    text = text[:_DETAIL_CHARS] + '...'
+  return f'{type(e).__name__}: {text}' if text else type(e).__name__
 
 
 @dataclasses.dataclass
@@ -206,7 +231,17 @@ def fingerprint_config(operative_config):
 
 
 def find_checkpoint(model_dir, checkpoint=None):
-  """Returns (checkpoint_path, step), with a clear error when there is none."""
+  """Returns (checkpoint_path, step), with a clear error when there is none.
+
+  A checkpoint found in a directory (through its `checkpoint` file or the
+  `ckpt-*.index` files) must lie inside that directory, symlinks resolved:
+  the directory is data and cannot send the loader elsewhere. A checkpoint
+  path given explicitly is the caller's choice.
+
+  Raises:
+    ModelLoadError: No directory, no checkpoint, an unreadable `checkpoint`
+      file, or a checkpoint outside the directory.
+  """
   if not os.path.isdir(model_dir):
     raise ModelLoadError(
         f'Model directory not found: {model_dir}. Train one with `ddsp_run '
@@ -218,26 +253,47 @@ def find_checkpoint(model_dir, checkpoint=None):
     raise ModelLoadError(
         f'No checkpoint in {path}: training did not reach its first save '
         '(train.steps_per_save), or this is not a ddsp_run --save_dir.') from e
-  step = int(ckpt.split('ckpt-')[-1]) if 'ckpt-' in ckpt else -1
-  return ckpt, step
+  except (tf.errors.OpError, ValueError) as e:  # A corrupt 'checkpoint' file.
+    raise ModelLoadError(
+        f'Cannot read the checkpoint list of {path} ({_detail(e)}): the '
+        'directory is corrupt; copy it again from the ddsp_run --save_dir '
+        'that wrote it.') from e
+  if os.path.isdir(path):
+    files = [ckpt + '.index'] + tf.io.gfile.glob(ckpt + '.data-*')
+    outside = [f for f in files if not gin_safety.inside_directory(f, path)]
+    if outside or not gin_safety.inside_directory(ckpt, path):
+      raise ModelLoadError(
+          f'{path} names a checkpoint outside itself '
+          f'({os.path.realpath((outside or [ckpt])[0])}): refused, a model '
+          'directory may only use its own files; copy the checkpoint into '
+          'it, or pass --checkpoint=<path> if you trust that file.')
+  match = re.search(r'ckpt-(\d+)$', ckpt)
+  return ckpt, int(match.group(1)) if match else -1
 
 
 def load_model(model_dir, checkpoint=None, gin_params=()):
   """Rebuilds and restores a model trained with `ddsp_run`.
 
-  Clears the global gin config and parses the model's operative config.
+  Clears the global gin config and parses the model's operative config, once
+  `core.gin_safety` has checked that it runs no code (see the module
+  docstring); unknown configurables in it are skipped, as ddsp does.
 
   Args:
     model_dir: `--save_dir` of the training run.
     checkpoint: Optional checkpoint path ('.../ckpt-1000'); default latest.
-    gin_params: Extra gin bindings applied after the operative config.
+    gin_params: Extra gin bindings applied after the operative config: the
+      caller's own (trusted) code, not checked.
 
   Returns:
     A TrainedModel.
 
   Raises:
-    ModelLoadError: Missing directory, config or checkpoint, or a checkpoint
-      that does not match the config.
+    ModelConfigError: The operative config imports a module other than ddsp
+      and ddsp_generative, uses `__gin__` dynamic registration or `include`,
+      or is not gin.
+    ModelLoadError: Missing directory, config or checkpoint, a config or
+      gin_params from which the model cannot be built, or a corrupt
+      checkpoint or one that does not match the config.
   """
   ckpt, step = find_checkpoint(model_dir, checkpoint)
   try:
@@ -246,14 +302,36 @@ def load_model(model_dir, checkpoint=None, gin_params=()):
     raise ModelLoadError(
         f'No operative_config-*.gin in {model_dir}: not a ddsp_run model '
         'directory.') from e
-  with open(config_path) as f:
-    operative_config = f.read()
-
+  if not gin_safety.inside_directory(config_path, model_dir):
+    raise ModelConfigError(
+        f'{model_dir} has no operative config of its own (found '
+        f'{os.path.realpath(config_path)}, outside it, symlinks resolved): '
+        'refused, a model directory may only use its own files; copy the '
+        "ddsp_run --save_dir's operative_config-*.gin into it.")
   gin.clear_config()
   with gin.unlock_config():
-    gin.parse_config_file(config_path, skip_unknown=True)
-    gin.parse_config(list(gin_params))
-    model = ddsp.training.models.get_model()
+    try:
+      # Checked before gin sees any of it: nothing is imported or bound first.
+      operative_config = gin_safety.parse_artifact_config(config_path)
+    except gin_safety.ArtifactCodeError as e:
+      raise ModelConfigError(str(e)) from e
+    except Exception as e:  # pylint: disable=broad-except
+      gin.clear_config()
+      raise ModelLoadError(
+          f'Cannot parse {config_path} ({_detail(e)}): it does not fit this '
+          'ddsp/ddsp_generative, or was edited; copy it again from the '
+          'ddsp_run --save_dir that wrote it.') from e
+    try:
+      gin.parse_config(list(gin_params))
+    except Exception as e:  # pylint: disable=broad-except
+      gin.clear_config()
+      raise ModelLoadError(
+          f'Cannot parse the gin params {list(gin_params)!r} ({_detail(e)}).'
+      ) from e
+    try:
+      model = ddsp.training.models.get_model()
+    except Exception as e:  # pylint: disable=broad-except
+      raise ModelLoadError(_build_failure(config_path, gin_params, e)) from e
 
   preprocessor = model.preprocessor
   if not all(hasattr(preprocessor, a)
@@ -261,12 +339,16 @@ def load_model(model_dir, checkpoint=None, gin_params=()):
     raise ModelLoadError('Only models with an F0LoudnessPreprocessor can be '
                          'sampled without audio; this one has '
                          f'{type(preprocessor).__name__}.')
-  sample_rate = int(preprocessor.sample_rate)
-  frame_rate = int(preprocessor.frame_rate)
-  example_frames = int(preprocessor.time_steps)
-  if sample_rate % frame_rate:
-    raise ModelLoadError(f'sample_rate {sample_rate} is not a multiple of '
-                         f'frame_rate {frame_rate}.')
+  try:
+    sample_rate = int(preprocessor.sample_rate)
+    frame_rate = int(preprocessor.frame_rate)
+    example_frames = int(preprocessor.time_steps)
+  except (TypeError, ValueError) as e:
+    raise ModelLoadError(_build_failure(config_path, gin_params, e)) from e
+  if sample_rate <= 0 or frame_rate <= 0 or sample_rate % frame_rate:
+    raise ModelLoadError(f'sample_rate {sample_rate} is not a positive '
+                         f'multiple of frame_rate {frame_rate} '
+                         f'({config_path}).')
   if hasattr(preprocessor, 'compute_loudness'):
     preprocessor.compute_loudness = False
 
@@ -281,23 +363,41 @@ def load_model(model_dir, checkpoint=None, gin_params=()):
   # Build every variable with one short silent example, then restore.
   n_frames = 4
   n_samples = n_frames * loaded.hop_size
-  loaded._set_lengths(n_frames)  # pylint: disable=protected-access
   features = {
       'audio': tf.zeros([1, n_samples]),
       'f0_hz': tf.fill([1, n_frames], 220.0),
       'loudness_db': tf.fill([1, n_frames], -60.0),
   }
-  outputs = model.encode(dict(features), training=False)
-  if model.encoder is not None:
-    loaded.z_dims = int(outputs['z'].shape[-1])
-  model.decode(outputs, training=False)
-  # The checkpoint also holds the optimizer, which sampling does not need.
-  status = tf.train.Checkpoint(model=model).read(ckpt).expect_partial()
   try:
+    loaded._set_lengths(n_frames)  # pylint: disable=protected-access
+    outputs = model.encode(dict(features), training=False)
+    if model.encoder is not None:
+      loaded.z_dims = int(outputs['z'].shape[-1])
+    model.decode(outputs, training=False)
+  except Exception as e:  # pylint: disable=broad-except
+    raise ModelLoadError(_build_failure(config_path, gin_params, e)) from e
+  # The checkpoint also holds the optimizer, which sampling does not need.
+  try:
+    status = tf.train.Checkpoint(model=model).read(ckpt).expect_partial()
     status.assert_existing_objects_matched()
   except AssertionError as e:
     raise ModelLoadError(
         f'Checkpoint {ckpt} does not match the model built from '
-        f'{config_path}: {e}') from e
+        f'{config_path}: {_detail(e)}') from e
+  except (tf.errors.OpError, ValueError, IndexError, KeyError,
+          TypeError) as e:  # Truncated, corrupt or missing files.
+    raise ModelLoadError(
+        f'Cannot restore checkpoint {ckpt} into the model of {config_path} '
+        f'({_detail(e)}): the checkpoint is corrupt, incomplete or from '
+        'another model; copy the model directory again from the ddsp_run '
+        '--save_dir that wrote it.') from e
   logging.info('Loaded %s (step %d, z_dims=%s).', ckpt, step, loaded.z_dims)
   return loaded
+
+
+def _build_failure(config_path, gin_params, e):
+  """The message of a model that cannot be built from its config."""
+  given = f' with the gin params {list(gin_params)!r}' if gin_params else ''
+  return (f'Cannot build the model of {config_path}{given} ({_detail(e)}): '
+          'the config does not fit this ddsp/ddsp_generative, or was edited; '
+          'copy it again from the ddsp_run --save_dir that wrote it.')
