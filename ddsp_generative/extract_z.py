@@ -13,6 +13,13 @@ Runs locally by default, with the same Beam options as
 `ddsp_generative_prepare_tfrecord` (the DirectRunner on every core); pass
 Beam options to run otherwise, e.g. on a cluster:
 `--pipeline_options=--runner=DataflowRunner,--project=...`.
+
+Everything is checked before anything is written, each failure one line
+(exit 1, or 2 for a bad flag): the flags, the output (an existing or
+incomplete z dataset needs --overwrite; another run writing it is refused),
+the model (missing, not a ddsp_run model, without a z encoder), the
+TFRecords (none, incomplete, corrupt or truncated, without ddsp's features)
+and their sample and frame rates, which must be the model's.
 """
 
 from absl import flags
@@ -39,8 +46,6 @@ flags.mark_flags_as_required(['input_tfrecord_filepatterns', 'output_path',
 
 
 def main(unused_argv):
-  # Beam and TensorFlow load here, so that --help and flag errors are fast.
-  from ddsp_generative.data_preparation import extract_z_lib  # pylint: disable=g-import-not-at-top
   # Beam and TensorFlow load here, so that --help and flag errors are fast.
   from ddsp_generative.data_preparation import extract_z_lib  # pylint: disable=g-import-not-at-top
   metadata = extract_z_lib.extract_z(

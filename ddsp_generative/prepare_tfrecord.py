@@ -4,8 +4,14 @@ r"""Create a TFRecord dataset in ddsp's schema from audio files.
 
 The flags are those of ddsp's `ddsp_prepare_tfrecord`, plus `--f0_estimator`
 (pyin by default: CREPE is optional) and `--overwrite`. Unreadable, corrupt,
-empty and silent files are skipped and listed in the metadata JSON written
-beside the TFRecords.
+empty and silent files, files whose header claims an absurd sample rate or
+length, files with absurd amplitudes (corrupt float data), and paths matched
+by the patterns that are no audio files (folders, broken symbolic links,
+link loops) are skipped with a warning and listed in the metadata JSON
+written beside the TFRecords. A second run on the same
+--output_tfrecord_path while one is running is refused; a run interrupted
+while publishing leaves an incomplete dataset, which readers refuse and
+--overwrite replaces.
 
 Usage:
 
@@ -95,12 +101,15 @@ flags.DEFINE_list(
 
 
 def expand_filepatterns(filepatterns):
-  """Sorted, de-duplicated files matching any of the glob patterns."""
+  """Sorted, de-duplicated paths matching any of the glob patterns.
+
+  Every match is returned, folders and broken or looping symbolic links
+  included: the pipeline skips those with a warning and lists them in the
+  metadata (`prepare_tfrecord_lib.split_inputs`), never silently.
+  """
   paths = set()
   for pattern in filepatterns:
-    for path in glob.glob(os.path.expanduser(pattern), recursive=True):
-      if os.path.isfile(path):
-        paths.add(path)
+    paths.update(glob.glob(os.path.expanduser(pattern), recursive=True))
   return sorted(paths)
 
 
@@ -118,6 +127,14 @@ def summary(metadata, metadata_path):
   if metadata['n_files_padded']:
     lines.append(f"Padded {metadata['n_files_padded']} file(s) shorter than "
                  'one example with zeros.')
+  if metadata.get('file_warnings'):
+    lines.append(f"Kept {len(metadata['file_warnings'])} file(s) with a "
+                 'warning:')
+    lines.extend(f"  {w['path']}: {w['reason']}"
+                 for w in metadata['file_warnings'])
+  if metadata.get('n_examples_dropped'):
+    lines.append(f"Dropped {metadata['n_examples_dropped']} example(s) with "
+                 'NaN or Inf features.')
   if metadata['skipped_files']:
     lines.append(f"Skipped {len(metadata['skipped_files'])} file(s):")
     lines.extend(f"  {s['path']}: {s['reason']}"

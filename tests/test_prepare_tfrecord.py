@@ -73,7 +73,9 @@ def read_examples(file_pattern, sample_rate=SAMPLE_RATE, frame_rate=50,
 
 
 def work_dirs(directory):
-  return glob.glob(os.path.join(directory, '.tmp-prepare-*'))
+  """Staging and temporary files a run left (the publish protocol's)."""
+  return (glob.glob(os.path.join(directory, '.staging-*')) +
+          glob.glob(os.path.join(directory, '.tmp-*')))
 
 
 # ------------------------------------------------------------- audio_io ----
@@ -192,6 +194,10 @@ def test_pipeline_metadata(prepared, inputs):
   directory = os.path.dirname(output)
   assert sorted(os.listdir(directory)) == sorted(
       split['shards'] + [os.path.basename(metadata_path)])
+  assert split['shard_counts'] == {
+      shard: {'n_examples': 7,
+              'n_bytes': os.path.getsize(os.path.join(directory, shard))}
+      for shard in split['shards']}
   assert not work_dirs(directory)
 
 

@@ -14,13 +14,31 @@ libsndfile seeks in sample-accurately (WAV, FLAC, OGG, AIFF, ...). MP3 is not
 one of them (libsndfile 1.2 returns wrong samples on a second read or after
 a seek), so `streams(info)` is False for it and for the formats only
 `librosa.load` decodes: decode those whole, e.g. with `load_audio`.
+
+Sanity limits, checked before anything is decoded where the header allows
+(so that a corrupt header never materialises hours of audio):
+
+* `MIN_SAMPLE_RATE`..`MAX_SAMPLE_RATE` (1 kHz to 768 kHz): a header sample
+  rate outside it (0 Hz included) is a corrupt header.
+* `MAX_DURATION_SECS` (3 hours) per file: longer files are refused (split
+  them), which bounds what a data pipeline writes per file.
+* `MAX_PEAK` (10, i.e. +20 dBFS): float samples above it are corrupt data
+  (their power overflows float32 in loudness features); samples in
+  (1, `MAX_PEAK`] are kept, with a warning (`peak_warning`).
+* NaN/Inf samples are refused.
+
+`path_problem` says why a path matched by an input pattern is not an audio
+file (a directory, a broken symbolic link, a symbolic link loop, ...).
 """
 
 import contextlib
+import errno
 import math
 import os
 import re
 import shutil
+import stat
+import struct
 import warnings
 
 import audioread
@@ -33,8 +51,131 @@ from ddsp_generative.core import artifacts
 from ddsp_generative.core import errors
 
 
+MIN_SAMPLE_RATE = 1000
+MAX_SAMPLE_RATE = 768000
+MAX_DURATION_SECS = 3 * 3600.0
+MAX_PEAK = 10.0  # +20 dBFS.
+
+
 class BadAudioError(errors.UserError, ValueError):
   """An audio file is missing, unreadable, corrupt or empty."""
+
+
+def path_problem(path):
+  """Why `path` is not a readable regular file, or None if it is one.
+
+  Args:
+    path: A path, e.g. one matched by an input file pattern.
+
+  Returns:
+    None, or a short reason: 'file not found', 'a directory, not an audio
+    file', 'broken symbolic link (to ...)', 'symbolic link loop', 'not a
+    regular file (...)'.
+  """
+  try:
+    mode = os.stat(path).st_mode
+  except OSError as e:
+    if e.errno == errno.ELOOP:
+      return 'symbolic link loop'
+    if os.path.islink(path):
+      return (f'broken symbolic link (to {os.readlink(path)!r}, which does '
+              'not exist)')
+    if e.errno == errno.ENOENT:
+      return 'file not found'
+    return f'cannot read: {e.strerror}'
+  if stat.S_ISDIR(mode):
+    return 'a directory, not an audio file'
+  if not stat.S_ISREG(mode):
+    return 'not a regular file (a device, pipe or socket)'
+  return None
+
+
+def check_sample_rate(rate):
+  """Raises BadAudioError unless a header's sample rate is sane.
+
+  Args:
+    rate: Sample rate in Hz claimed by a file's header.
+  """
+  if not MIN_SAMPLE_RATE <= rate <= MAX_SAMPLE_RATE:
+    raise BadAudioError(
+        f'header sample rate {rate:g} Hz is outside {MIN_SAMPLE_RATE}..'
+        f'{MAX_SAMPLE_RATE} Hz: a corrupt header (re-export the file with '
+        'its real rate)')
+
+
+def check_duration(n_samples, rate):
+  """Raises BadAudioError if `n_samples` at `rate` exceeds MAX_DURATION_SECS.
+
+  Args:
+    n_samples: Samples per channel (read, or claimed by a header).
+    rate: Sample rate in Hz (> 0).
+  """
+  secs = n_samples / rate
+  if secs > MAX_DURATION_SECS:
+    raise BadAudioError(
+        f'{secs:.0f} s long ({secs / 3600:.2f} h), above the maximum of '
+        f'{MAX_DURATION_SECS:g} s ({MAX_DURATION_SECS / 3600:g} h) per file: '
+        'split it into shorter files')
+
+
+def check_peak(peak):
+  """Raises BadAudioError for a peak amplitude above MAX_PEAK (or NaN/Inf).
+
+  Args:
+    peak: max |sample| of a file or block.
+  """
+  if not np.isfinite(peak):
+    raise BadAudioError('file holds NaN or Inf samples')
+  if peak > MAX_PEAK:
+    raise BadAudioError(
+        f'peak amplitude {peak:.3g} ({20 * np.log10(peak):+.0f} dBFS) is above '
+        f'{MAX_PEAK:g} (+{20 * np.log10(MAX_PEAK):.0f} dBFS): corrupt float '
+        'data (re-export the file)')
+
+
+def peak_warning(peak):
+  """A warning for float audio above full scale (kept as is), or None.
+
+  Args:
+    peak: max |sample|, at most MAX_PEAK.
+
+  Returns:
+    None for peak <= 1, else a one-line reason.
+  """
+  if peak <= 1.0:
+    return None
+  return (f'peak amplitude {peak:.3g} ({20 * np.log10(peak):+.1f} dBFS) above '
+          'full scale (float data): kept unscaled')
+
+
+def _riff_sample_rate(path):
+  """The sample rate a RIFF/RF64 WAVE header claims, or None if not a WAV."""
+  try:
+    with open(path, 'rb') as f:
+      head = f.read(4096)
+  except OSError:
+    return None
+  if len(head) < 12 or head[:4] not in (b'RIFF', b'RIFX', b'RF64') or (
+      head[8:12] != b'WAVE'):
+    return None
+  endian = '>' if head[:4] == b'RIFX' else '<'
+  pos = 12
+  while pos + 8 <= len(head):
+    chunk, size = head[pos:pos + 4], struct.unpack(endian + 'I',
+                                                   head[pos + 4:pos + 8])[0]
+    if chunk == b'fmt ' and pos + 16 <= len(head):
+      return struct.unpack(endian + 'I', head[pos + 12:pos + 16])[0]
+    pos += 8 + size + (size & 1)
+  return None
+
+
+def _audioread_header(path):
+  """(rate, duration_secs) from audioread's header parse, or (None, None)."""
+  try:
+    with audioread.audio_open(path) as f:
+      return int(f.samplerate), float(f.duration)
+  except Exception:  # pylint: disable=broad-except
+    return None, None
 
 
 def _describe(error):
@@ -115,13 +256,15 @@ def load_audio(path, sample_rate=None):
     audio: float32 mono audio, [n_samples]; channels are averaged.
     info: dict with 'path', 'reader' ('soundfile' or 'librosa'), 'format',
       'subtype', 'original_sample_rate', 'sample_rate', 'channels',
-      'original_n_samples', 'duration_secs' and 'peak' (max |sample|).
+      'original_n_samples', 'duration_secs', 'peak' (max |sample| of the
+      mono audio, before resampling) and 'warning' (`peak_warning`).
 
   Raises:
     BadAudioError: The file is missing, empty, cannot be decoded, holds no
-      samples or holds NaN/Inf samples.
+      samples, holds NaN/Inf samples or samples above MAX_PEAK, or its
+      sample rate or length is outside the limits (module docstring).
   """
-  _check_file(path)
+  audio_info(path)  # Refuses bad header rates and lengths, undecoded.
   try:
     audio, rate, info = _read_soundfile(path)
     reader = 'soundfile'
@@ -135,13 +278,17 @@ def load_audio(path, sample_rate=None):
           f'librosa: {_describe(librosa_error)})') from librosa_error
   if audio.shape[0] == 0 or audio.shape[1] == 0:
     raise BadAudioError('file holds no audio samples')
+  check_sample_rate(rate)
+  check_duration(audio.shape[0], rate)
   if not np.all(np.isfinite(audio)):
     raise BadAudioError('file holds NaN or Inf samples')
+  check_peak(float(np.max(np.abs(audio))))
 
   n_channels = audio.shape[1]
   mono = audio.mean(axis=1) if n_channels > 1 else audio[:, 0]
   target_rate = int(sample_rate) if sample_rate else int(rate)
   mono = resample(mono, from_rate=rate, to_rate=target_rate)
+  peak = float(np.max(np.abs(mono))) if mono.size else 0.0
   info.update({
       'path': path,
       'reader': reader,
@@ -150,14 +297,18 @@ def load_audio(path, sample_rate=None):
       'channels': int(n_channels),
       'original_n_samples': int(audio.shape[0]),
       'duration_secs': float(audio.shape[0]) / rate,
-      'peak': float(np.max(np.abs(mono))) if mono.size else 0.0,
+      'peak': peak,
+      'warning': peak_warning(peak),
   })
   return np.ascontiguousarray(mono, dtype=np.float32), info
 
 
 def _check_file(path):
-  if not os.path.isfile(path):
+  problem = path_problem(path)
+  if problem == 'file not found':
     raise BadAudioError(f'file not found: {path}')
+  if problem:
+    raise BadAudioError(problem)
   if os.path.getsize(path) == 0:
     raise BadAudioError('file is empty (0 bytes)')
 
@@ -175,15 +326,28 @@ def audio_info(path):
     header's claim otherwise: count the samples read).
 
   Raises:
-    BadAudioError: The file is missing or empty.
+    BadAudioError: The file is missing or empty, or its header claims a
+      sample rate outside MIN_SAMPLE_RATE..MAX_SAMPLE_RATE or a length above
+      MAX_DURATION_SECS.
   """
   _check_file(path)
   try:
     info = sf.info(path)
   except Exception:  # pylint: disable=broad-except
+    # libsndfile refuses some corrupt headers (e.g. a WAV of 0 Hz): say why
+    # rather than what the fallback decoder trips on.
+    riff_rate = _riff_sample_rate(path)
+    if riff_rate is not None:
+      check_sample_rate(riff_rate)
+    rate, secs = _audioread_header(path)
+    if rate is not None:
+      check_sample_rate(rate)
+      check_duration(secs * rate, rate)
     return {'path': path, 'reader': 'librosa', 'format': 'audioread',
             'subtype': None, 'original_sample_rate': None, 'channels': None,
             'original_n_samples': None}
+  check_sample_rate(info.samplerate)
+  check_duration(info.frames, info.samplerate)
   return {'path': path, 'reader': 'soundfile', 'format': info.format,
           'subtype': info.subtype,
           'original_sample_rate': int(info.samplerate),
@@ -207,9 +371,11 @@ def streams(info):
 
 
 def _mono(block):
-  """[n, channels] -> [n] float32 (channel mean), checking for NaN/Inf."""
+  """[n, channels] -> [n] float32 (channel mean), checking NaN/Inf, peak."""
   if not np.all(np.isfinite(block)):
     raise BadAudioError('file holds NaN or Inf samples')
+  if block.size:
+    check_peak(float(np.max(np.abs(block))))
   mono = block.mean(axis=1) if block.shape[1] > 1 else block[:, 0]
   return np.ascontiguousarray(mono, dtype=np.float32)
 
@@ -228,7 +394,8 @@ def read_mono_blocks(path, block_size):
     float32 mono audio, [block_size]; channels are averaged.
 
   Raises:
-    BadAudioError: The file cannot be decoded or holds NaN/Inf samples.
+    BadAudioError: The file cannot be decoded or holds NaN/Inf samples or
+      samples above MAX_PEAK.
   """
   try:
     blocks = sf.blocks(path, blocksize=int(block_size), dtype='float32',
@@ -257,7 +424,8 @@ def read_mono(path, start, stop):
     float32 mono audio, [stop - start].
 
   Raises:
-    BadAudioError: The file cannot be decoded or holds NaN/Inf samples.
+    BadAudioError: The file cannot be decoded or holds NaN/Inf samples or
+      samples above MAX_PEAK.
   """
   start, stop = int(start), int(stop)
   try:

@@ -11,36 +11,244 @@ the frame count, silently resample), so training and evaluation check first:
   lists the matched shards;
 * otherwise the lengths of the first record's 'audio', 'audio_16k' and
   'f0_hz' features are read (and the rates inferred from them).
+
+Every reader checks the data set first (`match_files`, cheap: a listing and
+the sizes): when metadata describes the shards, the shards it lists must be
+exactly those present, each of the size it records; shards with no
+metadata beside the lock file or staging leftovers of the publish protocol
+(`core.publish`) are an incomplete set, left by a run killed while
+publishing (`IncompleteDatasetError`). Reading (`read_examples`,
+`count_records`) also refuses a corrupt or truncated shard and example
+counts that disagree with the metadata (`CorruptDatasetError`). Each error
+is one line naming the shard and the fix: re-run the command that made it
+with --overwrite.
 """
 
 import glob
 import json
 import os
+import re
 
 import numpy as np
 
 from ddsp_generative.core import errors
 from ddsp_generative.core import features
+from ddsp_generative.core import publish
 
 METADATA_KIND = 'tfrecord_metadata'
 FEATURE_KEYS = ('audio', 'audio_16k', 'f0_hz', 'f0_confidence', 'loudness_db')
+PRODUCER = 'ddsp_generative_prepare_tfrecord'
+# Bytes a TFRecord adds around each record: length (8), two CRCs (4 + 4).
+RECORD_OVERHEAD = 16
+_SHARD_SUFFIX = re.compile(r'(-train|-eval)?-\d+-of-\d+$')
 
 
 class DatasetMismatchError(errors.UserError, ValueError):
   """TFRecords are missing or do not match the expected geometry."""
 
 
+class CorruptDatasetError(DatasetMismatchError):
+  """A shard is corrupt or truncated, or disagrees with its metadata."""
+
+
+class IncompleteDatasetError(DatasetMismatchError):
+  """Shards without their metadata, or metadata listing missing shards."""
+
+
+class OutputExistsError(errors.UserError, FileExistsError):
+  """A data set (complete or not) is already where a run would write one."""
+
+
+def refuse_existing(existing, prefix, metadata_path, what, output_flag):
+  """Raises OutputExistsError saying what is there and what to do.
+
+  Args:
+    existing: The data set's files found at the output (shards, and its
+      metadata if there); nothing is raised when empty.
+    prefix: The output's TFRecord prefix.
+    metadata_path: Its metadata JSON's path.
+    what: The data set's kind, e.g. 'TFRecord dataset', 'z dataset'.
+    output_flag: The output flag, e.g. '--output_path'.
+  """
+  if not existing:
+    return
+  if metadata_path in existing:
+    raise OutputExistsError(
+        f'A {what} already exists at {prefix} ({len(existing)} file(s), e.g. '
+        f'{existing[0]}): pass --overwrite to replace it, or choose another '
+        f'{output_flag}.')
+  directory, name = os.path.split(os.path.abspath(prefix))
+  leftovers = publish.stale_entries(directory, name)
+  raise OutputExistsError(
+      f'An incomplete {what} is at {prefix}: {len(existing)} shard(s) (e.g. '
+      f'{existing[0]}) but no {os.path.basename(metadata_path)}'
+      + (f', and {len(leftovers)} leftover(s) of its staging'
+         if leftovers else '') +
+      ' (a run was interrupted while publishing). Pass --overwrite to '
+      f'replace it (its leftovers are removed), or choose another '
+      f'{output_flag}.')
+
+
+def shard_pattern(prefix):
+  """Regex of the shard names of a TFRecord prefix (any split)."""
+  return re.compile(re.escape(prefix) + _SHARD_SUFFIX.pattern)
+
+
+def _fix(producer):
+  return f'Re-run {producer} with --overwrite to make it again.'
+
+
+def visible_files(paths):
+  """Paths that are data files: no JSON, folders or hidden (dot) names."""
+  return [p for p in paths
+          if not p.endswith('.json') and not os.path.basename(
+              p).startswith('.') and not os.path.isdir(p)]
+
+
 def match_files(file_pattern):
-  """Files matching a TFRecord pattern, with a clear error when none do."""
+  """Files matching a TFRecord pattern, checked as a data set.
+
+  Args:
+    file_pattern: e.g. 'data/train.tfrecord*'.
+
+  Returns:
+    Sorted paths.
+
+  Raises:
+    DatasetMismatchError: No file matches.
+    IncompleteDatasetError, CorruptDatasetError: See `check_files`.
+  """
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   files = sorted(tf.io.gfile.glob(file_pattern)) if file_pattern else []
-  files = [f for f in files if not f.endswith('.json')]
+  files = visible_files(files)
   if not files:
     raise DatasetMismatchError(
         f'No TFRecords match {file_pattern!r}. Make them with '
         'ddsp_generative_prepare_tfrecord and pass e.g. '
         "--gin_param=\"TFRecordProvider.file_pattern='data/train.tfrecord*'\".")
+  check_files(files)
   return files
+
+
+def listed_shards(record):
+  """{shard basename: counts dict} of every split a metadata record lists.
+
+  Counts hold 'n_examples' and 'n_bytes' when the metadata records them
+  (prepare_tfrecord since format 2 with shard counts); else {}.
+  """
+  shards = {}
+  splits = record.get('splits') or {}
+  try:
+    for split in splits.values():
+      counts = split.get('shard_counts') or {}
+      for name in split.get('shards') or ():
+        shards[name] = dict(counts.get(name) or {})
+  except (AttributeError, TypeError, ValueError) as e:
+    raise CorruptDatasetError(
+        f'The metadata of {record.get("tfrecord_prefix")!r} is malformed '
+        f'(its splits: {e}). {_fix(PRODUCER)}') from e
+  return shards
+
+
+def check_shard_set(metadata_path, listed, present, producer=PRODUCER):
+  """Raises unless the shards a metadata lists are those present.
+
+  The one set check of TFRecord and z datasets.
+
+  Args:
+    metadata_path: The metadata JSON (its folder holds the shards).
+    listed: {shard basename: counts dict} the metadata lists; counts with
+      'n_bytes' are checked against the file's size.
+    present: Basenames of the data set's shards in that folder.
+    producer: The command that makes the data set, for the fix.
+
+  Raises:
+    IncompleteDatasetError: Listed shards are missing.
+    CorruptDatasetError: A shard it does not list, or one of another size.
+  """
+  directory = os.path.dirname(os.path.abspath(metadata_path))
+  absent = sorted(set(listed) - set(present))
+  if absent:
+    raise IncompleteDatasetError(
+        f'{metadata_path} lists {len(listed)} shard(s) of which '
+        f'{len(listed) - len(absent)} exist (missing: '
+        f'{os.path.join(directory, absent[0])}'
+        f'{f" and {len(absent) - 1} more" if len(absent) > 1 else ""}): the '
+        f'data set is incomplete. {_fix(producer)}')
+  extra = sorted(set(present) - set(listed))
+  if extra:
+    raise CorruptDatasetError(
+        f'{os.path.join(directory, extra[0])} is not one of the '
+        f'{len(listed)} shard(s) {metadata_path} lists (left by another '
+        f'run): remove it, or re-run {producer} with --overwrite.')
+  for name, counts in sorted(listed.items()):
+    path = os.path.join(directory, name)
+    size = os.path.getsize(path)
+    want = (counts or {}).get('n_bytes')
+    if want is not None and size != want:
+      raise CorruptDatasetError(
+          f'Shard {path} is {size} bytes but {metadata_path} says {want}: it '
+          f'was truncated or modified. {_fix(producer)}')
+
+
+def _check_listed(metadata_path, record):
+  """Raises unless the shards a TFRecord metadata lists are those present."""
+  listed = listed_shards(record)
+  prefix = record.get('tfrecord_prefix')
+  if not listed or not prefix:
+    return
+  directory = os.path.dirname(os.path.abspath(metadata_path))
+  pattern = shard_pattern(prefix)
+  check_shard_set(metadata_path, listed,
+                  [name for name in os.listdir(directory)
+                   if pattern.match(name)])
+
+
+def unpublished(directory, prefix):
+  """Whether the publish protocol left traces of `prefix` in `directory`.
+
+  Its lock file (held by a run now, or left by a killed one: a finished
+  run removes it) or staging leftovers: shards of such a prefix without
+  metadata are an incomplete set (a run was killed while publishing, after
+  the old metadata was removed, or is publishing now).
+  """
+  return bool(os.path.exists(publish.lock_path(directory, prefix)) or
+              publish.stale_entries(directory, prefix))
+
+
+def _check_unpublished(files, metadata_name, producer=PRODUCER):
+  """Raises IncompleteDatasetError for shards a killed publish left."""
+  for path in files:
+    directory, name = os.path.split(os.path.abspath(path))
+    prefix = _SHARD_SUFFIX.sub('', name)
+    if prefix != name and unpublished(directory, prefix):
+      raise IncompleteDatasetError(
+          f'{path} is part of an incomplete data set: {prefix}* in '
+          f'{directory} has no {metadata_name(prefix)} (a run was '
+          f'interrupted while publishing). {_fix(producer)}')
+
+
+def _tfrecord_metadata_name(prefix):
+  base = prefix[:-len('.tfrecord')] if prefix.endswith('.tfrecord') else prefix
+  return f'metadata_{base}.json'
+
+
+def check_files(files):
+  """Checks TFRecord files as a data set (a listing and sizes; no reading).
+
+  Args:
+    files: TFRecord paths.
+
+  Raises:
+    IncompleteDatasetError: Metadata lists shards that are missing, or
+      shards have no metadata where a run was interrupted publishing them.
+    CorruptDatasetError: A shard the metadata does not list, or one of
+      another size than it records.
+  """
+  found, missing = find_metadata(files)
+  for path, record in found.items():
+    _check_listed(path, record)
+  _check_unpublished(missing, _tfrecord_metadata_name)
 
 
 def _read_metadata(path):
@@ -125,7 +333,9 @@ def geometry_from_record(path):
   try:
     records = list(tf.data.TFRecordDataset(path).take(1).as_numpy_iterator())
   except tf.errors.OpError as e:
-    raise DatasetMismatchError(f'Cannot read TFRecord {path}: {e}') from e
+    raise CorruptDatasetError(
+        f'Cannot read TFRecord {path}: {_op_message(e)}. {_fix(PRODUCER)}'
+    ) from e
   if not records:
     raise DatasetMismatchError(f'TFRecord {path} holds no example.')
   feature = tf.train.Example.FromString(records[0]).features.feature
@@ -210,6 +420,93 @@ def check_geometry(file_pattern, sample_rate, frame_rate, n_samples, n_frames,
   return geometries
 
 
+def _op_message(error):
+  """The first line of a TensorFlow error, without its op details."""
+  message = getattr(error, 'message', None) or str(error)
+  message = re.sub(r'\{\{function_node [^}]*\}\}\s*', '', message)
+  message = re.sub(r'\s*\[Op:[^\]]*\].*$', '', message, flags=re.S)
+  return ' '.join(message.split()) or type(error).__name__
+
+
+def iterate_file(path, parse=None, expected_records=None, producer=PRODUCER,
+                 max_records=None):
+  """Yields the records of one TFRecord file, refusing corrupt ones.
+
+  The one loop over a file's records: TensorFlow's reader stops silently at
+  a record cut short, so the bytes read are compared with the file's size.
+
+  Args:
+    path: An uncompressed TFRecord file.
+    parse: Optional graph function serialized -> features (`tf.data.map`).
+    expected_records: Records the file must hold (from its metadata), or
+      None.
+    producer: The command that makes the file, for the fix in errors.
+    max_records: Stop after this many (no end-of-file checks then).
+
+  Yields:
+    Each record (bytes), or its parsed features as numpy values.
+
+  Raises:
+    CorruptDatasetError: A corrupt record, a truncated file, a record that
+      does not parse, or a count other than `expected_records`.
+  """
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  dataset = tf.data.TFRecordDataset(path)
+  if parse is None:
+    dataset = dataset.map(lambda r: (tf.strings.length(r), r))
+  else:
+    dataset = dataset.map(lambda r: (tf.strings.length(r), parse(r)))
+  n, n_bytes = 0, 0
+  try:
+    for length, value in dataset.as_numpy_iterator():
+      n += 1
+      n_bytes += int(length) + RECORD_OVERHEAD
+      yield value
+      if max_records is not None and n >= max_records:
+        return
+  except (tf.errors.DataLossError, tf.errors.InvalidArgumentError) as e:
+    raise CorruptDatasetError(
+        f'TFRecord shard {path} is corrupt (record {n}: {_op_message(e)}). '
+        f'{_fix(producer)}') from e
+  size = os.path.getsize(path)
+  if n_bytes != size:
+    raise CorruptDatasetError(
+        f'TFRecord shard {path} is truncated: its last record is cut short '
+        f'(the {n} whole record(s) end at byte {n_bytes} of {size}). '
+        f'{_fix(producer)}')
+  if expected_records is not None and n != expected_records:
+    raise CorruptDatasetError(
+        f'TFRecord shard {path} holds {n} example(s) but its metadata says '
+        f'{expected_records}. {_fix(producer)}')
+
+
+def expected_counts(files):
+  """{path: examples its metadata records} for the files that have one."""
+  found, _ = find_metadata(files)
+  counts = {}
+  for metadata_path, record in found.items():
+    directory = os.path.dirname(os.path.abspath(metadata_path))
+    for name, shard in listed_shards(record).items():
+      if shard.get('n_examples') is not None:
+        counts[os.path.join(directory, name)] = int(shard['n_examples'])
+  return {f: counts.get(os.path.abspath(f)) for f in files}
+
+
+def count_records(file_pattern, producer=PRODUCER):
+  """Reads every record of the matched files; {path: number of records}.
+
+  Raises:
+    DatasetMismatchError: No match, an incomplete set (see `match_files`).
+    CorruptDatasetError: A corrupt or truncated file, or counts other than
+      the metadata's.
+  """
+  files = match_files(file_pattern)
+  expected = expected_counts(files)
+  return {path: sum(1 for _ in iterate_file(path, None, expected[path],
+                                            producer))
+          for path in files}
+
+
 def read_examples(file_pattern, keys=FEATURE_KEYS, max_examples=None):
   """Yields the examples of ddsp TFRecords, in file order: the one parser.
 
@@ -223,21 +520,29 @@ def read_examples(file_pattern, keys=FEATURE_KEYS, max_examples=None):
     the example lacks the feature).
 
   Raises:
-    DatasetMismatchError: No file matches the pattern.
-    tf.errors.OpError: A file is not a TFRecord (raised while iterating).
+    DatasetMismatchError: No file matches the pattern, or an incomplete set
+      (see `match_files`).
+    CorruptDatasetError: A corrupt or truncated file, or example counts
+      other than the metadata's (raised while iterating).
   """
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   files = match_files(file_pattern)
+  expected = expected_counts(files)
   spec = {k: tf.io.VarLenFeature(tf.float32) for k in keys}
 
   def parse(serialized):
     parsed = tf.io.parse_single_example(serialized, spec)
     return {k: tf.sparse.to_dense(v) for k, v in parsed.items()}
 
-  dataset = tf.data.TFRecordDataset(files).map(parse)
-  if max_examples:
-    dataset = dataset.take(max_examples)
-  yield from dataset.as_numpy_iterator()
+  left = max_examples or None
+  for path in files:
+    for example in iterate_file(path, parse, expected[path],
+                                max_records=left):
+      yield example
+      if left is not None:
+        left -= 1
+    if left is not None and left <= 0:
+      return
 
 
 def read_arrays(file_pattern, n_samples, n_frames, max_examples=None):

@@ -13,9 +13,20 @@ example (clip), each holding
 
 at the model's frame rate, plus a metadata JSON written beside them (see
 `z_metadata_path`; kind='z_dataset', format_version=1) that says which model
-produced z. A Beam pipeline can write the records as shards with
-`serialize_example` and then the metadata with `write_z_metadata`; small
-datasets are written in one call with `write_z_dataset`.
+produced z, lists the shards ('shards', with per-shard 'shard_counts') and
+counts the examples and frames. A Beam pipeline can write the records as
+shards with `serialize_example` and then the metadata with
+`write_z_metadata`, both into the staging folder of `core.publish`;
+small datasets are written in one call with `write_z_dataset` (which
+publishes the same way).
+
+Readers check the set before and while reading (one-line `UserError`s
+naming the shard and the fix, re-running ddsp_generative_extract_z with
+--overwrite): the shards the metadata lists must be exactly those present
+(of the recorded sizes); shards without metadata next to the publish
+protocol's lock or staging leftovers are an incomplete set (a run was
+killed while publishing); a corrupt or truncated shard, and example or
+frame counts other than the metadata's, are refused.
 
 Example:
 
@@ -31,6 +42,9 @@ import os
 import re
 
 from ddsp_generative.core import artifacts
+from ddsp_generative.core import errors
+from ddsp_generative.core import publish
+from ddsp_generative.core import tfrecords
 import numpy as np
 import tensorflow as tf
 
@@ -43,8 +57,17 @@ REQUIRED_METADATA = ('frame_rate', 'model_dir', 'model_step',
                      'model_fingerprint', 'source_tfrecord_pattern')
 COMPUTED_METADATA = ('z_dims', 'n_examples', 'n_frames')
 
+PRODUCER = 'ddsp_generative_extract_z'
+
 _GLOB_CHARS = re.compile(r'[*?\[]')
 _SHARD_SUFFIX = re.compile(r'-\d+-of-\d+$')
+
+CorruptDatasetError = tfrecords.CorruptDatasetError
+IncompleteDatasetError = tfrecords.IncompleteDatasetError
+
+
+class NoZDatasetError(errors.UserError, FileNotFoundError):
+  """No z dataset TFRecords match a path or pattern."""
 
 
 # ------------------------------------------------------------------ Paths.
@@ -94,8 +117,69 @@ def z_metadata_path(path_or_pattern):
   return os.path.join(directory, name)
 
 
+def _matching_files(path_or_pattern):
+  """Data files a path, prefix or pattern matches (no JSON, no dot names)."""
+  if _GLOB_CHARS.search(path_or_pattern):
+    files = tf.io.gfile.glob(path_or_pattern)
+  else:
+    files = [path_or_pattern] if os.path.isfile(path_or_pattern) else []
+    files += glob.glob(glob.escape(path_or_pattern) + '-*-of-*')
+  metadata = os.path.abspath(z_metadata_path(path_or_pattern))
+  return sorted({f for f in tfrecords.visible_files(files)
+                 if os.path.abspath(f) != metadata})
+
+
+def dataset_files(path_or_pattern):
+  """Every file of the z dataset at a path's prefix (whatever it matches)."""
+  return _matching_files(tfrecord_prefix(path_or_pattern))
+
+
+def _metadata_or_none(path_or_pattern):
+  path = z_metadata_path(path_or_pattern)
+  return read_z_metadata(path_or_pattern) if os.path.exists(path) else None
+
+
+def check_set(path_or_pattern, metadata=None):
+  """Checks the files of a z dataset against its metadata (no reading).
+
+  Args:
+    path_or_pattern: TFRecord file, prefix or glob pattern.
+    metadata: Its metadata dict, or None to read it if it exists.
+
+  Raises:
+    IncompleteDatasetError: Listed shards are missing, or there are shards
+      but no metadata where a run was interrupted while publishing.
+    CorruptDatasetError: A shard the metadata does not list, or one of
+      another size than it records.
+  """
+  prefix = os.path.abspath(tfrecord_prefix(path_or_pattern))
+  directory, name = os.path.split(prefix)
+  if not name:
+    return
+  metadata = metadata or _metadata_or_none(path_or_pattern)
+  metadata_path = z_metadata_path(path_or_pattern)
+  present = {os.path.basename(f) for f in dataset_files(prefix)}
+  if metadata is None:
+    if present and tfrecords.unpublished(directory, name):
+      raise IncompleteDatasetError(
+          f'The z dataset {prefix} is incomplete: {len(present)} shard(s) '
+          f'but no {os.path.basename(metadata_path)} (a run was interrupted '
+          f'while publishing). Re-run {PRODUCER} with --overwrite.')
+    return
+  listed = metadata.get('shards') or []
+  counts = metadata.get('shard_counts') or {}
+  if not isinstance(listed, list) or not isinstance(counts, dict):
+    raise CorruptDatasetError(
+        f'{metadata_path} is malformed (its shards or shard_counts are not a '
+        f'list and a dict). Re-run {PRODUCER} with --overwrite.')
+  if listed:
+    tfrecords.check_shard_set(metadata_path,
+                              {shard: counts.get(shard) for shard in listed},
+                              present, PRODUCER)
+
+
 def list_files(path_or_pattern):
-  """TFRecord files of a z dataset, sorted.
+  """TFRecord files of a z dataset, sorted, checked as a set (`check_set`).
 
   Args:
     path_or_pattern: A file, a prefix (with shards named
@@ -105,20 +189,15 @@ def list_files(path_or_pattern):
     Sorted list of paths (the metadata JSON is never included).
 
   Raises:
-    FileNotFoundError: Nothing matches.
+    NoZDatasetError: Nothing matches (a FileNotFoundError).
+    IncompleteDatasetError, CorruptDatasetError: See `check_set`.
   """
-  if _GLOB_CHARS.search(path_or_pattern):
-    files = tf.io.gfile.glob(path_or_pattern)
-  else:
-    files = [path_or_pattern] if os.path.isfile(path_or_pattern) else []
-    files += glob.glob(glob.escape(path_or_pattern) + '-*-of-*')
-  metadata = os.path.abspath(z_metadata_path(path_or_pattern))
-  files = sorted({f for f in files if os.path.abspath(f) != metadata
-                  and not f.endswith('.json')})
+  files = _matching_files(path_or_pattern)
   if not files:
-    raise FileNotFoundError(
+    raise NoZDatasetError(
         f'No z dataset TFRecords match {path_or_pattern!r}. Create them with '
         'ddsp_generative_extract_z.')
+  check_set(path_or_pattern)
   return files
 
 
@@ -218,15 +297,44 @@ def read_z_metadata(path_or_pattern):
   """Reads (and checks the kind and version of) a z dataset's metadata.
 
   Raises:
+    IncompleteDatasetError: It is missing beside shards an interrupted run
+      left (see `check_set`).
     artifacts.ArtifactError: It is missing, of another kind or version.
   """
-  return artifacts.read_json(z_metadata_path(path_or_pattern), KIND,
-                             SUPPORTED_VERSIONS)
+  path = z_metadata_path(path_or_pattern)
+  if not os.path.exists(path):
+    check_set(path_or_pattern)
+  return artifacts.read_json(path, KIND, SUPPORTED_VERSIONS)
 
 
 # --------------------------------------------------------- Write / read.
+def shard_counts(paths):
+  """{basename: {'n_examples', 'n_frames', 'n_bytes'}} of written shards.
+
+  Reads every shard (checking it), for the metadata: what readers check
+  the shards against.
+
+  Args:
+    paths: TFRecord files of z examples.
+  """
+  counts = {}
+  for path in paths:
+    n_examples = n_frames = 0
+    for ex in tfrecords.iterate_file(path, parse_example, producer=PRODUCER):
+      n_examples += 1
+      n_frames += int(ex['n_frames'])
+    counts[os.path.basename(path)] = {'n_examples': n_examples,
+                                      'n_frames': n_frames,
+                                      'n_bytes': os.path.getsize(path)}
+  return counts
+
+
 def write_z_dataset(path, examples, metadata, extra_provenance=None):
-  """Writes examples to one TFRecord file, then its metadata JSON.
+  """Writes examples to one TFRecord file and its metadata JSON, published.
+
+  Through `publish.output_set`: the file and its metadata appear together
+  (the metadata last) and replace any z dataset at the same prefix (its
+  shards too); a second writer of the same path fails at once.
 
   Args:
     path: TFRecord path, e.g. 'data/z.tfrecord'.
@@ -244,8 +352,13 @@ def write_z_dataset(path, examples, metadata, extra_provenance=None):
   if missing:
     raise ValueError(f'z dataset metadata lacks {missing}.')
   z_dims, n_examples, n_frames = None, 0, 0
-  with artifacts.atomic_path(path) as tmp:
-    with tf.io.TFRecordWriter(tmp) as writer:
+  directory, name = os.path.split(os.path.abspath(path))
+  metadata_name = os.path.basename(z_metadata_path(path))
+  with publish.output_set(
+      directory, name, manifest=metadata_name,
+      replaces=lambda: dataset_files(os.path.join(directory, name))) as stage:
+    staged = os.path.join(stage, name)
+    with tf.io.TFRecordWriter(staged) as writer:
       for i, example in enumerate(examples):
         ex = _check_example(example, i)
         if z_dims is not None and ex['z'].shape[1] != z_dims:
@@ -257,40 +370,90 @@ def write_z_dataset(path, examples, metadata, extra_provenance=None):
         writer.write(serialize_example(ex))
     if n_examples == 0:
       raise ValueError('write_z_dataset got no examples.')
-  computed = {'z_dims': z_dims, 'n_examples': n_examples,
-              'n_frames': n_frames}
-  for key, value in computed.items():
-    if metadata.get(key) not in (None, value):
-      raise ValueError(f'metadata says {key}={metadata[key]} but the '
-                       f'examples have {key}={value}.')
-  return write_z_metadata(path, {**metadata, **computed}, extra_provenance)
+    computed = {'z_dims': z_dims, 'n_examples': n_examples,
+                'n_frames': n_frames}
+    for key, value in computed.items():
+      if metadata.get(key) not in (None, value):
+        raise ValueError(f'metadata says {key}={metadata[key]} but the '
+                         f'examples have {key}={value}.')
+    return write_z_metadata(staged, {
+        **metadata, **computed, 'shards': [name],
+        'shard_counts': {name: {'n_examples': n_examples,
+                                'n_frames': n_frames,
+                                'n_bytes': os.path.getsize(staged)}}},
+                            extra_provenance)
 
 
-def load_sequences(path_or_pattern):
-  """Reads every example of a z dataset, in file order.
+def _check_count(what, have, want, where, metadata_path):
+  if want is not None and int(have) != int(want):
+    raise CorruptDatasetError(
+        f'{where} holds {have} {what} but {metadata_path} says {want}: '
+        f'truncated or modified. Re-run {PRODUCER} with --overwrite.')
+
+
+def load_sequences(path_or_pattern, metadata=None):
+  """Reads every example of a z dataset, in file order, checking it.
+
+  When metadata exists, each shard's examples and frames must match its
+  'shard_counts', and, when the whole set is read, the totals must match
+  'n_examples' and 'n_frames'.
 
   Args:
     path_or_pattern: TFRecord file, prefix or glob pattern.
+    metadata: The dataset's metadata dict, or None to read it if it exists.
 
   Returns:
     List of dicts: 'z' float32 [n_frames, z_dims], 'f0_hz' [n_frames],
     'loudness_db' [n_frames].
+
+  Raises:
+    NoZDatasetError, IncompleteDatasetError, CorruptDatasetError: With the
+      shard and the fix.
   """
-  files = list_files(path_or_pattern)
-  dataset = tf.data.TFRecordDataset(files).map(parse_example)
-  sequences = []
-  for i, ex in enumerate(dataset.as_numpy_iterator()):
-    n_frames, z_dims = int(ex['n_frames']), int(ex['z_dims'])
-    if (ex['z'].size != n_frames * z_dims or ex['f0_hz'].size != n_frames
-        or ex['loudness_db'].size != n_frames):
-      raise ValueError(
-          f'Corrupt z dataset example {i} in {files}: n_frames={n_frames}, '
-          f'z_dims={z_dims} but sizes z={ex["z"].size}, '
-          f'f0_hz={ex["f0_hz"].size}, loudness_db={ex["loudness_db"].size}.')
-    sequences.append({'z': ex['z'].reshape(n_frames, z_dims),
-                      'f0_hz': ex['f0_hz'], 'loudness_db': ex['loudness_db']})
+  metadata = metadata or _metadata_or_none(path_or_pattern)
+  files = _matching_files(path_or_pattern)
+  if not files:
+    raise NoZDatasetError(
+        f'No z dataset TFRecords match {path_or_pattern!r}. Create them with '
+        'ddsp_generative_extract_z.')
+  check_set(path_or_pattern, metadata)
+  metadata_path = z_metadata_path(path_or_pattern)
+  counts = (metadata or {}).get('shard_counts') or {}
+  sequences, total_frames = [], 0
+  for path in files:
+    want = counts.get(os.path.basename(path)) or {}
+    n_frames_file = 0
+    for ex in tfrecords.iterate_file(path, parse_example,
+                                     want.get('n_examples'), PRODUCER):
+      n_frames, z_dims = int(ex['n_frames']), int(ex['z_dims'])
+      if (ex['z'].size != n_frames * z_dims or ex['f0_hz'].size != n_frames
+          or ex['loudness_db'].size != n_frames):
+        raise CorruptDatasetError(
+            f'Corrupt z dataset example in {path}: n_frames={n_frames}, '
+            f'z_dims={z_dims} but sizes z={ex["z"].size}, '
+            f'f0_hz={ex["f0_hz"].size}, loudness_db={ex["loudness_db"].size}. '
+            f'Re-run {PRODUCER} with --overwrite.')
+      n_frames_file += n_frames
+      sequences.append({'z': ex['z'].reshape(n_frames, z_dims),
+                        'f0_hz': ex['f0_hz'],
+                        'loudness_db': ex['loudness_db']})
+    _check_count('frames', n_frames_file, want.get('n_frames'), path,
+                 metadata_path)
+    total_frames += n_frames_file
+  whole = metadata is not None and (
+      {os.path.basename(f) for f in files} ==
+      set(metadata.get('shards') or
+          [os.path.basename(f) for f in dataset_files(path_or_pattern)]))
+  if whole:
+    where = f'The z dataset {tfrecord_prefix(path_or_pattern)}'
+    _check_count('examples', len(sequences), metadata.get('n_examples'),
+                 where, metadata_path)
+    _check_count('frames', total_frames, metadata.get('n_frames'), where,
+                 metadata_path)
   if len({s['z'].shape[1] for s in sequences}) > 1:
-    raise ValueError(f'Examples in {path_or_pattern!r} differ in z_dims.')
+    raise CorruptDatasetError(
+        f'Examples in {path_or_pattern!r} differ in z_dims. Re-run '
+        f'{PRODUCER} with --overwrite.')
   return sequences
 
 
@@ -338,11 +501,12 @@ def read_z_dataset(path_or_pattern, stacked=False):
     stacked), metadata the checked metadata dict.
   """
   metadata = read_z_metadata(path_or_pattern)
-  sequences = load_sequences(path_or_pattern)
-  if sequences and sequences[0]['z'].shape[1] != metadata['z_dims']:
-    raise ValueError(
+  sequences = load_sequences(path_or_pattern, metadata)
+  if sequences and sequences[0]['z'].shape[1] != metadata.get('z_dims'):
+    raise CorruptDatasetError(
         f'{path_or_pattern!r} holds z_dims={sequences[0]["z"].shape[1]} but '
-        f'its metadata says z_dims={metadata["z_dims"]}.')
+        f'its metadata says z_dims={metadata.get("z_dims")}. Re-run '
+        f'{PRODUCER} with --overwrite.')
   if stacked:
     return frames_from_sequences(sequences), metadata
   return sequences, metadata

@@ -6,13 +6,25 @@ Reads TFRecords in ddsp's schema (from ddsp_generative_prepare_tfrecord),
 batches examples, runs the model's preprocessor + encoder (loaded once per
 worker), and writes a z dataset (`ddsp_generative.core.z_dataset`): per example z
 [frames, z_dims] with f0_hz and loudness_db [frames] at the model's frame rate,
-then the metadata JSON naming the model, its step and fingerprint.
+then the metadata JSON naming the model, its step and fingerprint, the rates,
+and every shard with its counts.
 
-Shards are written to a temporary folder and moved into place only when the
-pipeline succeeded; the metadata is written last. With no Beam options, it
-runs like the preparation pipeline (`beam_runner.default_options()`: the
-DirectRunner on every core), falling back to one in-memory worker if
-multi-processing fails.
+Everything that can be checked is checked before anything is written, each
+failure a one-line `UserError` naming the fix: the flags (`ParameterError`,
+a usage error), the output (an existing or incomplete z dataset needs
+`overwrite`; another run writing it: `publish.OutputBusyError`), the model
+(missing, not a ddsp_run model, no z encoder), the input TFRecords (none,
+an incomplete set, corrupt or truncated shards, counts other than their
+metadata's, records without ddsp's features or with NaN/Inf) and their
+sample and frame rates against the model's.
+
+Output goes through the one publish protocol (`core.publish.output_set`):
+under the output's lock, the shards and the metadata are written to a
+staging folder and published only when the pipeline succeeded, the old
+metadata removed first and the new metadata moved in last. With no Beam
+options, it runs like the preparation pipeline
+(`beam_runner.default_options()`: the DirectRunner on every core), falling
+back to one in-memory worker if multi-processing fails.
 """
 
 import glob
@@ -23,12 +35,22 @@ from absl import logging
 import apache_beam as beam
 import numpy as np
 
-from ddsp_generative.core import artifacts
+from ddsp_generative.core import errors
+from ddsp_generative.core import publish
+from ddsp_generative.core import tfrecords
 from ddsp_generative.core import z_dataset
 from ddsp_generative.data_preparation import beam_runner
 
 COUNTER_NAMESPACE = 'extract-z'
 _DDSP_KEYS = ('audio', 'f0_hz', 'loudness_db')
+MAX_BATCH_SIZE = 4096
+
+
+class ParameterError(errors.UsageError, ValueError):
+  """A bad --batch_size, --num_shards or --output_path."""
+
+
+OutputExistsError = tfrecords.OutputExistsError
 
 
 def _parse_ddsp_example(record):
@@ -77,13 +99,211 @@ class EncodeBatch(beam.DoFn):
 
 
 def _existing_outputs(output_path):
-  prefix = z_dataset.tfrecord_prefix(output_path)
-  found = glob.glob(glob.escape(prefix) + '-*-of-*')
+  """The z dataset's files at `output_path` (shards, then the metadata)."""
   metadata = z_dataset.z_metadata_path(output_path)
+  found = z_dataset.dataset_files(output_path)
   return found + ([metadata] if os.path.exists(metadata) else [])
 
 
-def _run_pipeline(options, input_files, tmp_prefix, model_dir, checkpoint,
+# ----------------------------------------------------------- Checks ----
+def validate_parameters(output_path, batch_size=8, num_shards=0):
+  """Raises ParameterError (exit status 2) for bad flags.
+
+  Args:
+    output_path: z dataset TFRecord prefix: a file name, not a folder, and
+      not one whose metadata name it would match (`z_metadata_path`).
+    batch_size: Examples per encoder call, 1..MAX_BATCH_SIZE.
+    num_shards: Output shards, 0 (automatic) or more.
+  """
+  for name, value, low in (('batch_size', batch_size, 1),
+                           ('num_shards', num_shards, 0)):
+    if (isinstance(value, bool) or not isinstance(value, (int, np.integer))
+        or value < low):
+      raise ParameterError(
+          f'--{name} must be a whole number >= {low}, not {value!r}.')
+  if batch_size > MAX_BATCH_SIZE:
+    raise ParameterError(f'--batch_size must be at most {MAX_BATCH_SIZE}, '
+                         f'not {batch_size}.')
+  if (not output_path or not os.path.basename(output_path)
+      or os.path.isdir(output_path)):
+    raise ParameterError(
+        f'--output_path ({output_path!r}) must be a TFRecord prefix such as '
+        'data/z.tfrecord, not a folder.')
+  if z_dataset.tfrecord_prefix(output_path) != output_path:
+    raise ParameterError(
+        f'--output_path ({output_path!r}) must be a TFRecord prefix such as '
+        'data/z.tfrecord, without wildcards or a shard suffix.')
+  try:
+    z_dataset.z_metadata_path(output_path)
+  except ValueError as e:
+    raise ParameterError(str(e)) from e
+
+
+def refuse_existing(output_path):
+  """Raises OutputExistsError if a z dataset, whole or not, is there."""
+  tfrecords.refuse_existing(
+      _existing_outputs(output_path), output_path,
+      z_dataset.z_metadata_path(output_path), 'z dataset', '--output_path')
+
+
+def _refuse_busy(directory, name, what):
+  """Fails at once if another run holds the output's lock (creates nothing).
+
+  The lock is taken for real only once the inputs and model are checked;
+  this early look spares a second run that work.
+  """
+  if os.path.exists(publish.lock_path(directory, name)):
+    with publish.lock(directory, name, what=what):
+      pass
+
+
+def input_files(input_tfrecord_pattern):
+  """The TFRecords a pattern matches, checked as a data set (no reading).
+
+  Raises:
+    tfrecords.DatasetMismatchError: No match, an incomplete set, shards of
+      other sizes than their metadata's.
+  """
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  files = []
+  if input_tfrecord_pattern:
+    try:
+      files = tf.io.gfile.glob(input_tfrecord_pattern)
+    except tf.errors.OpError as e:
+      raise tfrecords.DatasetMismatchError(
+          f'Cannot list --input_tfrecord_filepatterns='
+          f'{input_tfrecord_pattern!r}: {e.message}') from e
+  files = sorted(tfrecords.visible_files(files))
+  if not files:
+    raise tfrecords.DatasetMismatchError(
+        f'No TFRecords match --input_tfrecord_filepatterns='
+        f'{input_tfrecord_pattern!r}: make them with '
+        'ddsp_generative_prepare_tfrecord.')
+  tfrecords.check_files(files)
+  return files
+
+
+def verify_inputs(files):
+  """Reads every input record: ddsp's features, finite, consistent lengths.
+
+  Args:
+    files: TFRecord paths (from `input_files`).
+
+  Returns:
+    Number of examples.
+
+  Raises:
+    tfrecords.CorruptDatasetError: A corrupt or truncated shard, counts
+      other than the metadata's, NaN/Inf values.
+    tfrecords.DatasetMismatchError: Records without ddsp's features, or of
+      different lengths.
+  """
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  spec = {k: tf.io.VarLenFeature(tf.float32) for k in _DDSP_KEYS}
+
+  def parse(serialized):
+    parsed = tf.io.parse_single_example(serialized, spec)
+    return {k: tf.sparse.to_dense(v) for k, v in parsed.items()}
+
+  expected = tfrecords.expected_counts(files)
+  lengths, n = None, 0
+  for path in files:
+    for i, ex in enumerate(tfrecords.iterate_file(path, parse,
+                                                  expected[path])):
+      missing = [k for k in _DDSP_KEYS if not len(ex[k])]
+      if missing:
+        raise tfrecords.DatasetMismatchError(
+            f'Record {i} of {path} lacks {missing}: not ddsp\'s TFRecord '
+            'schema. Make the TFRecords with ddsp_generative_prepare_tfrecord.')
+      bad = [k for k in _DDSP_KEYS if not np.all(np.isfinite(ex[k]))]
+      if bad:
+        raise tfrecords.CorruptDatasetError(
+            f'Record {i} of {path} holds NaN or Inf in {bad}. Re-run '
+            'ddsp_generative_prepare_tfrecord with --overwrite (it drops such '
+            'examples).')
+      shape = tuple(len(ex[k]) for k in _DDSP_KEYS)
+      if lengths is None:
+        lengths = (shape, path)
+      elif shape != lengths[0]:
+        raise tfrecords.DatasetMismatchError(
+            f'Record {i} of {path} has {dict(zip(_DDSP_KEYS, shape))} values, '
+            f'the records of {lengths[1]} '
+            f'{dict(zip(_DDSP_KEYS, lengths[0]))}: examples of one data set '
+            'must have one length. Encode TFRecords made by one '
+            'ddsp_generative_prepare_tfrecord run.')
+      n += 1
+  if not n:
+    raise tfrecords.DatasetMismatchError(
+        f'The TFRecords {files[0]}{" ..." if len(files) > 1 else ""} hold no '
+        'example.')
+  return n
+
+
+def check_rates(input_tfrecord_pattern, trained):
+  """The TFRecords' (sample_rate, frame_rate), refused unless the model's.
+
+  Args:
+    input_tfrecord_pattern: The TFRecords.
+    trained: The loaded model (`model_io.TrainedModel`).
+
+  Returns:
+    (sample_rate, frame_rate) of the data: the model's.
+
+  Raises:
+    tfrecords.DatasetMismatchError: Naming both rates and the fix.
+  """
+  want = (trained.sample_rate, trained.frame_rate)
+  for source, geometry in tfrecords.dataset_geometry(input_tfrecord_pattern):
+    have = (geometry.get('sample_rate'), geometry.get('frame_rate'))
+    if None in have:
+      n_samples, n_frames = geometry.get('n_samples'), geometry.get('n_frames')
+      if n_samples and n_frames and abs(
+          n_samples / n_frames - trained.hop_size) > 1:
+        raise tfrecords.DatasetMismatchError(
+            f'The TFRecords {input_tfrecord_pattern!r} have {n_samples} audio '
+            f'samples per {n_frames} frames ({source}), the model in '
+            f'{trained.model_dir} {trained.hop_size} per frame: encode '
+            'TFRecords made at the model\'s rates.')
+      logging.warning('The rates of %s are unknown (%s): assuming the '
+                      "model's, %d Hz and %d Hz.", input_tfrecord_pattern,
+                      source, *want)
+      continue
+    if tuple(int(x) for x in have) != want:
+      raise tfrecords.DatasetMismatchError(
+          f'The TFRecords {input_tfrecord_pattern!r} hold {have[0]} Hz audio '
+          f'with {have[1]} Hz frames ({source}) but the model in '
+          f'{trained.model_dir} was trained on {want[0]} Hz audio with '
+          f'{want[1]} Hz frames: extract z with a model trained on these '
+          'TFRecords, or make TFRecords at the model\'s rates with '
+          f'ddsp_generative_prepare_tfrecord --sample_rate={want[0]} '
+          f'--frame_rate={want[1]}.')
+  return want
+
+
+def load_checked_model(model_dir, checkpoint=None):
+  """Loads the model, any failure as a one-line `model_io.ModelLoadError`."""
+  from ddsp_generative.sampling import model_io  # pylint: disable=g-import-not-at-top
+  try:
+    trained = model_io.load_model(model_dir, checkpoint)
+  except errors.UserError:
+    raise
+  except Exception as e:  # pylint: disable=broad-except
+    # A garbage model dir fails anywhere in gin, Keras or the checkpoint.
+    detail = ' '.join(str(e).split())[:300] or type(e).__name__
+    raise model_io.ModelLoadError(
+        f'Cannot load a model from --model_dir={model_dir}'
+        + (f' --checkpoint={checkpoint}' if checkpoint else '') +
+        f' ({type(e).__name__}: {detail}): pass the --save_dir of a ddsp_run '
+        'training run.') from e
+  if trained.z_dims is None:
+    raise model_io.ModelLoadError(
+        f'The model in {model_dir} has no z encoder, so it has no z to '
+        'extract: train it with e.g. gin/harmonic_noise_z.gin.')
+  return trained
+
+
+# ----------------------------------------------------------- Pipeline ----
+def _run_pipeline(options, input_files, tmp_prefix, model_dir, checkpoint,  # pylint: disable=redefined-outer-name
                   batch_size, num_shards):
   """Runs the Beam pipeline to completion; returns its counters."""
   def build(pipeline):
@@ -106,7 +326,7 @@ def _run_pipeline(options, input_files, tmp_prefix, model_dir, checkpoint,
 def extract_z(input_tfrecord_pattern, output_path, model_dir, checkpoint=None,
               batch_size=8, num_shards=0, overwrite=False,
               pipeline_options=()):
-  """Runs the pipeline and writes the z dataset.
+  """Checks everything, runs the pipeline and publishes the z dataset.
 
   Args:
     input_tfrecord_pattern: ddsp TFRecords, e.g. 'data/train.tfrecord*'.
@@ -115,78 +335,84 @@ def extract_z(input_tfrecord_pattern, output_path, model_dir, checkpoint=None,
     checkpoint: Optional checkpoint path; default the latest.
     batch_size: Examples per encoder call.
     num_shards: Output shards (0: let the runner decide).
-    overwrite: Replace an existing z dataset at output_path.
+    overwrite: Replace an existing (or incomplete) z dataset at output_path.
     pipeline_options: Beam pipeline options (list of command-line strings,
       or one comma-separated string); empty for the preparation pipeline's
       defaults (`beam_runner.default_options()`).
 
   Returns:
     The metadata dict written.
+
+  Raises:
+    ParameterError: Bad batch_size, num_shards or output_path (exit 2).
+    OutputExistsError: A z dataset is there and overwrite is False.
+    publish.OutputBusyError: Another run writes the same output.
+    model_io.ModelLoadError: No usable model with a z encoder.
+    tfrecords.DatasetMismatchError: No, incomplete, corrupt or unusable
+      TFRecords, or of other rates than the model's.
   """
-  from ddsp_generative.sampling import model_io  # pylint: disable=g-import-not-at-top
-  import tensorflow as tf  # pylint: disable=g-import-not-at-top
-
-  input_files = sorted(tf.io.gfile.glob(input_tfrecord_pattern))
-  if not input_files:
-    raise FileNotFoundError(
-        f'No TFRecords match {input_tfrecord_pattern!r}: make them with '
-        'ddsp_generative_prepare_tfrecord.')
-  existing = _existing_outputs(output_path)
-  if existing and not overwrite:
-    raise FileExistsError(
-        f'A z dataset already exists at {output_path} ({existing[0]}): pass '
-        '--overwrite to replace it.')
-  # Fail early (and cheaply) on a missing or broken model.
-  trained = model_io.load_model(model_dir, checkpoint)
-  if trained.z_dims is None:
-    raise model_io.ModelLoadError(
-        f'The model in {model_dir} has no z encoder, so it has no z to '
-        'extract: train it with e.g. gin/harmonic_noise_z.gin.')
-
-  prefix = z_dataset.tfrecord_prefix(output_path)
-  out_dir = os.path.dirname(os.path.abspath(prefix))
+  # Cheap checks first; nothing is written until every check passed.
+  validate_parameters(output_path, batch_size, num_shards)
+  files = input_files(input_tfrecord_pattern)
+  if not overwrite:
+    refuse_existing(output_path)
+  prefix = os.path.abspath(z_dataset.tfrecord_prefix(output_path))
+  out_dir, name = os.path.split(prefix)
+  what = f'The z dataset {output_path}'
+  _refuse_busy(out_dir, name, what)
+  trained = load_checked_model(model_dir, checkpoint)
+  sample_rate, frame_rate = check_rates(input_tfrecord_pattern, trained)
+  n_inputs = verify_inputs(files)
   options, explicit = beam_runner.resolve_options(pipeline_options)
-  shards = []
+  metadata_name = os.path.basename(z_dataset.z_metadata_path(output_path))
 
-  def new_shards(tmp_dir):
-    shards.extend(sorted(glob.glob(
-        glob.escape(os.path.join(tmp_dir, os.path.basename(prefix))) +
-        '-*-of-*')))
-    return shards
+  with publish.output_set(out_dir, name, manifest=metadata_name,
+                          replaces=lambda: _existing_outputs(prefix),
+                          what=what) as staging:
+    if not overwrite:  # Again, under the lock.
+      refuse_existing(output_path)
+    tmp_prefix = os.path.join(staging, name)
 
-  with artifacts.staged_output(out_dir, files=new_shards, replaces=existing,
-                               prefix='.tmp-extract-z-') as tmp_dir:
-    tmp_prefix = os.path.join(tmp_dir, os.path.basename(prefix))
-
-    def empty_tmp_dir():
-      shutil.rmtree(tmp_dir, ignore_errors=True)
-      os.makedirs(tmp_dir)
+    def empty_staging():
+      for entry in os.listdir(staging):
+        path = os.path.join(staging, entry)
+        if os.path.isdir(path):
+          shutil.rmtree(path, ignore_errors=True)
+        else:
+          os.remove(path)
 
     options, counters = beam_runner.run_with_fallback(
         lambda o: _run_pipeline(
-            o, input_files=input_files, tmp_prefix=tmp_prefix,
+            o, input_files=files, tmp_prefix=tmp_prefix,
             model_dir=model_dir, checkpoint=checkpoint,
             batch_size=batch_size, num_shards=num_shards),
-        options, not explicit, before_retry=empty_tmp_dir)
-    n_examples = int(counters.get('examples-encoded', 0))
-    n_frames = int(counters.get('frames', 0))
-    if n_examples == 0:
-      raise ValueError(f'No examples in {input_tfrecord_pattern!r}.')
-
-  metadata = z_dataset.write_z_metadata(output_path, {
-      'frame_rate': trained.frame_rate,
-      'sample_rate': trained.sample_rate,
-      'z_dims': trained.z_dims,
-      'n_examples': n_examples,
-      'n_frames': n_frames,
-      'model_dir': os.path.abspath(model_dir),
-      'model_step': trained.step,
-      'model_checkpoint': os.path.basename(trained.checkpoint_path),
-      'model_fingerprint': trained.fingerprint,
-      'source_tfrecord_pattern': input_tfrecord_pattern,
-      'shards': [os.path.basename(s) for s in shards],
-  }, extra_provenance={'pipeline_options': list(options),
-                       'batch_size': int(batch_size)})
+        options, not explicit, before_retry=empty_staging)
+    shards = sorted(glob.glob(glob.escape(tmp_prefix) + '-*-of-*'))
+    counts = z_dataset.shard_counts(shards)
+    n_examples = sum(c['n_examples'] for c in counts.values())
+    n_frames = sum(c['n_frames'] for c in counts.values())
+    if n_examples != n_inputs or n_examples != counters.get(
+        'examples-encoded', n_examples):
+      raise RuntimeError(
+          f'The pipeline wrote {n_examples} z examples for {n_inputs} input '
+          f'examples (counters: {counters}); nothing was published.')
+    metadata = z_dataset.write_z_metadata(tmp_prefix, {
+        'frame_rate': frame_rate,
+        'sample_rate': sample_rate,
+        'z_dims': trained.z_dims,
+        'n_examples': n_examples,
+        'n_frames': n_frames,
+        'model_dir': os.path.abspath(model_dir),
+        'model_step': trained.step,
+        'model_checkpoint': os.path.basename(trained.checkpoint_path),
+        'model_fingerprint': trained.fingerprint,
+        'source_tfrecord_pattern': input_tfrecord_pattern,
+        'source_tfrecord_files': [os.path.abspath(f) for f in files],
+        'shards': [os.path.basename(s) for s in shards],
+        'shard_counts': counts,
+        'counters': counters,
+    }, extra_provenance={'pipeline_options': list(options),
+                         'batch_size': int(batch_size)})
   logging.info('Wrote %d examples (%d frames, z_dims=%d) to %s.', n_examples,
                n_frames, trained.z_dims, prefix)
   return metadata

@@ -29,14 +29,27 @@ example_secs * frame_rate, +1 when `center`), and are read unchanged by
 * Progress: each finished chunk logs 'Chunks done: k/n' with an estimate of
   the time left; the Beam counters of every stage are logged at the end and
   kept in the metadata.
-* Crash safety: shards are written to `<dir>/.tmp-prepare-*/` and moved into
-  place only when the pipeline succeeded; the metadata is written last. With
-  `overwrite`, old shards are removed only once the new ones are complete.
+* Validated at every boundary: parameters must be finite and positive
+  (`ParameterError`, a usage error); input paths that are directories,
+  broken symbolic links or link loops are skipped with a warning and listed;
+  files with an absurd header rate, length or amplitude are skipped with the
+  reason (`core.audio_io`'s limits), float files above full scale are kept
+  and listed in 'file_warnings'; examples with NaN/Inf features are dropped
+  and counted (`prepare_tfrecord_write`).
+* Crash safety, by the one publish protocol (`core.publish.output_set`):
+  the run holds `<dir>/.<prefix>.lock` (a second run on the same prefix
+  fails at once with `publish.OutputBusyError`), works in
+  `<dir>/.staging-<prefix>-*/` and publishes only when the pipeline
+  succeeded: the old metadata is removed first, then the old shards, then
+  the new shards are moved in and the metadata last. A run killed while
+  publishing leaves shards without metadata, which readers
+  (`core.tfrecords`) refuse as incomplete and the next run refuses to touch
+  without `overwrite` (which removes the leftovers).
 """
 
 import json
+import math
 import os
-import re
 import shutil
 
 from absl import logging
@@ -44,9 +57,12 @@ import apache_beam as beam
 import numpy as np
 
 from ddsp_generative.core import artifacts
+from ddsp_generative.core import audio_io
 from ddsp_generative.core import control_ranges
 from ddsp_generative.core import errors
 from ddsp_generative.core import features
+from ddsp_generative.core import publish
+from ddsp_generative.core import tfrecords
 from ddsp_generative import environment
 from ddsp_generative.core import f0 as f0_lib
 from ddsp_generative.data_preparation import beam_runner
@@ -65,6 +81,13 @@ METADATA_FORMAT_VERSION = 2
 
 class NoExamplesError(errors.UserError, RuntimeError):
   """No example could be made from the input files."""
+
+
+class ParameterError(errors.UsageError, ValueError):
+  """A parameter (flag) is out of range, not finite or inconsistent."""
+
+
+OutputExistsError = tfrecords.OutputExistsError
 
 
 def _tag(record, kind):
@@ -154,10 +177,11 @@ def _run_pipeline(pipeline_options, **build_args):
 def validate_parameters(sample_rate=16000, frame_rate=250, example_secs=4,
                         hop_secs=1, eval_split_fraction=0.0, chunk_secs=20.0,
                         f0_estimator='pyin', num_shards=None):
-  """Raises ValueError unless audio and frames line up exactly.
+  """Raises ParameterError unless audio and frames line up exactly.
 
   Args:
-    sample_rate: Audio sample rate in Hz; a multiple of `frame_rate`.
+    sample_rate: Audio sample rate in Hz; a multiple of `frame_rate`, in
+      `audio_io.MIN_SAMPLE_RATE`..`audio_io.MAX_SAMPLE_RATE`.
     frame_rate: Frame rate in Hz; divides 16000 (features are computed on
       'audio_16k') and is at least 32 (loudness n_fft is 512 samples).
     example_secs: Example length; `example_secs * frame_rate` is a whole
@@ -168,51 +192,130 @@ def validate_parameters(sample_rate=16000, frame_rate=250, example_secs=4,
     chunk_secs: 0 (one chunk per file) or at least `example_secs`.
     f0_estimator: One of `f0.ESTIMATORS`.
     num_shards: None or 0 (automatic) or a positive number.
+
+  Raises:
+    ParameterError: (a usage error and a ValueError) naming the parameter.
   """
-  f0_lib.frame_hop(sample_rate, frame_rate)
+  for name, value in (('sample_rate', sample_rate),
+                      ('frame_rate', frame_rate),
+                      ('example_secs', example_secs), ('hop_secs', hop_secs),
+                      ('chunk_secs', chunk_secs),
+                      ('eval_split_fraction', eval_split_fraction)):
+    if (isinstance(value, bool) or
+        not isinstance(value, (int, float, np.number)) or
+        not math.isfinite(value)):
+      raise ParameterError(f'{name} ({value!r}) must be a finite number.')
+  for name, value in (('sample_rate', sample_rate), ('frame_rate', frame_rate),
+                      ('example_secs', example_secs), ('hop_secs', hop_secs)):
+    if value <= 0:
+      raise ParameterError(f'{name} ({value:g}) must be positive.')
+  if chunk_secs < 0:
+    raise ParameterError(f'chunk_secs ({chunk_secs:g}) must be 0 (one chunk '
+                         'per file) or positive.')
+  if not (audio_io.MIN_SAMPLE_RATE <= sample_rate <=
+          audio_io.MAX_SAMPLE_RATE):
+    raise ParameterError(
+        f'sample_rate ({sample_rate:g}) must be in {audio_io.MIN_SAMPLE_RATE}'
+        f'..{audio_io.MAX_SAMPLE_RATE} Hz.')
+  if sample_rate != int(sample_rate) or frame_rate != int(frame_rate):
+    raise ParameterError(f'sample_rate ({sample_rate:g}) and frame_rate '
+                         f'({frame_rate:g}) must be whole numbers of Hz.')
+  try:
+    f0_lib.frame_hop(sample_rate, frame_rate)
+  except ValueError as e:
+    raise ParameterError(str(e)) from e
   rate_16k, n_fft = features.CREPE_SAMPLE_RATE, features.LOUDNESS_N_FFT
   if rate_16k % frame_rate:
-    raise ValueError(f'frame_rate ({frame_rate}) must divide '
-                     f'{rate_16k}: f0 and loudness are computed on '
-                     'the 16 kHz audio.')
+    raise ParameterError(f'frame_rate ({frame_rate}) must divide '
+                         f'{rate_16k}: f0 and loudness are computed on '
+                         'the 16 kHz audio.')
   if rate_16k // frame_rate > n_fft:
-    raise ValueError(f'frame_rate ({frame_rate}) must be at least '
-                     f'{int(np.ceil(rate_16k / n_fft))}: '
-                     f'the loudness frame is {n_fft} samples at 16 '
-                     'kHz and may not be shorter than the hop.')
+    raise ParameterError(f'frame_rate ({frame_rate}) must be at least '
+                         f'{int(np.ceil(rate_16k / n_fft))}: '
+                         f'the loudness frame is {n_fft} samples at 16 '
+                         'kHz and may not be shorter than the hop.')
   frames = example_secs * frame_rate
-  if example_secs <= 0 or abs(frames - round(frames)) > 1e-6:
-    raise ValueError(
+  if abs(frames - round(frames)) > 1e-6:
+    raise ParameterError(
         f'example_secs ({example_secs}) must be positive and a whole number '
         f'of frames at frame_rate {frame_rate} (example_secs * frame_rate = '
         f'{frames:g}).')
   if hop_secs * frame_rate < 0.5:
-    raise ValueError(f'hop_secs ({hop_secs}) must be at least one frame '
-                     f'(1 / frame_rate = {1 / frame_rate:g} s).')
+    raise ParameterError(f'hop_secs ({hop_secs}) must be at least one frame '
+                         f'(1 / frame_rate = {1 / frame_rate:g} s).')
   if chunk_secs and chunk_secs < example_secs:
-    raise ValueError(f'chunk_secs ({chunk_secs}) must be 0 or at least '
-                     f'example_secs ({example_secs}).')
+    raise ParameterError(f'chunk_secs ({chunk_secs}) must be 0 or at least '
+                         f'example_secs ({example_secs}).')
   if not 0 <= eval_split_fraction < 1:
-    raise ValueError(
+    raise ParameterError(
         f'eval_split_fraction ({eval_split_fraction}) must be in [0, 1).')
   if f0_estimator not in f0_lib.ESTIMATORS:
-    raise ValueError(f'Unknown f0_estimator {f0_estimator!r}; choose one of '
-                     f'{", ".join(f0_lib.ESTIMATORS)}.')
-  if num_shards is not None and num_shards < 0:
-    raise ValueError(f'num_shards ({num_shards}) must be None, 0 (automatic) '
-                     'or positive.')
+    raise ParameterError(f'Unknown f0_estimator {f0_estimator!r}; choose one '
+                         f'of {", ".join(f0_lib.ESTIMATORS)}.')
+  if num_shards is not None and (isinstance(num_shards, bool) or not
+                                 isinstance(num_shards, (int, np.integer))
+                                 or num_shards < 0):
+    raise ParameterError(f'num_shards ({num_shards}) must be None, 0 '
+                         '(automatic) or a positive whole number.')
 
 
 def existing_outputs(output_tfrecord_path):
   """Shards of a dataset at this prefix (any split), and its metadata."""
   directory, prefix = os.path.split(os.path.abspath(output_tfrecord_path))
-  pattern = re.compile(re.escape(prefix) + r'(-train|-eval)?-\d+-of-\d+$')
+  pattern = tfrecords.shard_pattern(prefix)
   found = sorted(os.path.join(directory, name)
                  for name in (os.listdir(directory)
                               if os.path.isdir(directory) else [])
                  if pattern.match(name))
   metadata = artifacts.tfrecord_metadata_path(output_tfrecord_path)
   return found + ([metadata] if os.path.exists(metadata) else [])
+
+
+def refuse_existing(output_tfrecord_path):
+  """Raises OutputExistsError if a dataset, whole or not, is at the prefix.
+
+  Args:
+    output_tfrecord_path: TFRecord prefix.
+
+  Raises:
+    OutputExistsError: Saying what is there (a dataset, or shards without
+      metadata: an interrupted run) and what to do.
+  """
+  output_tfrecord_path = os.path.abspath(output_tfrecord_path)
+  tfrecords.refuse_existing(
+      existing_outputs(output_tfrecord_path), output_tfrecord_path,
+      artifacts.tfrecord_metadata_path(output_tfrecord_path),
+      'TFRecord dataset', '--output_tfrecord_path')
+
+
+def split_inputs(input_audio_paths):
+  """Input paths -> (paths to read, skipped records for the others).
+
+  Directories, broken symbolic links, symbolic link loops, missing paths,
+  non-regular files and second paths to the same file (e.g. through a
+  linked folder matched by `**`) are skipped, each with a warning naming it.
+
+  Args:
+    input_audio_paths: Iterable of paths (e.g. matched by file patterns).
+
+  Returns:
+    (paths, skipped): sorted unique paths to read; [{'path', 'reason'}].
+  """
+  paths, skipped, seen = [], [], {}
+  for path in sorted(dict.fromkeys(os.fspath(p) for p in input_audio_paths)):
+    reason = audio_io.path_problem(path)
+    if reason is None:
+      real = os.path.realpath(path)
+      if real in seen:
+        reason = f'the same file as {seen[real]}'
+      else:
+        seen[real] = path
+    if reason is None:
+      paths.append(path)
+    else:
+      logging.warning("Skipping input '%s': %s.", path, reason)
+      skipped.append({'path': path, 'reason': reason})
+  return paths, skipped
 
 
 def _as_number(x):
@@ -255,18 +358,28 @@ def _read_summary(work_dir, prefix, split_names):
   splits = {}
   for name in split_names:
     split_parts = [p for p in parts if p['split'] == name]
+    split_shards = sorted((s for s in shards if s['split'] == name),
+                          key=lambda s: s['shard'])
     splits[name] = {
         'file_pattern': prefix + ('' if name == 'all' else f'-{name}') + '*',
-        'shards': sorted(s['shard'] for s in shards if s['split'] == name),
+        'shards': [s['shard'] for s in split_shards],
+        # What readers check each shard against (`core.tfrecords`).
+        'shard_counts': {s['shard']: {'n_examples': s['n_examples'],
+                                      'n_bytes': s['n_bytes']}
+                         for s in split_shards},
         'n_examples': sum(p['n_examples'] for p in split_parts),
+        'n_examples_dropped': sum(p.get('n_dropped', 0) for p in split_parts),
         'n_chunks': len(split_parts),
         'audio_secs': float(sum(p['audio_secs'] for p in split_parts)),
         'training_controls': control_ranges.from_histogram(
             control_ranges.merge(p['controls'] for p in split_parts)),
     }
+  files = sorted(records['files'], key=lambda f: f['path'])
   return {
       'splits': splits,
-      'files': sorted(records['files'], key=lambda f: f['path']),
+      'files': files,
+      'file_warnings': [{'path': f['path'], 'reason': f['warning']}
+                        for f in files if f.get('warning')],
       'skipped_files': sorted((s for s in skipped if 'chunk_index' not in s),
                               key=lambda s: s['path']),
       'skipped_chunks': sorted((s for s in skipped if 'chunk_index' in s),
@@ -274,11 +387,11 @@ def _read_summary(work_dir, prefix, split_names):
   }
 
 
-def _shards(work_dir):
-  """The shards the pipeline wrote in `work_dir`, to publish."""
-  shard_dir = os.path.join(work_dir, 'shards')
-  return [os.path.join(shard_dir, shard) for shard in
-          sorted(os.listdir(shard_dir))]
+def _stage_shards(work_dir, staging):
+  """Moves the shards the pipeline wrote in `work_dir` into `staging`."""
+  shard_dir = stages.work_dirs(work_dir)['shards']
+  for shard in sorted(os.listdir(shard_dir)):
+    os.replace(os.path.join(shard_dir, shard), os.path.join(staging, shard))
 
 
 # ------------------------------------------------------------------- API ----
@@ -298,7 +411,8 @@ def prepare_tfrecord(input_audio_paths,
   """Prepares TFRecords for ddsp training and writes their metadata JSON.
 
   Args:
-    input_audio_paths: Iterable of audio file paths.
+    input_audio_paths: Iterable of audio file paths (directories, broken
+      symbolic links and link loops among them are skipped and listed).
     output_tfrecord_path: Prefix of the output shards, e.g.
       'data/train.tfrecord': shards are '<prefix>-00000-of-00004', or
       '<prefix>-train-*' and '<prefix>-eval-*' with an eval split.
@@ -314,7 +428,8 @@ def prepare_tfrecord(input_audio_paths,
       chunks, not examples, are split between train and eval.
     center: Centre frames on their timestamps (one more frame per example).
     f0_estimator: 'pyin' (default), 'yin' or 'crepe' (needs crepe).
-    overwrite: Replace a dataset already at this prefix.
+    overwrite: Replace a dataset already at this prefix (also an incomplete
+      one an interrupted run left).
     pipeline_options: Beam options, e.g. ['--runner=DirectRunner',
       '--direct_running_mode=in_memory']; default
       `beam_runner.default_options()` (falls back to in_memory if
@@ -324,17 +439,19 @@ def prepare_tfrecord(input_audio_paths,
     The metadata dict written to `artifacts.tfrecord_metadata_path(...)`.
 
   Raises:
-    ValueError: Bad parameters or no input paths.
-    FileExistsError: Outputs exist and `overwrite` is False.
+    ParameterError: Bad parameters or no input paths (a ValueError).
+    OutputExistsError: Outputs exist and `overwrite` is False (a
+      FileExistsError).
+    publish.OutputBusyError: Another run is writing this prefix.
     environment.CrepeNotInstalledError: 'crepe' without the crepe package.
     NoExamplesError: Every input file was skipped.
   """
-  paths = sorted(dict.fromkeys(os.fspath(p) for p in input_audio_paths))
-  if not paths:
-    raise ValueError('No input audio files.')
   validate_parameters(sample_rate, frame_rate, example_secs, hop_secs,
                       eval_split_fraction, chunk_secs, f0_estimator,
                       num_shards)
+  paths, skipped_inputs = split_inputs(input_audio_paths)
+  if not paths and not skipped_inputs:
+    raise ParameterError('No input audio files.')
   example_secs = _as_number(example_secs)
   hop_frames = stages.frames(hop_secs, frame_rate)
   if abs(hop_frames - hop_secs * frame_rate) > 1e-6:
@@ -346,90 +463,111 @@ def prepare_tfrecord(input_audio_paths,
   chunk_secs = _as_number(chunk_secs or 0)
   output_tfrecord_path = os.path.abspath(output_tfrecord_path)
   output_dir, prefix = os.path.split(output_tfrecord_path)
+  if not prefix or os.path.isdir(output_tfrecord_path):
+    raise ParameterError(
+        f'output_tfrecord_path ({output_tfrecord_path}) must be a file '
+        'prefix, e.g. data/train.tfrecord, not a folder.')
   metadata_path = artifacts.tfrecord_metadata_path(output_tfrecord_path)
-  existing = existing_outputs(output_tfrecord_path)
-  if existing and not overwrite:
-    raise FileExistsError(
-        f'{len(existing)} output file(s) already exist for '
-        f'{output_tfrecord_path} (e.g. {existing[0]}). Pass --overwrite '
-        '(overwrite=True) to replace them, or choose another output path.')
+  if not overwrite:  # Before the lock: a refused run writes nothing.
+    refuse_existing(output_tfrecord_path)
   if f0_estimator == 'crepe':
     environment.require_crepe()
   options, explicit = beam_runner.resolve_options(pipeline_options)
 
-  # Old outputs (metadata first) are replaced by the new shards, then the
-  # metadata is written.
-  with artifacts.staged_output(
-      output_dir, files=_shards,
-      replaces=lambda: existing_outputs(output_tfrecord_path)[::-1],
-      prefix='.tmp-prepare-') as work_dir:
+  with publish.output_set(
+      output_dir, prefix, manifest=os.path.basename(metadata_path),
+      replaces=lambda: existing_outputs(output_tfrecord_path),
+      what=f'The TFRecord dataset {output_tfrecord_path}') as staging:
+    if not overwrite:  # Again under the lock: another run may have finished.
+      refuse_existing(output_tfrecord_path)
+    work_dir = os.path.join(staging, 'work')
+    os.makedirs(work_dir)
     logging.info('Preparing TFRecords from %d files into %s (work dir %s), '
-                 'Beam options %s.', len(paths), output_tfrecord_path, work_dir,
-                 options)
-    options, counters = _run_with_fallback(
-        work_dir, options, not explicit, input_audio_paths=paths,
-        prefix=prefix, num_shards=num_shards, sample_rate=sample_rate,
-        frame_rate=frame_rate, example_secs=example_secs, hop_secs=hop_secs,
-        eval_split_fraction=eval_split_fraction, chunk_secs=chunk_secs,
-        center=center, f0_estimator=f0_estimator)
+                 'Beam options %s.', len(paths), output_tfrecord_path,
+                 work_dir, options)
+    summary, counters = None, {}
+    if paths:
+      options, counters = _run_with_fallback(
+          work_dir, options, not explicit, input_audio_paths=paths,
+          prefix=prefix, num_shards=num_shards, sample_rate=sample_rate,
+          frame_rate=frame_rate, example_secs=example_secs,
+          hop_secs=hop_secs, eval_split_fraction=eval_split_fraction,
+          chunk_secs=chunk_secs, center=center, f0_estimator=f0_estimator)
     split_names = ('train', 'eval') if eval_split_fraction else ('all',)
     summary = _read_summary(work_dir, prefix, split_names)
+    summary['skipped_files'] = sorted(
+        summary['skipped_files'] + skipped_inputs, key=lambda s: s['path'])
     splits, files = summary['splits'], summary['files']
     n_examples = sum(s['n_examples'] for s in splits.values())
+    n_dropped = sum(s['n_examples_dropped'] for s in splits.values())
+    n_inputs = len(paths) + len(skipped_inputs)
     if not n_examples:
       reasons = '; '.join(
           f"{s['path']}: {s['reason']}"
           for s in summary['skipped_files'] + summary['skipped_chunks'])
       raise NoExamplesError(
-          f'No examples from {len(paths)} input file(s); nothing was written. '
-          f'Skipped: {reasons or "none"}.')
-  record = artifacts.write_json(
-      metadata_path, kind=METADATA_KIND,
-      format_version=METADATA_FORMAT_VERSION,
-      payload={
-          'tfrecord_prefix': prefix,
-          'splits': splits,
-          # Percentiles of the audible f0 and loudness the model will be
-          # trained on (the training split's, else all): the sampler's
-          # default levels and range warnings.
-          'training_controls': splits.get('train', splits.get(
-              'all', {})).get('training_controls'),
-          'n_examples': n_examples,
-          'sample_rate': sample_rate,
-          'frame_rate': frame_rate,
-          'example_secs': example_secs,
-          'hop_secs': hop_secs,
-          'hop_frames': hop_frames,
-          'chunk_secs': chunk_secs,
-          'center': bool(center),
-          'eval_split_fraction': eval_split_fraction,
-          'f0_estimator': f0_estimator,
-          'f0_fmin_hz': f0_lib.FMIN_HZ if f0_estimator != 'crepe' else None,
-          'f0_fmax_hz': f0_lib.FMAX_HZ if f0_estimator != 'crepe' else None,
-          'loudness_n_fft': features.LOUDNESS_N_FFT,
-          'silence_threshold_db': SILENCE_THRESHOLD_DB,
-          'n_samples_per_example': int(round(example_secs * sample_rate)),
-          'n_samples_16k_per_example': int(
-              round(example_secs * features.CREPE_SAMPLE_RATE)),
-          'n_frames_per_example': (stages.frames(example_secs, frame_rate) +
-                                   (1 if center else 0)),
-          'features': list(FEATURES),
-          'n_files': len(paths),
-          'n_files_used': len(files),
-          'n_files_skipped': len(summary['skipped_files']),
-          'n_files_padded': sum(f['padded'] for f in files),
-          'audio_secs': float(sum(f['duration_secs'] for f in files)),
-          'files': files,
-          'skipped_files': summary['skipped_files'],
-          'skipped_chunks': summary['skipped_chunks'],
-          'counters': counters,
-      },
-      extra_provenance={'pipeline_options': options})
+          f'No examples from {n_inputs} input path(s); nothing was written. '
+          f'Skipped: {reasons or "none"}'
+          + (f'; {n_dropped} example(s) dropped for NaN/Inf features'
+             if n_dropped else '') + '.')
+    _stage_shards(work_dir, staging)
+    shutil.rmtree(work_dir)
+    record = artifacts.write_json(
+        os.path.join(staging, os.path.basename(metadata_path)),
+        kind=METADATA_KIND,
+        format_version=METADATA_FORMAT_VERSION,
+        payload={
+            'tfrecord_prefix': prefix,
+            'splits': splits,
+            # Percentiles of the audible f0 and loudness the model will be
+            # trained on (the training split's, else all): the sampler's
+            # default levels and range warnings.
+            'training_controls': splits.get('train', splits.get(
+                'all', {})).get('training_controls'),
+            'n_examples': n_examples,
+            'n_examples_dropped': n_dropped,
+            'sample_rate': sample_rate,
+            'frame_rate': frame_rate,
+            'example_secs': example_secs,
+            'hop_secs': hop_secs,
+            'hop_frames': hop_frames,
+            'chunk_secs': chunk_secs,
+            'center': bool(center),
+            'eval_split_fraction': eval_split_fraction,
+            'f0_estimator': f0_estimator,
+            'f0_fmin_hz': f0_lib.FMIN_HZ if f0_estimator != 'crepe' else None,
+            'f0_fmax_hz': f0_lib.FMAX_HZ if f0_estimator != 'crepe' else None,
+            'loudness_n_fft': features.LOUDNESS_N_FFT,
+            'silence_threshold_db': SILENCE_THRESHOLD_DB,
+            'n_samples_per_example': int(round(example_secs * sample_rate)),
+            'n_samples_16k_per_example': int(
+                round(example_secs * features.CREPE_SAMPLE_RATE)),
+            'n_frames_per_example': (stages.frames(example_secs, frame_rate) +
+                                     (1 if center else 0)),
+            'features': list(FEATURES),
+            'n_files': n_inputs,
+            'n_files_used': len(files),
+            'n_files_skipped': len(summary['skipped_files']),
+            'n_paths_not_files': len(skipped_inputs),
+            'n_files_padded': sum(f['padded'] for f in files),
+            'n_files_with_warnings': len(summary['file_warnings']),
+            'audio_secs': float(sum(f['duration_secs'] for f in files)),
+            'limits': {'min_sample_rate': audio_io.MIN_SAMPLE_RATE,
+                       'max_sample_rate': audio_io.MAX_SAMPLE_RATE,
+                       'max_file_secs': audio_io.MAX_DURATION_SECS,
+                       'max_peak': audio_io.MAX_PEAK},
+            'files': files,
+            'file_warnings': summary['file_warnings'],
+            'skipped_files': summary['skipped_files'],
+            'skipped_chunks': summary['skipped_chunks'],
+            'counters': counters,
+        },
+        extra_provenance={'pipeline_options': options})
   logging.info('Stage counters: %s.', ', '.join(
       f'{k}: {v}' for k, v in counters.items()))
   logging.info('Wrote %d examples (%s) from %d of %d files to %s; skipped %d '
                'files; metadata %s.', n_examples,
                ', '.join(f"{k}: {v['n_examples']}" for k, v in splits.items()),
-               len(files), len(paths), output_tfrecord_path,
+               len(files), n_inputs, output_tfrecord_path,
                len(summary['skipped_files']), metadata_path)
   return record

@@ -94,13 +94,19 @@ def _sample_at(frame, rate, frame_rate):
 
 
 def _scan_blocks(blocks, bounds, rate, frame_rate):
-  """One pass over a file's blocks: length, peak, and per-chunk hash/peak."""
+  """One pass over a file's blocks: length, peak, and per-chunk hash/peak.
+
+  Raises:
+    audio_io.BadAudioError: The file holds more than
+      `audio_io.MAX_DURATION_SECS` of audio (whatever its header said).
+  """
   edges = [(_sample_at(s, rate, frame_rate), _sample_at(e, rate, frame_rate))
            for s, e in bounds]
   hashes = [hashlib.sha256() for _ in bounds]
   peaks = [0.0] * len(bounds)
   n, peak = 0, 0.0
   for block in blocks:
+    audio_io.check_duration(n + len(block), rate)
     peak = max(peak, float(np.max(np.abs(block))))
     for i, (a, b) in enumerate(edges):
       lo, hi = max(a, n), min(b, n + len(block))
@@ -142,7 +148,12 @@ def scan_file(path, sample_rate, frame_rate, example_secs, chunk_secs,
 
   Streams the file once (one block in memory); files that cannot be streamed
   (MP3, formats only audioread decodes) are decoded whole once and written
-  as float WAV to `decoded_dir`, from which their chunks are read.
+  as float WAV to `decoded_dir`, from which their chunks are read. Files
+  whose header claims an absurd sample rate or length are skipped before
+  anything is decoded, and files with NaN/Inf samples or samples above
+  `audio_io.MAX_PEAK` while scanning (see `core.audio_io`); float files
+  above full scale but within the limit are kept, with a warning in their
+  FILES record.
 
   Args:
     path: Audio file path.
@@ -155,7 +166,8 @@ def scan_file(path, sample_rate, frame_rate, example_secs, chunk_secs,
   Yields:
     Chunk descriptors {'path', 'source', 'chunk_index', 'start_frame',
     'end_frame', 'original_sample_rate', 'original_n_samples', 'key'}; a
-    FILES record; SKIPPED records for the file or its silent chunks.
+    FILES record (with 'peak' and 'warning', None or a reason); SKIPPED
+    records for the file or its silent chunks.
   """
   count('scan-file')
   try:
@@ -197,13 +209,18 @@ def scan_file(path, sample_rate, frame_rate, example_secs, chunk_secs,
   count('padded-short-file', int(padded))
   count('downmixed-file', int(info['channels'] > 1))
   count('resampled-file', int(rate != sample_rate))
+  warning = audio_io.peak_warning(peak)
+  if warning:
+    logging.warning("Keeping '%s': %s.", path, warning)
+    count('over-full-scale-file')
   logging.info("Scanned '%s': %.1f s at %d Hz, %d channel(s): %d chunk(s).",
                path, n / rate, rate, info['channels'], len(bounds))
   yield beam.pvalue.TaggedOutput(FILES, {
       'path': path, 'duration_secs': n / rate, 'original_sample_rate': rate,
       'channels': info['channels'], 'format': info['format'],
       'subtype': info['subtype'], 'reader': info['reader'],
-      'streamed': source == path, 'padded': padded, 'n_chunks': len(bounds)})
+      'streamed': source == path, 'padded': padded, 'n_chunks': len(bounds),
+      'peak': peak, 'warning': warning})
   for i, ((start, end), key, chunk_peak) in enumerate(zip(bounds, keys,
                                                           peaks)):
     if audio_io.is_silent(np.array([chunk_peak]), SILENCE_THRESHOLD_DB):

@@ -7,6 +7,11 @@ them to a part file of its own, so that no runner holds the examples of a
 data set in memory; `plan_shards` and `write_shard` then concatenate part
 files (TFRecord files concatenate) into the shards, in the order of the
 chunks' keys: a shuffle of the chunks that is the same on every run.
+
+Every example written has finite features: one with a NaN or Inf in its
+audio, f0, confidence or loudness is dropped and counted (Beam counter
+'dropped-non-finite-example', and 'n_dropped' in its part record), so the
+TFRecords never hold NaN/Inf.
 """
 
 import hashlib
@@ -71,6 +76,12 @@ def split_example(ex, sample_rate, frame_rate, example_secs, hop_secs,
     for key in ('f0_hz', 'f0_confidence', 'loudness_db'):
       out[key] = ex[key][start:start + n_feature_frames]
     yield out
+
+
+def non_finite_features(window):
+  """Names of the FEATURES of an example holding NaN or Inf (empty if none)."""
+  return [key for key in stages.FEATURES
+          if not np.all(np.isfinite(window[key]))]
 
 
 def float_dict_to_tfexample(float_dict):
@@ -152,10 +163,11 @@ def write_examples(ex, parts_dir, sample_rate, frame_rate, example_secs,
     center: Features have one frame more per example.
 
   Returns:
-    {'split', 'part', 'key', 'path', 'chunk_index', 'n_examples', 'n_bytes',
-    'audio_secs', 'controls'}: 'controls' is a histogram of the chunk's
-    audible f0 and loudness (`core.control_ranges.histogram`), merged per
-    split into the metadata's 'training_controls'.
+    {'split', 'part', 'key', 'path', 'chunk_index', 'n_examples',
+    'n_dropped', 'n_bytes', 'audio_secs', 'controls'}: 'n_dropped' counts
+    the examples dropped for non-finite features; 'controls' is a histogram
+    of the chunk's audible f0 and loudness (`core.control_ranges.histogram`),
+    merged per split into the metadata's 'training_controls'.
   """
   ex = dict(ex, **trim_context(ex, sample_rate, frame_rate))
   split_dir = os.path.join(parts_dir, ex['split'])
@@ -165,10 +177,18 @@ def write_examples(ex, parts_dir, sample_rate, frame_rate, example_secs,
           f"{ex['chunk_index']:05d}{PART_SUFFIX}")
   part = os.path.join(split_dir, name)
   tmp = os.path.join(split_dir, '.tmp-' + name)
-  n_examples = 0
+  n_examples = n_dropped = 0
   with tf.io.TFRecordWriter(tmp) as writer:
-    for window in split_example(ex, sample_rate, frame_rate, example_secs,
-                                hop_secs, center):
+    for i, window in enumerate(split_example(ex, sample_rate, frame_rate,
+                                             example_secs, hop_secs, center)):
+      bad = non_finite_features(window)
+      if bad:
+        logging.warning("Dropping example %d of chunk %d of '%s': NaN or Inf "
+                        'in %s.', i, ex['chunk_index'], ex['path'],
+                        ', '.join(bad))
+        count('dropped-non-finite-example')
+        n_dropped += 1
+        continue
       writer.write(serialize_example(window))
       n_examples += 1
   tf.io.gfile.rename(tmp, part, overwrite=True)
@@ -176,7 +196,8 @@ def write_examples(ex, parts_dir, sample_rate, frame_rate, example_secs,
   log_progress(ex, parts_dir, sample_rate)
   return {'split': ex['split'], 'part': part, 'key': ex['key'],
           'path': ex['path'], 'chunk_index': ex['chunk_index'],
-          'n_examples': n_examples, 'n_bytes': tf.io.gfile.stat(part).length,
+          'n_examples': n_examples, 'n_dropped': n_dropped,
+          'n_bytes': tf.io.gfile.stat(part).length,
           'audio_secs': len(ex['audio']) / sample_rate,
           'controls': control_ranges.histogram(ex['f0_hz'],
                                                ex['loudness_db'])}
@@ -234,4 +255,5 @@ def write_shard(shard):
           out.write(block)
   count('write-shard')
   return {'split': shard['split'], 'shard': os.path.basename(shard['shard']),
-          'n_examples': shard['n_examples'], 'n_parts': len(shard['parts'])}
+          'n_examples': shard['n_examples'], 'n_parts': len(shard['parts']),
+          'n_bytes': tf.io.gfile.stat(shard['shard']).length}
