@@ -81,15 +81,12 @@ flags.DEFINE_multi_string('gin_param', [], 'Gin bindings for the control '
 
 def _check_not_written(save_dir):
   from ddsp_generative.evaluation import generation_report  # pylint: disable=g-import-not-at-top
-  existing = [p for p in generation_report.paths(save_dir).values()
-              if os.path.exists(p)]
-  if existing and not FLAGS.overwrite:
-    raise cli.UsageError(f'{existing[0]} exists: pass --overwrite or choose '
-                         'another --save_dir.')
+  generation_report.check_not_written(save_dir, FLAGS.overwrite)
 
 
 def _load_priors(trained):
   from ddsp_generative.core import artifacts  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.core import errors  # pylint: disable=g-import-not-at-top
   from ddsp_generative import priors  # pylint: disable=g-import-not-at-top
   from ddsp_generative.sampling import sampler  # pylint: disable=g-import-not-at-top
   paths = FLAGS.prior or [os.path.join(FLAGS.model_dir,
@@ -101,8 +98,9 @@ def _load_priors(trained):
           f'No prior at {path}: fit one with ddsp_generative_extract_z and '
           'ddsp_generative_fit_prior, or pass --prior.')
     try:
-      prior = priors.load_prior(path)
-      priors.check_compatible(prior, trained.z_dims, trained.fingerprint)
+      with errors.stage(f'reading the prior {path}'):
+        prior = priors.load_prior(path)
+        priors.check_compatible(prior, trained.z_dims, trained.fingerprint)
     except (artifacts.ArtifactError, priors.PriorMismatchError) as e:
       raise cli.UsageError(f'{path}: {e}') from e
     loaded.append(prior)
@@ -146,20 +144,25 @@ def main(argv):
     sampler.parse_control_config(FLAGS.gin_file, FLAGS.gin_param)
     source = sampler.control_source()
     sources.append((type(source).__name__, source))
-  try:
-    report, sets = lib.evaluate(
-        trained, prior_list, FLAGS.eval_tfrecord_pattern, modes=FLAGS.modes,
-        n_examples=FLAGS.n_examples or None, seed=FLAGS.seed,
-        f0_estimator=FLAGS.f0_estimator,
-        voiced_threshold=FLAGS.voiced_threshold, audible_db=FLAGS.audible_db,
-        k=FLAGS.knn_k, max_points=FLAGS.max_points, control_sources=sources,
-        n_control_samples=FLAGS.n_control_samples, prior_paths=prior_paths)
-  except (tfrecords.DatasetMismatchError,
-          lib.GenerationEvalError) as e:
-    raise cli.UsageError(str(e)) from e
-  _, written = generation_report.write_report(
-      save_dir, report, sets, trained.sample_rate,
-      n_figure_columns=FLAGS.n_figure_examples)
+  # A second run writing the same report is refused until this one ends.
+  with generation_report.lock(save_dir):
+    _check_not_written(save_dir)
+    try:
+      report, sets = lib.evaluate(
+          trained, prior_list, FLAGS.eval_tfrecord_pattern,
+          modes=FLAGS.modes, n_examples=FLAGS.n_examples or None,
+          seed=FLAGS.seed, f0_estimator=FLAGS.f0_estimator,
+          voiced_threshold=FLAGS.voiced_threshold,
+          audible_db=FLAGS.audible_db, k=FLAGS.knn_k,
+          max_points=FLAGS.max_points, control_sources=sources,
+          n_control_samples=FLAGS.n_control_samples,
+          prior_paths=prior_paths)
+    except (tfrecords.DatasetMismatchError,
+            lib.GenerationEvalError) as e:
+      raise cli.UsageError(str(e)) from e
+    _, written = generation_report.write_report(
+        save_dir, report, sets, trained.sample_rate,
+        n_figure_columns=FLAGS.n_figure_examples)
   print(generation_report.markdown_table(report))
   best = report['best_mode']
   if best['gap_closed'] is None:

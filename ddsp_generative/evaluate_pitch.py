@@ -53,22 +53,36 @@ def main(unused_argv):
   # pylint: enable=g-import-not-at-top
   if not FLAGS.output:
     raise cli.UsageError(cli.required_hint('output'))
+  if os.path.isdir(FLAGS.output):
+    raise cli.UsageError(f'--output={FLAGS.output} is a directory: give the '
+                         'JSON file to write, e.g. '
+                         f'{os.path.join(FLAGS.output, "pitch.json")}.')
   paths = sorted({p for pattern in FLAGS.audio_filepatterns
                   for p in glob.glob(os.path.expanduser(pattern),
                                      recursive=True)
                   if os.path.isfile(p) and not p.endswith(('.json', '.csv',
                                                            '.png'))})
   if not paths:
+    folders = [p for p in FLAGS.audio_filepatterns
+               if os.path.isdir(os.path.expanduser(p))]
+    hint = (f" ({folders[0]} is a directory: e.g. '"
+            f"{os.path.join(folders[0], '*.wav')}')" if folders else '')
     raise cli.UsageError('No files match --audio_filepatterns='
-                         f"{','.join(FLAGS.audio_filepatterns)}.")
+                         f"{','.join(FLAGS.audio_filepatterns)}{hint}.")
   plot_dir = FLAGS.plot_dir
   if plot_dir is None:
     plot_dir = os.path.splitext(FLAGS.output)[0] + '_plots'
+  if plot_dir and os.path.lexists(plot_dir) and not os.path.isdir(plot_dir):
+    raise cli.UsageError(f'--plot_dir={plot_dir} is not a directory (a file, '
+                         "or a broken symbolic link): choose another, or '' "
+                         'for no plots.')
   try:
     record = evaluate_pitch_lib.evaluate_pitch(
         paths, FLAGS.output, estimators=FLAGS.estimators or None,
         frame_rate=FLAGS.frame_rate,
         voicing_threshold=FLAGS.voicing_threshold, plot_dir=plot_dir or None)
+  except cli.UserError:
+    raise  # Names its file already (an unreadable audio file, a busy report).
   except ValueError as e:
     raise cli.UsageError(str(e)) from e
   except environment.CrepeNotInstalledError as e:

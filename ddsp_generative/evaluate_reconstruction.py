@@ -52,11 +52,10 @@ flags.DEFINE_multi_string('gin_param', [], 'Gin bindings applied after the '
 
 
 def _check_not_written(output, figure):
+  from ddsp_generative.evaluation import report_files  # pylint: disable=g-import-not-at-top
   figure = figure or os.path.splitext(output)[0] + '.png'
-  existing = [p for p in (output, figure) if os.path.exists(p)]
-  if existing and not FLAGS.overwrite:
-    raise cli.UsageError(f'{existing[0]} exists: pass --overwrite or choose '
-                         'another --output.')
+  report_files.check_not_written([output, figure], output, FLAGS.overwrite,
+                                 choose='--output')
 
 
 def main(argv):
@@ -79,19 +78,22 @@ def main(argv):
     raise cli.UsageError(str(e)) from e
   output = FLAGS.output or os.path.join(
       FLAGS.model_dir, 'eval', f'reconstruction-{trained.step}.json')
-  figure = FLAGS.figure or os.path.splitext(output)[0] + '.png'
+  figure = FLAGS.figure or lib.default_figure_path(output)
   _check_not_written(output, figure)
-  try:
-    report, audio = lib.evaluate(
-        trained, FLAGS.eval_tfrecord_pattern, batch_size=FLAGS.batch_size,
-        max_examples=FLAGS.max_examples, f0_estimator=FLAGS.f0_estimator,
-        voiced_threshold=FLAGS.voiced_threshold, audible_db=FLAGS.audible_db,
-        seed=FLAGS.seed)
-  except tfrecords.DatasetMismatchError as e:
-    raise cli.UsageError(str(e)) from e
-  lib.write_report(output, report, audio, trained.sample_rate,
-                   figure_path=figure,
-                   n_figure_examples=FLAGS.n_figure_examples)
+  # A second run writing the same report is refused until this one ends.
+  with lib.lock(output):
+    _check_not_written(output, figure)
+    try:
+      report, audio = lib.evaluate(
+          trained, FLAGS.eval_tfrecord_pattern, batch_size=FLAGS.batch_size,
+          max_examples=FLAGS.max_examples, f0_estimator=FLAGS.f0_estimator,
+          voiced_threshold=FLAGS.voiced_threshold,
+          audible_db=FLAGS.audible_db, seed=FLAGS.seed)
+    except tfrecords.DatasetMismatchError as e:
+      raise cli.UsageError(str(e)) from e
+    lib.write_report(output, report, audio, trained.sample_rate,
+                     figure_path=figure,
+                     n_figure_examples=FLAGS.n_figure_examples)
   metrics = report['metrics']
   logging.info('Spectral distance %.3f, loudness L1 %.2f dB, f0 within 50 '
                'cents %s, median %s cents (%d examples).',

@@ -23,6 +23,7 @@ Priors fitted here are configured by gin, e.g.
 --gin_param='HiddenMarkovPrior.n_components = 8'.
 """
 
+import os
 
 from absl import flags
 from ddsp_generative import cli
@@ -61,6 +62,11 @@ def main(argv):
   if unknown:
     raise cli.UsageError(f'Unknown --fit types {sorted(unknown)}; known: '
                          f'{priors.prior_types()}.')
+  if (os.path.lexists(FLAGS.save_dir)
+      and not os.path.isdir(FLAGS.save_dir)):
+    raise cli.UsageError(f'--save_dir={FLAGS.save_dir} is not a directory (a '
+                         'file, or a broken symbolic link): choose another '
+                         '--save_dir.')
   cli.parse_gin(FLAGS.gin_file, FLAGS.gin_param)
   try:
     record = prior_figures_lib.make_prior_figures(
@@ -71,6 +77,8 @@ def main(argv):
                                 FLAGS.candidate_n_components],
         max_frames=FLAGS.max_frames, n_points=FLAGS.n_points,
         tsne_iterations=FLAGS.tsne_iterations, overwrite=FLAGS.overwrite)
+  except cli.UserError:
+    raise  # Names its file and the fix already.
   except (FileExistsError, FileNotFoundError, ValueError) as e:
     raise cli.UserError(str(e)) from e
   print(f'Held-out NLL per frame (nats) on {record["n_heldout_frames"]} '

@@ -53,16 +53,17 @@ def test_every_shipped_gin_file_is_exercised():
 
 
 # What each experiment is made of: processors, encoder class, model class.
+# Every model is checked: training stops on non-finite data or losses.
 EXPECTED = {
-    'gin/harmonic.gin': (['harmonic'], None, 'Autoencoder'),
+    'gin/harmonic.gin': (['harmonic'], None, 'CheckedAutoencoder'),
     'gin/harmonic_noise.gin': (['harmonic', 'filtered_noise', 'add'], None,
-                               'Autoencoder'),
+                               'CheckedAutoencoder'),
     'gin/harmonic_noise_z.gin': (['harmonic', 'filtered_noise', 'add'],
                                  'MfccTimeDistributedRnnEncoder',
-                                 'Autoencoder'),
+                                 'CheckedAutoencoder'),
     'gin/harmonic_noise_reverb_z.gin': (
         ['harmonic', 'filtered_noise', 'add', 'reverb'],
-        'MfccTimeDistributedRnnEncoder', 'Autoencoder'),
+        'MfccTimeDistributedRnnEncoder', 'CheckedAutoencoder'),
     'gin/harmonic_noise_vae_z.gin': (['harmonic', 'filtered_noise', 'add'],
                                      'VaeMfccRnnEncoder', 'VaeAutoencoder'),
 }
@@ -108,6 +109,7 @@ def test_experiment_builds_and_trains_one_step(experiment, tiny_tfrecords):
   processors, encoder, model_class = EXPECTED[experiment]
   assert model.processor_group.processor_names == processors
   assert type(model).__name__ == model_class
+  assert isinstance(model, ddsp_generative.training.models.CheckedAutoencoder)
   assert (type(model.encoder).__name__ if model.encoder else None) == encoder
   # Every model file uses the fast, equivalent harmonic synthesizer.
   assert isinstance(model.processor_group.harmonic, synths.FastHarmonic)

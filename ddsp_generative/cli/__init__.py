@@ -6,7 +6,8 @@
 errors, stray arguments and `UserError`s become one line on stderr, --help
 shows the command's own docstring and flags, and the run is quiet by default.
 `parse_gin` parses --gin_file/--gin_param with the shipped gin files on the
-search path, so that `--gin_file=gin/...` works from any directory.
+search path, so that `--gin_file=gin/...` works from any directory; what gin
+rejects is one line, `gin: <message> (check --gin_file/--gin_param)`.
 
 Importing this module sets TF_CPP_MIN_LOG_LEVEL=3 (unless set, or
 --verbosity is on the command line): command modules import it before
@@ -58,6 +59,21 @@ def check_args(argv, flag_values, required):
 
 
 def parse_gin(gin_files, gin_params):
-  """Parses gin files and bindings; `gin/...` resolves to the shipped files."""
+  """Parses gin files and bindings; `gin/...` resolves to the shipped files.
+
+  Args:
+    gin_files: --gin_file values.
+    gin_params: --gin_param values.
+
+  Raises:
+    runner.GinError: gin rejects them (an unknown configurable or
+      parameter, a syntax error, a missing file): 'gin: <message> (check
+      --gin_file/--gin_param)', exit 2.
+  """
   gin.add_config_file_search_path(gin_path.PACKAGE_DIR)
-  gin.parse_config_files_and_bindings(gin_files, gin_params)
+  try:
+    gin.parse_config_files_and_bindings(gin_files, gin_params)
+  except Exception as e:  # pylint: disable=broad-except
+    if runner.is_gin_error(e):
+      raise runner.GinError(runner.gin_message(e)) from e
+    raise

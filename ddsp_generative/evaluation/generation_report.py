@@ -5,13 +5,15 @@
 The report comes from `evaluation.generation.evaluate`; `write_report`
 writes `generation.json` (kind 'generation_evaluation'), `generation.md` (the
 table) and `generation.png` (log spectrograms: one row per set, one column
-per example) into a directory.
+per example) into a directory, as one set (`report_files.report_set`:
+staged, then published with the JSON last).
 """
 
 import os
 
 from ddsp_generative.core import artifacts
 from ddsp_generative.evaluation import generation as lib
+from ddsp_generative.evaluation import report_files
 
 FILE_NAMES = {'json': 'generation.json', 'table': 'generation.md',
               'figure': 'generation.png'}
@@ -34,6 +36,23 @@ def paths(save_dir):
   """{'json', 'table', 'figure'} paths of a report in save_dir."""
   return {key: os.path.join(save_dir, name)
           for key, name in FILE_NAMES.items()}
+
+
+def describe(save_dir):
+  """How errors name the report in save_dir."""
+  return f'The generation report {paths(save_dir)["json"]}'
+
+
+def check_not_written(save_dir, overwrite):
+  """Raises report_files.ReportExistsError if save_dir holds a report."""
+  out = paths(save_dir)
+  report_files.check_not_written(out.values(), out['json'], overwrite,
+                                 choose='--save_dir')
+
+
+def lock(save_dir):
+  """Holds the report's lock in save_dir (a whole evaluation run)."""
+  return report_files.lock(paths(save_dir)['json'], describe(save_dir))
 
 
 def _cell(value, fmt):
@@ -140,20 +159,26 @@ def write_report(save_dir, report, sets, sample_rate, n_figure_columns=3):
 
   Returns:
     (record, paths): the JSON record written and the paths dict.
+
+  Raises:
+    publish.OutputBusyError: Another run writes the report.
   """
   out = paths(save_dir)
   payload = dict(report)
-  if n_figure_columns:
-    save_figure(out['figure'], report, sets, sample_rate, n_figure_columns)
-    payload['figure'] = FILE_NAMES['figure']
-    payload['figure_examples'] = [
-        report['example_indices'][i]
-        for i in figure_examples(len(sets[lib.REAL]), n_figure_columns)]
-  payload['table'] = FILE_NAMES['table']
-  with artifacts.atomic_path(out['table']) as tmp:
-    with open(tmp, 'w') as f:
+  with report_files.report_set(out['json'], describe(save_dir),
+                               replaces=list(out.values())) as staging:
+    staged = paths(staging)
+    if n_figure_columns:
+      save_figure(staged['figure'], report, sets, sample_rate,
+                  n_figure_columns)
+      payload['figure'] = FILE_NAMES['figure']
+      payload['figure_examples'] = [
+          report['example_indices'][i]
+          for i in figure_examples(len(sets[lib.REAL]), n_figure_columns)]
+    payload['table'] = FILE_NAMES['table']
+    with open(staged['table'], 'w') as f:
       f.write(markdown_table(report))
-  record = artifacts.write_json(out['json'], lib.REPORT_KIND,
-                                lib.REPORT_FORMAT_VERSION, payload)
+    record = artifacts.write_json(staged['json'], lib.REPORT_KIND,
+                                  lib.REPORT_FORMAT_VERSION, payload)
   return record, out
 

@@ -19,7 +19,10 @@ scored with `mir_eval.melody`:
 * speed: seconds of audio per second of estimation (one core).
 
 Totals pool the frames of all files. Results go to a versioned JSON artefact
-and, per file, a PNG of the estimates against the truth.
+and, per file, a PNG of the estimates against the truth: the PNGs are one set
+in their folder, published first, the JSON its own set, published last
+(`report_files`); the run holds the JSON's lock throughout, so a second run
+writing the same report is refused at once.
 """
 
 import os
@@ -31,8 +34,11 @@ import numpy as np
 from ddsp_generative.core import artifacts
 from ddsp_generative.core import audio_io
 from ddsp_generative import environment
+from ddsp_generative.core import errors
 from ddsp_generative.core import f0 as f0_lib
 from ddsp_generative.core import f0_truth
+from ddsp_generative.core import publish
+from ddsp_generative.evaluation import report_files
 
 KIND = 'pitch_evaluation'
 FORMAT_VERSION = 1
@@ -40,6 +46,33 @@ CENT_TOLERANCE = 50.0
 SAMPLE_RATE = 16000  # The pipeline estimates f0 on 'audio_16k'.
 COUNTS = ('n_audible', 'n_pitch_correct', 'n_chroma_correct', 'n_scored',
           'voicing_tp', 'voicing_fp', 'voicing_fn')
+PLOT_SUFFIX = '.pitch.png'
+
+
+class PitchEvalError(errors.UserError, ValueError):
+  """An input of the pitch evaluation cannot be used (named in the message)."""
+
+
+def describe(output_path):
+  """How errors name the report whose JSON is `output_path`."""
+  return f'The pitch report {output_path}'
+
+
+def plot_path(plot_dir, audio_path):
+  """The PNG of an audio file's estimates in plot_dir."""
+  return os.path.join(plot_dir, os.path.splitext(
+      os.path.basename(audio_path))[0] + PLOT_SUFFIX)
+
+
+def _old_plots(output_path):
+  """The plots the report now at output_path lists (it is being replaced)."""
+  try:
+    record = artifacts.read_json(output_path, KIND, [FORMAT_VERSION])
+  except artifacts.ArtifactError:
+    return []
+  return [f['plot'] for f in record.get('files', ())
+          if isinstance(f, dict) and isinstance(f.get('plot'), str)
+          and f['plot'].endswith(PLOT_SUFFIX)]
 
 
 def default_estimators():
@@ -179,7 +212,9 @@ def evaluate_pitch(audio_paths, output_path, estimators=None, frame_rate=250,
 
   Raises:
     ValueError: No audio paths, a file without a sidecar, unknown estimator.
+    PitchEvalError: An audio file that cannot be read (a ValueError too).
     environment.CrepeNotInstalledError: 'crepe' without the crepe package.
+    publish.OutputBusyError: Another run writes the same report.
   """
   estimators = list(estimators or default_estimators())
   for name in estimators:
@@ -196,14 +231,47 @@ def evaluate_pitch(audio_paths, output_path, estimators=None, frame_rate=250,
   if missing:
     raise ValueError(f'{len(missing)} file(s) have no ground-truth sidecar '
                      f'({" or ".join(f0_truth.SUFFIXES)}), e.g. {missing[0]}.')
+  with report_files.lock(output_path, describe(output_path)):
+    return _evaluate_and_write(paths, sidecars, output_path, estimators,
+                               frame_rate, voicing_threshold, plot_dir)
+
+
+def _load(path):
+  """An audio file at SAMPLE_RATE; a file that is not audio is named."""
+  try:
+    with errors.stage(f'reading the audio {path}'):
+      audio, _ = audio_io.load_audio(path, SAMPLE_RATE)
+  except audio_io.BadAudioError as e:
+    raise PitchEvalError(f'Cannot read the audio {path}: {e}.') from e
+  return audio
+
+
+def _read_truth(sidecar):
+  """A ground-truth sidecar; one that cannot be parsed is named."""
+  try:
+    with errors.stage(f'reading the ground truth {sidecar}'):
+      return f0_truth.read_truth(sidecar)
+  except errors.UserError:
+    raise  # Names the file already.
+  except (ValueError, KeyError, TypeError, IndexError) as e:
+    raise PitchEvalError(
+        f'Cannot read the ground truth {sidecar}: {type(e).__name__}: {e} '
+        '(expected ddsp_generative_render_dataset\'s .f0.json, or a CSV '
+        'with columns time,f0_hz[,audible,voicing_scored]).') from e
+
+
+def _evaluate_and_write(paths, sidecars, output_path, estimators, frame_rate,
+                        voicing_threshold, plot_dir):
+  """evaluate_pitch's work, under the report's lock."""
   _warm_up(estimators, frame_rate)
 
   files, pooled = [], {e: {'counts': dict.fromkeys(COUNTS, 0), 'errors': [],
                            'secs': 0.0} for e in estimators}
+  plots = []  # (path, truth, estimates, title), drawn once all are scored.
   audio_secs = 0.0
   for path in paths:
-    truth = f0_truth.read_truth(sidecars[path])
-    audio, _ = audio_io.load_audio(path, SAMPLE_RATE)
+    truth = _read_truth(sidecars[path])
+    audio = _load(path)
     audio_secs += len(audio) / SAMPLE_RATE
     results, estimates = {}, {}
     for name in estimators:
@@ -221,30 +289,50 @@ def evaluate_pitch(audio_paths, output_path, estimators=None, frame_rate=250,
               'duration_secs': len(audio) / SAMPLE_RATE,
               'estimators': results}
     if plot_dir:
-      # pylint: disable=g-import-not-at-top
-      from ddsp_generative.core import plotting
-      # pylint: enable=g-import-not-at-top
-      record['plot'] = os.path.join(
-          plot_dir, os.path.splitext(os.path.basename(path))[0] + '.pitch.png')
-      plotting.save_pitch_comparison(record['plot'], truth, estimates,
-                                     title=os.path.basename(path))
+      record['plot'] = plot_path(plot_dir, path)
+      plots.append((record['plot'], truth, estimates, os.path.basename(path)))
     files.append(record)
 
   totals = {}
   for name, pool in pooled.items():
-    errors = (np.concatenate(pool['errors']) if pool['errors']
-              else np.zeros(0))
+    abs_errors = (np.concatenate(pool['errors']) if pool['errors']
+                  else np.zeros(0))
     totals[name] = _json_safe(dict(
-        _metrics(pool['counts'], errors), **pool['counts'],
+        _metrics(pool['counts'], abs_errors), **pool['counts'],
         realtime_factor=audio_secs / max(pool['secs'], 1e-9),
         estimation_secs=pool['secs']))
-  return artifacts.write_json(
-      output_path, KIND, FORMAT_VERSION,
-      payload={'estimators': estimators, 'frame_rate': frame_rate,
-               'sample_rate': SAMPLE_RATE,
-               'voicing_threshold': voicing_threshold,
-               'cent_tolerance': CENT_TOLERANCE, 'n_files': len(files),
-               'audio_secs': audio_secs, 'totals': totals, 'files': files})
+  if plots:
+    _write_plots(plot_dir, output_path, plots)
+  name = os.path.basename(output_path)
+  with report_files.report_set(output_path,
+                               describe(output_path)) as staging:
+    record = artifacts.write_json(
+        os.path.join(staging, name), KIND, FORMAT_VERSION,
+        payload={'estimators': estimators, 'frame_rate': frame_rate,
+                 'sample_rate': SAMPLE_RATE,
+                 'voicing_threshold': voicing_threshold,
+                 'cent_tolerance': CENT_TOLERANCE, 'n_files': len(files),
+                 'audio_secs': audio_secs, 'totals': totals, 'files': files})
+  return record
+
+
+def _write_plots(plot_dir, output_path, plots):
+  """Publishes the plots as one set in plot_dir, replacing the old report's."""
+  from ddsp_generative.core import plotting  # pylint: disable=g-import-not-at-top
+  plot_dir = os.path.abspath(plot_dir)
+
+  def replaced():
+    return [p for p in _old_plots(output_path)
+            if os.path.dirname(os.path.abspath(p)) == plot_dir]
+
+  with errors.stage(f'writing the plots of {output_path} in {plot_dir}'):
+    with publish.output_set(plot_dir, os.path.basename(output_path),
+                            replaces=replaced,
+                            what=f'The plots of {output_path}') as staging:
+      for path, truth, estimates, title in plots:
+        plotting.save_pitch_comparison(
+            os.path.join(staging, os.path.basename(path)), truth, estimates,
+            title=title)
 
 
 def summary_table(record):

@@ -3,7 +3,9 @@
 """Figures about priors over z: the library behind ddsp_generative_prior_figures.
 
 From a z dataset (and saved or freshly fitted priors) it writes, headless and
-atomically:
+as one set (`report_files.report_set`: staged while they are computed, then
+published with the JSON last; a second run writing the same folder is
+refused while one runs):
 
 * `heldout_nll.png`: held-out negative log likelihood per frame of each prior,
   of frames on their own and of whole examples as the prior samples them
@@ -32,6 +34,8 @@ matplotlib.use('Agg')
 # pylint: disable=g-import-not-at-top,g-bad-import-order
 from absl import logging
 from ddsp_generative.core import artifacts
+from ddsp_generative.core import errors
+from ddsp_generative.evaluation import report_files
 from ddsp_generative.priors import fitting
 from ddsp_generative import priors
 from ddsp_generative.core import z_dataset
@@ -210,11 +214,17 @@ def output_paths(save_dir):
       JSON_NAME,)}
 
 
+def describe(save_dir):
+  """How errors name the figures in save_dir."""
+  return f'The prior figures {output_paths(save_dir)[JSON_NAME]}'
+
+
 def _load_priors(prior_paths, z_dims, heldout_examples):
   named = []
   for path in prior_paths:
-    prior = priors.load_prior(path)
-    priors.check_compatible(prior, z_dims)
+    with errors.stage(f'reading the prior {path}'):
+      prior = priors.load_prior(path)
+      priors.check_compatible(prior, z_dims)
     recorded = prior.fit_info.get('heldout_examples')
     if recorded is not None and list(recorded) != list(heldout_examples):
       logging.warning(
@@ -251,15 +261,32 @@ def make_prior_figures(z_dataset_pattern, save_dir, prior_paths=(),
 
   Returns:
     The JSON record written.
+
+  Raises:
+    report_files.ReportExistsError: The figures exist (a FileExistsError).
+    publish.OutputBusyError: Another run writes the same figures.
   """
   paths = output_paths(save_dir)
-  existing = [p for p in paths.values() if os.path.exists(p)]
-  if existing and not overwrite:
-    raise FileExistsError(f'{existing[0]} exists; pass --overwrite to '
-                          'replace the figures.')
+  report_files.check_not_written(paths.values(), paths[JSON_NAME], overwrite)
+  with errors.stage(f'reading the z dataset {z_dataset_pattern}'):
+    sequences, metadata = z_dataset.read_z_dataset(z_dataset_pattern)
+  with report_files.lock(paths[JSON_NAME], describe(save_dir)):
+    report_files.check_not_written(paths.values(), paths[JSON_NAME],
+                                   overwrite)
+    with report_files.report_set(paths[JSON_NAME], describe(save_dir),
+                                 replaces=list(paths.values())) as staging:
+      return _figures(sequences, metadata, output_paths(staging),
+                      z_dataset_pattern, prior_paths, fit_types, seed,
+                      holdout_fraction, candidate_n_components, max_frames,
+                      n_points, tsne_iterations)
+
+
+def _figures(sequences, metadata, paths, z_dataset_pattern, prior_paths,
+             fit_types, seed, holdout_fraction, candidate_n_components,
+             max_frames, n_points, tsne_iterations):
+  """make_prior_figures' work: writes the files into `paths` (staged)."""
   if fit_types is None:
     fit_types = () if prior_paths else DEFAULT_FIT_TYPES
-  sequences, metadata = z_dataset.read_z_dataset(z_dataset_pattern)
   rng = np.random.default_rng(seed)
   train, heldout, split, heldout_examples = (
       fitting.split_holdout_sequences(
@@ -271,18 +298,21 @@ def make_prior_figures(z_dataset_pattern, save_dir, prior_paths=(),
 
   named = _load_priors(prior_paths, metadata['z_dims'], heldout_examples)
   for name in fit_types:
-    prior = gin.get_configurable(priors.get_prior_class(name))()
-    data = train if fitting.uses_sequences(prior) else train_frames
-    named.append((name, prior.fit(
-        data, model_fingerprint=metadata.get('model_fingerprint'),
-        model_step=metadata.get('model_step'), seed=seed)))
+    with errors.stage(f'fitting the {name} prior'):
+      prior = gin.get_configurable(priors.get_prior_class(name))()
+      data = train if fitting.uses_sequences(prior) else train_frames
+      named.append((name, prior.fit(
+          data, model_fingerprint=metadata.get('model_fingerprint'),
+          model_step=metadata.get('model_step'), seed=seed)))
   if not named:
     raise ValueError('No prior to score: give saved priors or types to fit.')
-  rows = score_priors(named, heldout)
+  with errors.stage('scoring the priors on the held-out examples'):
+    rows = score_priors(named, heldout)
   plot_nll(paths['heldout_nll.png'], rows)
 
-  curve, best = component_curve(train_frames, heldout_frames,
-                                candidate_n_components, seed=seed)
+  with errors.stage('fitting the Gaussian mixtures of the components curve'):
+    curve, best = component_curve(train_frames, heldout_frames,
+                                  candidate_n_components, seed=seed)
   plot_curve(paths['n_components.png'], curve, len(train_frames),
              len(heldout_frames))
 
@@ -296,7 +326,8 @@ def make_prior_figures(z_dataset_pattern, save_dir, prior_paths=(),
   component = best.predict(z)
   maps = {}
   for method, name in (('pca', 'z_pca.png'), ('tsne', 'z_tsne.png')):
-    xy, info = embed(z, method, seed, tsne_iterations)
+    with errors.stage(f'computing the {method.upper()} map of z'):
+      xy, info = embed(z, method, seed, tsne_iterations)
     maps[method] = info
     plot_embedding(
         paths[name], xy, component, controls[:, 0], controls[:, 1],

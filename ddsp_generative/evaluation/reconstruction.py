@@ -20,7 +20,8 @@ resynthesis is compared with the recording:
   ('f0_consistency_of_target'): a perfect resynthesis scores about that.
 
 `evaluate()` returns the report; `write_report()` writes it as versioned JSON
-and a PNG of target vs resynthesis spectrograms.
+and a PNG of target vs resynthesis spectrograms, as one set
+(`report_files.report_set`: staged, then published with the JSON last).
 """
 
 import os
@@ -30,11 +31,14 @@ import numpy as np
 from tqdm import tqdm
 
 from ddsp_generative.core import artifacts
+from ddsp_generative.core import errors
 from ddsp_generative.core import f0 as f0_lib
 from ddsp_generative.core import features
+from ddsp_generative.core import publish
 from ddsp_generative.core import tfrecords
 from ddsp_generative.core import units
 from ddsp_generative.evaluation import metrics
+from ddsp_generative.evaluation import report_files
 
 REPORT_KIND = 'reconstruction_evaluation'
 REPORT_FORMAT_VERSION = 1
@@ -232,9 +236,27 @@ def save_figure(path, report, audio, sample_rate, n_examples=3):
   plt.close(fig)
 
 
+def default_figure_path(path):
+  """The figure beside the JSON report `path`: its name with '.png'."""
+  return os.path.splitext(path)[0] + '.png'
+
+
+def describe(path):
+  """How errors name the report whose JSON is `path`."""
+  return f'The reconstruction report {path}'
+
+
+def lock(path):
+  """Holds the lock of the report whose JSON is `path` (a whole run)."""
+  return report_files.lock(path, describe(path))
+
+
 def write_report(path, report, audio, sample_rate, figure_path=None,
                  n_figure_examples=3):
   """Writes the versioned JSON report and its spectrogram figure.
+
+  Both are one set, the JSON published last; a figure in another folder
+  than the JSON is published there first, on its own.
 
   Args:
     path: JSON destination.
@@ -245,13 +267,35 @@ def write_report(path, report, audio, sample_rate, figure_path=None,
     n_figure_examples: Examples in the figure (0 for none).
 
   Returns:
-    The record written.
+    The record written; its 'figure' is the PNG's path relative to the
+    JSON's folder.
+
+  Raises:
+    publish.OutputBusyError: Another run writes the report.
   """
-  figure_path = figure_path or os.path.splitext(path)[0] + '.png'
+  figure_path = figure_path or default_figure_path(path)
+  directory = os.path.dirname(os.path.abspath(path))
+  figure_dir = os.path.dirname(os.path.abspath(figure_path))
+  together = figure_dir == directory
   payload = dict(report)
   if n_figure_examples:
-    save_figure(figure_path, report, audio, sample_rate, n_figure_examples)
-    payload['figure'] = os.path.basename(figure_path)
+    payload['figure'] = os.path.relpath(os.path.abspath(figure_path),
+                                        directory)
     payload['figure_examples'] = figure_indices(report, n_figure_examples)
-  return artifacts.write_json(path, REPORT_KIND, REPORT_FORMAT_VERSION,
-                              payload)
+    if not together:
+      name = os.path.basename(figure_path)
+      with errors.stage(f'writing the figure {figure_path}'):
+        with publish.output_set(figure_dir, name,
+                                what=f'The figure {figure_path}') as staging:
+          save_figure(os.path.join(staging, name), report, audio,
+                      sample_rate, n_figure_examples)
+  with report_files.report_set(
+      path, describe(path),
+      replaces=[figure_path] if together else ()) as staging:
+    if n_figure_examples and together:
+      save_figure(os.path.join(staging, os.path.basename(figure_path)),
+                  report, audio, sample_rate, n_figure_examples)
+    record = artifacts.write_json(
+        os.path.join(staging, os.path.basename(path)), REPORT_KIND,
+        REPORT_FORMAT_VERSION, payload)
+  return record

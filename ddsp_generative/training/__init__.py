@@ -3,10 +3,11 @@
 """Training tier: gin configurables and the gin search path.
 
 Registers with gin: `synths.FastHarmonic` (a faster, equivalent
-`synths.Harmonic`), `encoders.VaeMfccRnnEncoder` and `models.VaeAutoencoder`
-(the KL-regularised z encoder and the model that adds its KL to ddsp's
-losses), and `data.checked_tfrecord_provider` (checks the TFRecords against
-the config before training).
+`synths.Harmonic`), `models.CheckedAutoencoder` (ddsp's Autoencoder that
+stops training on a non-finite feature or loss), `encoders.VaeMfccRnnEncoder`
+and `models.VaeAutoencoder` (the KL-regularised z encoder and the checked
+model that adds its KL to ddsp's losses), and `data.checked_tfrecord_provider`
+(checks the TFRecords against the config before training).
 
 The gin files in `gin/` start with `import ddsp_generative.training`: importing
 it registers this package's configurables with gin and adds the search paths
@@ -27,7 +28,7 @@ from ddsp_generative import gin_path
 from ddsp_generative.core import synths  # FastHarmonic.
 from ddsp_generative.training import data  # checked_tfrecord_provider.
 from ddsp_generative.training import encoders  # VaeMfccRnnEncoder.
-from ddsp_generative.training import models  # VaeAutoencoder.
+from ddsp_generative.training import models  # Checked/VaeAutoencoder.
 # pylint: enable=g-import-not-at-top,unused-import
 
 gin_path.add_gin_search_paths()
