@@ -62,8 +62,15 @@ curve is saved). The held-out negative log likelihood per frame (nats) is
 printed and saved in the prior's 'fit_info': of frames on their own, and for
 temporal and conditional priors also of whole examples given their past and
 controls. An existing prior is only replaced with --overwrite.
+
+The prior is validated before it is written (finite, valid and stable
+parameters; a z dataset with NaN or infinite values is refused) and
+published only when the run succeeds: a failed run leaves the old file as it
+was, and a second run writing the same --output at the same time is refused.
+Every error is one line (exit 2 for bad flags and gin, 1 otherwise).
 """
 
+import tokenize
 
 from absl import flags
 from ddsp_generative import cli
@@ -102,13 +109,18 @@ flags.DEFINE_boolean('overwrite', False, 'Replace an existing --output.')
 
 def main(argv):
   cli.check_args(argv, FLAGS, ('z_dataset', 'output'))
-  cli.parse_gin(FLAGS.gin_file, FLAGS.gin_param)
+  try:
+    cli.parse_gin(FLAGS.gin_file, FLAGS.gin_param)
+  except (ValueError, SyntaxError, tokenize.TokenError, OSError) as e:
+    raise cli.UsageError(f'Bad --gin_file/--gin_param: {e}') from e
   try:
     _, summary = fitting.fit_prior(
         FLAGS.z_dataset, FLAGS.output, prior_name=FLAGS.prior,
         seed=FLAGS.seed, max_frames=FLAGS.max_frames,
         holdout_fraction=FLAGS.holdout_fraction, overwrite=FLAGS.overwrite,
         default_mode=FLAGS.default_mode)
+  except cli.UserError:
+    raise
   except (FileExistsError, FileNotFoundError, ValueError) as e:
     raise cli.UserError(str(e)) from e
   print(fitting.format_summary(summary))

@@ -7,7 +7,9 @@ A `Prior` has a small contract (see `base`):
   prior.fit(z)                          # z: [N, z_dims] or per-example list
   z = prior.sample(n_frames, seed=0)    # [batch, n_frames, z_dims]
   prior.log_prob(z)                     # [N, z_dims] -> [N]
-  prior.save('prior.json'); load_prior('prior.json')
+  prior.save('prior.json'); load_prior('prior.json')   # validated
+  stream = prior.stream(seed=0)         # one long clip, block by block:
+  z = stream.next(8192, **controls)     # [8192, z_dims], state carried
 
 | type              | class                     | sampling modes (default *)        |
 | ----------------- | ------------------------- | --------------------------------- |
@@ -22,20 +24,29 @@ A `Prior` has a small contract (see `base`):
 Every class is registered with gin (`ddsp_generative.priors.<Class>`), saved
 as versioned JSON (kind='prior', format_version=1, never a pickle) with its
 z_dims and the fingerprint of the model whose z it was fitted on, and samples
-deterministically for an integer seed.
+deterministically for an integer seed. Loading (and fitting) validates every
+parameter (shapes, finite, valid, stable dynamics): a bad file is refused in
+one line (`InvalidPriorError`). `check_compatible` refuses a prior fitted on
+z of another z_dims, frame rate or sample rate.
 """
 
 # pylint: disable=unused-import,g-importing-member
 from ddsp_generative.priors.base import as_frames
+from ddsp_generative.priors.base import call_seed
 from ddsp_generative.priors.base import check_compatible
 from ddsp_generative.priors.base import FIT_HINT
 from ddsp_generative.priors.base import FORMAT_VERSION
 from ddsp_generative.priors.base import get_prior_class
+from ddsp_generative.priors.base import InvalidPriorError
 from ddsp_generative.priors.base import KIND
 from ddsp_generative.priors.base import load_prior
 from ddsp_generative.priors.base import Prior
 from ddsp_generative.priors.base import prior_types
+from ddsp_generative.priors.base import PriorDataError
+from ddsp_generative.priors.base import PriorFitError
 from ddsp_generative.priors.base import PriorMismatchError
+from ddsp_generative.priors.base import PriorStream
+from ddsp_generative.priors.base import REFIT_HINT
 from ddsp_generative.priors.base import stateless_seed
 from ddsp_generative.priors.base import SUPPORTED_VERSIONS
 from ddsp_generative.priors.conditional import condition_features

@@ -35,6 +35,12 @@ model's z and 0.1 worse on synthetic data.) Requested controls outside the
 range seen in training are clipped to it. `log_prob(z)` is the marginal density of
 z frames; `log_prob(z, f0_hz=, loudness_db=)` the conditional density, and
 `sequence_nll_per_frame` scores -log p(z_{1:T} | c_{1:T}) per frame.
+
+A stream (`Prior.stream`) gets the controls block by block: 'component'
+keeps the component drawn with its first block's controls; 'temporal' draws
+each block's component path from its posterior given that block's controls
+and the state the previous block ended in (the controls still to come are
+unknown), and continues the AR dynamics from its last z.
 """
 
 from absl import logging
@@ -258,36 +264,70 @@ class ConditionalMixturePrior(hmm.HiddenMarkovPrior):
     c = self._controls(n_frames, batch_size, f0_hz, loudness_db)
     return self._conditional_distribution(c).sample(seed=seed)
 
+  def _draw_components(self, batch_size, seed, component=None, c=None):
+    """[batch_size] clip components: drawn with the clips' mean p(k | c_t)."""
+    component_seed, _ = tfp.random.split_seed(seed, n=2)
+    if component is not None:
+      return self._check_components(component, batch_size)
+    mean_probs = np.exp(self.component_log_probs(c)).mean(1)  # [batch, K]
+    return np.asarray(tfd.Categorical(probs=mean_probs).sample(
+        seed=component_seed))
+
   def _sample_component(self, n_frames, batch_size, seed, component=None,
                         f0_hz=None, loudness_db=None):
     c = self._controls(n_frames, batch_size, f0_hz, loudness_db)
-    component_seed, frame_seed = tfp.random.split_seed(seed, n=2)
-    if component is None:
-      mean_probs = np.exp(self.component_log_probs(c)).mean(1)  # [batch, K]
-      components = tfd.Categorical(probs=mean_probs).sample(
-          seed=component_seed)
-    else:
-      components = self._check_components(component, batch_size)
+    _, frame_seed = tfp.random.split_seed(seed, n=2)
+    k = self._draw_components(batch_size, seed, component, c)
     split = self._prepared()
-    k = np.asarray(components)
     loc = split['x_means'][k][:, None] + np.einsum(
         'bij,btj->bti', split['gain'][k], c - split['c_means'][k][:, None])
     return tfd.MultivariateNormalTriL(
         loc=loc, scale_tril=split['x_given_c_scale_tril'][k][:, None]
     ).sample(seed=frame_seed)
 
+  def _stream_component(self, n_frames, seed, state, conditions, lookahead,
+                        component=None):
+    """A stream keeps the component drawn with its first block's controls."""
+    del lookahead
+    if state is None:
+      c = self._controls(n_frames, 1, conditions.get('f0_hz'),
+                         conditions.get('loudness_db'))
+      state = {'component': self._draw_components(1, seed, component, c)}
+    return self._sample_component(n_frames, 1, seed,
+                                  component=state['component'],
+                                  **conditions), state
+
   def _sample_temporal(self, n_frames, batch_size, seed, f0_hz=None,
                        loudness_db=None):
     c = self._controls(n_frames, batch_size, f0_hz, loudness_db)
+    return self._temporal_given(c, seed)[0]
+
+  def _temporal_given(self, c, seed, previous=None):
+    """z given control features c [batch, T, 2], and its end state.
+
+    The component path is drawn from its posterior given the controls (and,
+    continuing a stream, the state the previous block ended in), then z by
+    the AR dynamics (from the previous block's last z, if any).
+    """
     rng = base.numpy_rng(seed)
     split = self._prepared()
     log_lik = np.stack([
         gaussian.mvn_log_pdf(c, split['c_means'][i],
                                  split['c_scale_tril'][i])
         for i in range(len(self.weights))], -1)
-    states = markov.sample_posterior_path(rng, log_lik, self.weights,
+    start = self.weights if previous is None else (
+        self.transition_matrix[previous['state']])
+    states = markov.sample_posterior_path(rng, log_lik, start,
                                           self.transition_matrix)
-    return self._sample_given_states(rng, states, c)
+    z = self._sample_given_states(rng, states, c, previous)
+    return z, self._end_state(states, z, c)
+
+  def _stream_temporal(self, n_frames, seed, state, conditions, lookahead):
+    """A stream's block: the path given the block's controls and the past."""
+    del lookahead
+    c = self._controls(n_frames, 1, conditions.get('f0_hz'),
+                       conditions.get('loudness_db'))
+    return self._temporal_given(c, seed, state)
 
   # ------------------------------------------------------- Serialization.
   def _get_params(self):
@@ -298,15 +338,24 @@ class ConditionalMixturePrior(hmm.HiddenMarkovPrior):
             'ar_scale_tril': self.ar_scale_tril,
             'condition_range': self.condition_range}
 
+  def _checked_params(self, params):
+    """Joint moments over [z, c], condition_range and the dynamics."""
+    # Not the HMM's: the conditional prior saves joint moments instead.
+    # pylint: disable-next=protected-access
+    checked = base.Prior._checked_params(self, params)
+    checked.update(base.checked_mixture(
+        params, 'joint_means', 'joint_scale_tril',
+        self.z_dims + len(CONDITION_FEATURES)))
+    checked['condition_range'] = base.checked_array(
+        params, 'condition_range', [len(CONDITION_FEATURES), 2])
+    base.check_range('condition_range', checked['condition_range'])
+    return self._checked_dynamics(params, checked)
+
   def _set_params(self, params):
-    self.weights = np.asarray(params['weights'], np.float64)
-    self.joint_means = np.asarray(params['joint_means'], np.float64)
-    self.joint_scale_tril = np.asarray(params['joint_scale_tril'], np.float64)
-    self.transition_matrix = np.asarray(params['transition_matrix'],
-                                        np.float64)
-    self.ar_coefficients = np.asarray(params['ar_coefficients'], np.float64)
-    self.ar_scale_tril = np.asarray(params['ar_scale_tril'], np.float64)
-    self.condition_range = np.asarray(params['condition_range'], np.float64)
-    z_dims = self.joint_means.shape[1] - len(CONDITION_FEATURES)
-    self._dims = (z_dims, len(CONDITION_FEATURES))
+    checked = self._checked_params(params)
+    for key in ('weights', 'joint_means', 'joint_scale_tril',
+                'transition_matrix', 'ar_coefficients', 'ar_scale_tril',
+                'condition_range'):
+      setattr(self, key, checked[key])
+    self._dims = (self.z_dims, len(CONDITION_FEATURES))
     self._set_marginal()

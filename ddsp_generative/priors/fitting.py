@@ -3,22 +3,35 @@
 """Fitting a prior on a z dataset: the library behind ddsp_generative_fit_prior.
 
 Holds out whole examples, optionally subsamples, fits the prior class chosen
-by name or by gin and saves it with the z dataset's model fingerprint, step
-and z_dims. Priors over frames get (subsampled) frames; temporal and
-conditional priors get whole examples with their f0 and loudness.
+by name or by gin and saves it with the z dataset's model fingerprint, step,
+z_dims, frame rate and sample rate. Priors over frames get (subsampled)
+frames; temporal and conditional priors get whole examples with their f0 and
+loudness.
+
+The output is written by the publish protocol (`core.publish`): the run holds
+the output's lock from start to end (a second run writing the same prior is
+refused at once), the prior is validated (`Prior.fit`) and staged, and only
+then replaces the old file. A failed run publishes nothing.
 """
 
 import os
 
 from ddsp_generative import priors
 from ddsp_generative.core import control_ranges
+from ddsp_generative.core import errors
+from ddsp_generative.core import publish
 from ddsp_generative.core import z_dataset
+from ddsp_generative.priors import base
 import gin
 import numpy as np
 
 # The prior whose samples sound closest to the real audio (benchmarks/
 # RESULTS.md, 'Generation quality').
 DEFAULT_PRIOR = 'conditional_net'
+
+
+class PriorConfigError(errors.UsageError, ValueError):
+  """The prior's configuration (--prior, gin bindings, the mode) is wrong."""
 
 
 @gin.configurable(module='ddsp_generative.fit_prior_lib')
@@ -52,18 +65,26 @@ def make_prior(prior_name=None):
   bound = prior_to_fit()
   if prior_name is None and bound is None:
     prior_name = DEFAULT_PRIOR
-  if prior_name is None:
-    prior = bound()
-  else:
-    prior = gin.get_configurable(priors.get_prior_class(prior_name))()
+  try:
+    if prior_name is None:
+      prior = bound()
+    else:
+      prior = gin.get_configurable(priors.get_prior_class(prior_name))()
+  except (TypeError, ValueError) as e:
+    if isinstance(e, errors.UserError):
+      raise
+    raise PriorConfigError(
+        f'Cannot make the {prior_name or "gin-bound"} prior from its '
+        f'configuration: {" ".join(str(e).split())} (check --gin_param and '
+        '--gin_file).') from e
   if bound is not None and _plain_class(type(prior)) is not _plain_class(
       bound):
-    raise ValueError(
+    raise PriorConfigError(
         f'--prior={prior_name} disagrees with the gin binding '
         f'prior_to_fit.prior_class = @{_plain_class(bound).__name__}: give '
         'one of them.')
   if not isinstance(prior, priors.Prior):
-    raise ValueError(f'{type(prior).__name__} is not a Prior.')
+    raise PriorConfigError(f'{type(prior).__name__} is not a Prior.')
   return prior
 
 
@@ -168,10 +189,22 @@ def subsample_sequences(sequences, max_frames, rng):
   return kept
 
 
+def _check_output(output, overwrite):
+  if os.path.isdir(output):
+    raise errors.UserError(f'--output={output} is a directory: pass the path '
+                           'of the prior JSON, e.g. .../prior.json.')
+  if os.path.exists(output) and not overwrite:
+    raise FileExistsError(f'{output} exists; pass --overwrite to replace it.')
+
+
 def fit_prior(z_dataset_pattern, output, prior_name=None, seed=0,
               max_frames=None, holdout_fraction=0.1, overwrite=False,
               default_mode=None):
   """Fits a prior (configured by the parsed gin bindings) and saves it.
+
+  Holds the lock of `output` for the whole run (`publish.lock`); the prior
+  is validated after fitting and published with `publish.output_set`, so a
+  failed or refused run leaves the old file (if any) as it was.
 
   Args:
     z_dataset_pattern: TFRecord pattern or prefix of a z dataset.
@@ -193,14 +226,35 @@ def fit_prior(z_dataset_pattern, output, prior_name=None, seed=0,
 
   Raises:
     FileExistsError: `output` exists and overwrite is False.
+    publish.OutputBusyError: Another run is writing `output`.
+    PriorConfigError: Bad prior configuration or default_mode.
+    priors.PriorDataError: NaN/inf in the z dataset's z or controls.
+    priors.PriorFitError: The fit gave invalid or unstable parameters.
   """
-  if os.path.exists(output) and not overwrite:
-    raise FileExistsError(f'{output} exists; pass --overwrite to replace it.')
   prior = make_prior(prior_name)
   if default_mode:
-    prior._check_mode(default_mode)  # pylint: disable=protected-access
+    try:
+      prior._check_mode(default_mode)  # pylint: disable=protected-access
+    except ValueError as e:
+      raise PriorConfigError(str(e)) from e
     prior.default_mode = default_mode
+  _check_output(output, overwrite)
+  # Fails fast (missing or foreign metadata) before anything is written.
+  z_dataset.read_z_metadata(z_dataset_pattern)
+  directory, name = os.path.split(os.path.abspath(output))
+  with publish.lock(directory, name, what=output):
+    _check_output(output, overwrite)
+    prior, summary = _fit_and_publish(
+        prior, z_dataset_pattern, output, directory, name, seed, max_frames,
+        holdout_fraction)
+  return prior, summary
+
+
+def _fit_and_publish(prior, z_dataset_pattern, output, directory, name, seed,
+                     max_frames, holdout_fraction):
+  """The body of `fit_prior`, under the output's lock."""
   sequences, metadata = z_dataset.read_z_dataset(z_dataset_pattern)
+  base.check_finite_data(sequences)
   rng = np.random.default_rng(seed)
   train, heldout, split, heldout_examples = split_holdout_sequences(
       sequences, holdout_fraction, rng)
@@ -216,7 +270,9 @@ def fit_prior(z_dataset_pattern, output, prior_name=None, seed=0,
     heldout = subsample_sequences(heldout, max_frames, rng)
 
   prior.fit(fit_data, model_fingerprint=metadata.get('model_fingerprint'),
-            model_step=metadata.get('model_step'), seed=seed)
+            model_step=metadata.get('model_step'), seed=seed,
+            frame_rate=metadata.get('frame_rate'),
+            sample_rate=metadata.get('sample_rate'))
 
   heldout_nll = heldout_seq_nll = None
   if heldout is not None:
@@ -242,13 +298,16 @@ def fit_prior(z_dataset_pattern, output, prior_name=None, seed=0,
           'pattern': z_dataset_pattern,
           'metadata_path': z_dataset.z_metadata_path(z_dataset_pattern),
           **{k: metadata.get(k) for k in (
-              'frame_rate', 'model_dir', 'model_step', 'model_fingerprint',
-              'n_examples', 'n_frames', 'z_dims', 'source_tfrecord_pattern')},
+              'frame_rate', 'sample_rate', 'model_dir', 'model_step',
+              'model_fingerprint', 'n_examples', 'n_frames', 'z_dims',
+              'source_tfrecord_pattern')},
       },
   })
-  prior.save(output, extra_provenance={
-      'seed': seed, 'prior': prior.TYPE,
-      'gin_config': gin.operative_config_str()})
+  with publish.output_set(directory, name, manifest=name,
+                          what=output) as staging:
+    prior.save(os.path.join(staging, name), extra_provenance={
+        'seed': seed, 'prior': prior.TYPE,
+        'gin_config': gin.operative_config_str()})
   summary = {
       'type': prior.TYPE, 'path': output, 'z_dims': prior.z_dims,
       'n_components': prior.fit_info.get('n_components'),

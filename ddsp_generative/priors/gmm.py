@@ -8,7 +8,9 @@ draws one component per clip and every frame from it (smoother; seed 001's
 improvement; `component=k` picks it).
 
 Sampling is deterministic for a given integer seed: it uses stateless TFP
-seeds, so a saved and reloaded prior gives the same samples.
+seeds, so a saved and reloaded prior gives the same samples. A stream
+(`Prior.stream`) in 'component' mode keeps its first block's component for
+the whole clip.
 """
 
 from absl import logging
@@ -229,10 +231,18 @@ class GaussianMixturePrior(base.Prior):
     return {'weights': self.weights, 'means': self.means,
             'scale_tril': self.scale_tril}
 
+  def _checked_params(self, params):
+    """The mixture's weights [K], means [K, D], scale_tril [K, D, D]."""
+    checked = super()._checked_params(params)
+    checked.update(base.checked_mixture(params, 'means', 'scale_tril',
+                                        self.z_dims))
+    return checked
+
   def _set_params(self, params):
-    self.weights = np.asarray(params['weights'], np.float64)
-    self.means = np.asarray(params['means'], np.float64)
-    self.scale_tril = np.asarray(params['scale_tril'], np.float64)
+    checked = self._checked_params(params)
+    self.weights = checked['weights']
+    self.means = checked['means']
+    self.scale_tril = checked['scale_tril']
 
   def _make_distribution(self):
     return tfd.MixtureSameFamily(
@@ -263,16 +273,30 @@ class GaussianMixturePrior(base.Prior):
                        f'{self.num_components}); got {component!r}.')
     return components
 
+  def _draw_components(self, batch_size, seed, component=None):
+    """[batch_size] components of the clips: drawn, or `component`'s."""
+    component_seed, _ = tfp.random.split_seed(seed, n=2)
+    if component is None:
+      return np.asarray(self.distribution.mixture_distribution.sample(
+          batch_size, seed=component_seed))
+    return self._check_components(component, batch_size)
+
   def _sample_component(self, n_frames, batch_size, seed, component=None):
     """One component per clip (drawn, or `component`: int or [batch_size])."""
-    component_seed, frame_seed = tfp.random.split_seed(seed, n=2)
-    if component is None:
-      components = self.distribution.mixture_distribution.sample(
-          batch_size, seed=component_seed)
-    else:
-      components = self._check_components(component, batch_size)
+    _, frame_seed = tfp.random.split_seed(seed, n=2)
+    components = self._draw_components(batch_size, seed, component)
     clips = tfd.MultivariateNormalTriL(
         loc=tf.gather(self.means, components),
         scale_tril=tf.gather(self.scale_tril, components))
     z = clips.sample(n_frames, seed=frame_seed)  # [n_frames, batch, z_dims]
     return tf.transpose(z, [1, 0, 2])
+
+  def _stream_component(self, n_frames, seed, state, conditions, lookahead,
+                        component=None):
+    """A stream keeps the component its first block drew (or was given)."""
+    del lookahead
+    if state is None:
+      state = {'component': self._draw_components(1, seed, component)}
+    return self._sample_component(n_frames, 1, seed,
+                                  component=state['component'],
+                                  **conditions), state

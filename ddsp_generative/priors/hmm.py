@@ -25,7 +25,9 @@ means, scale_tril) make it a `GaussianMixturePrior` too, so 'independent' and
 scores examples under the full temporal model (forward algorithm).
 
 Temporal sampling uses a NumPy Generator seeded from the stateless seed, so
-the same seed gives the same samples after saving and loading.
+the same seed gives the same samples after saving and loading. A stream
+(`Prior.stream`) continues the chain from the state and the AR dynamics from
+the z its previous block ended in.
 """
 
 from absl import logging
@@ -92,6 +94,9 @@ class HiddenMarkovPrior(gmm.GaussianMixturePrior):
     self.transition_pseudocount = float(transition_pseudocount)
     self.ridge = float(ridge)
     self.max_spectral_radius = float(max_spectral_radius)
+    if not 0.0 < self.max_spectral_radius < 1.0:
+      raise ValueError('max_spectral_radius must be in (0, 1), so that long '
+                       f'samples stay stable; got {max_spectral_radius}.')
     self.init_max_frames = int(init_max_frames)
     self.chunk_frames = None if chunk_frames is None else int(chunk_frames)
     self.transition_matrix = None
@@ -359,18 +364,88 @@ class HiddenMarkovPrior(gmm.GaussianMixturePrior):
   # ------------------------------------------------------------ Sampling.
   def _sample_temporal(self, n_frames, batch_size, seed):
     """Component paths from the Markov chain, z by the AR dynamics."""
-    rng = base.numpy_rng(seed)
-    states = markov.sample_chain(rng, self.weights, self.transition_matrix,
-                                 n_frames, batch_size)
-    return self._sample_given_states(
-        rng, states, np.zeros([batch_size, n_frames, 0]))
+    return self._temporal(n_frames, batch_size, seed)[0]
 
-  def _sample_given_states(self, rng, states, c):
-    """z [batch, time, z_dims] along component paths, given controls c."""
+  def _temporal(self, n_frames, batch_size, seed, previous=None):
+    """z [batch, n_frames, z_dims] and its end state (see `_end_state`).
+
+    Args:
+      n_frames: Frames to sample.
+      batch_size: Clips.
+      seed: Stateless seed.
+      previous: None to start clips, or the end state of their previous
+        block (a stream's): the chain and the AR dynamics continue from it.
+
+    Returns:
+      (z, state).
+    """
+    rng = base.numpy_rng(seed)
+    start = self.weights if previous is None else (
+        self.transition_matrix[previous['state']])
+    states = markov.sample_chain(rng, start, self.transition_matrix,
+                                 n_frames, batch_size)
+    c = np.zeros([batch_size, n_frames, 0])
+    z = self._sample_given_states(rng, states, c, previous)
+    return z, self._end_state(states, z, c)
+
+  def _stream_temporal(self, n_frames, seed, state, conditions, lookahead):
+    """A stream's block: the chain and the AR dynamics carry on."""
+    del conditions, lookahead
+    return self._temporal(n_frames, 1, seed, state)
+
+  @staticmethod
+  def _end_state(states, z, c):
+    """What the next block continues from: the last state, z and controls."""
+    return {'state': states[:, -1].copy(), 'z': np.array(z[:, -1]),
+            'c': np.array(c[:, -1])}
+
+  def _ar_offsets(self, states, feats, eps):
+    """Everything of z_t = z_{t-1} Phi_s + offset_t but the recursion.
+
+    Args:
+      states: int [batch, T] the components of the frames.
+      feats: [batch, T, n_features - z_dims] the frames' regressors without
+        z_{t-1} (controls and the constant).
+      eps: [batch, T, z_dims] standard normal noise.
+
+    Returns:
+      [batch, T, z_dims] offsets.
+    """
+    z_dims = self.z_dims
+    offset = np.empty(states.shape + (z_dims,))
+    for i in range(len(self.weights)):
+      sel = states == i
+      if np.any(sel):
+        offset[sel] = (feats[sel] @ self.ar_coefficients[i, z_dims:] +
+                       eps[sel] @ self.ar_scale_tril[i].T)
+    return offset
+
+  def _sample_given_states(self, rng, states, c, previous=None):
+    """z [batch, time, z_dims] along component paths, given controls c.
+
+    Args:
+      rng: np.random.Generator.
+      states: int [batch, time] component paths.
+      c: [batch, time, n_conditions] control features.
+      previous: None (the first frame from its component's Gaussian given
+        c), or a previous block's end state: every frame then follows the
+        AR dynamics from its last z and controls.
+
+    Returns:
+      float64 [batch, time, z_dims].
+    """
     split = self._prepared()
     z_dims = self.z_dims
     n_batch, n_time = states.shape
     eps = rng.standard_normal([n_batch, n_time, z_dims])
+    phi = self.ar_coefficients[:, :z_dims]  # [K, z_dims (in), z_dims (out)]
+    if previous is not None:
+      c_ext = np.concatenate([previous['c'][:, None], c], 1)
+      feats = self._features(np.zeros([n_batch, n_time + 1, 0]), c_ext)
+      offset = self._ar_offsets(states, feats, eps)
+      return np.stack([
+          markov.linear_recursion(previous['z'][b], phi[states[b]],
+                                  offset[b]) for b in range(n_batch)])
     z = np.empty([n_batch, n_time, z_dims])
     s0 = states[:, 0]
     mean0 = split['x_means'][s0] + np.einsum(
@@ -380,15 +455,8 @@ class HiddenMarkovPrior(gmm.GaussianMixturePrior):
     if n_time == 1:
       return z
     # z_t = z_{t-1} Phi_s + offset_t: everything but the recursion at once.
-    later = states[:, 1:]
     feats = self._features(np.zeros([n_batch, n_time, 0]), c)
-    offset = np.empty([n_batch, n_time - 1, z_dims])
-    for i in range(len(self.weights)):
-      sel = later == i
-      if np.any(sel):
-        offset[sel] = (feats[sel] @ self.ar_coefficients[i, z_dims:] +
-                       eps[:, 1:][sel] @ self.ar_scale_tril[i].T)
-    phi = self.ar_coefficients[:, :z_dims]  # [K, z_dims (in), z_dims (out)]
+    offset = self._ar_offsets(states[:, 1:], feats, eps[:, 1:])
     for b in range(n_batch):
       z[b, 1:] = markov.linear_recursion(z[b, 0], phi[states[b, 1:]],
                                          offset[b])
@@ -402,12 +470,38 @@ class HiddenMarkovPrior(gmm.GaussianMixturePrior):
             'ar_coefficients': self.ar_coefficients,
             'ar_scale_tril': self.ar_scale_tril}
 
+  def _checked_dynamics(self, params, checked):
+    """Adds the checked Markov chain and AR dynamics to `checked`.
+
+    transition_matrix [K, K] (stochastic rows), ar_coefficients [K,
+    n_features, z_dims] whose AR matrices (the first z_dims rows) are stable,
+    ar_scale_tril [K, z_dims, z_dims] (Cholesky factors).
+    """
+    k, d = len(checked['weights']), self.z_dims
+    n_features = d + 2 * self.n_conditions + 1
+    transition = base.checked_array(params, 'transition_matrix', [k, k])
+    base.check_probabilities('transition_matrix', transition)
+    coefficients = base.checked_array(params, 'ar_coefficients',
+                                      [k, n_features, d])
+    base.check_stable('ar_coefficients', coefficients[:, :d])
+    noise = base.checked_array(params, 'ar_scale_tril', [k, d, d])
+    base.check_scale_tril('ar_scale_tril', noise)
+    checked.update({'transition_matrix': transition,
+                    'ar_coefficients': coefficients,
+                    'ar_scale_tril': noise})
+    return checked
+
+  def _checked_params(self, params):
+    return self._checked_dynamics(params, super()._checked_params(params))
+
   def _set_params(self, params):
-    super()._set_params(params)
-    self.transition_matrix = np.asarray(params['transition_matrix'],
-                                        np.float64)
-    self.ar_coefficients = np.asarray(params['ar_coefficients'], np.float64)
-    self.ar_scale_tril = np.asarray(params['ar_scale_tril'], np.float64)
+    checked = self._checked_params(params)
+    self.weights = checked['weights']
+    self.means = checked['means']
+    self.scale_tril = checked['scale_tril']
+    self.transition_matrix = checked['transition_matrix']
+    self.ar_coefficients = checked['ar_coefficients']
+    self.ar_scale_tril = checked['ar_scale_tril']
     self.joint_means, self.joint_scale_tril = self.means, self.scale_tril
     self._dims = (self.means.shape[1], 0)
     self._cache = None

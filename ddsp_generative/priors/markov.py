@@ -147,7 +147,9 @@ def sample_chain(rng, start_probs, transmat, n_frames, batch_size):
 
   Args:
     rng: np.random.Generator.
-    start_probs: [K] probabilities of the first state.
+    start_probs: [K] probabilities of the first state, or [batch_size, K]
+      one row per path (e.g. the transition rows of the states a stream's
+      previous block ended in).
     transmat: [K, K] transition probabilities.
     n_frames: Path length.
     batch_size: Number of paths.
@@ -155,13 +157,18 @@ def sample_chain(rng, start_probs, transmat, n_frames, batch_size):
   Returns:
     int64 [batch_size, n_frames].
   """
-  k = len(start_probs)
+  start_probs = np.asarray(start_probs)
+  k = start_probs.shape[-1]
   uniform = rng.random([batch_size, n_frames])
   cdf = np.cumsum(transmat, -1)
   states = np.empty([batch_size, n_frames], np.int64)
-  states[:, 0] = np.minimum(
-      np.searchsorted(np.cumsum(start_probs), uniform[:, 0], side='right'),
-      k - 1)
+  if start_probs.ndim == 1:
+    states[:, 0] = np.minimum(
+        np.searchsorted(np.cumsum(start_probs), uniform[:, 0], side='right'),
+        k - 1)
+  else:
+    states[:, 0] = np.minimum(
+        (uniform[:, 0, None] >= np.cumsum(start_probs, -1)).sum(-1), k - 1)
   # A scalar loop per path: ~10x faster than indexing the batch per frame
   # for the usual batch of 1. Same draws: the state is the number of cdf
   # entries <= u.

@@ -38,6 +38,14 @@ training frames' mean and covariance (a moment-matched stand-in for the
 marginal, which has no closed form; it sets e.g. the random-z scale of
 `evaluation.generation`).
 
+Streams (`Prior.stream`, for clips sampled block by block): the net is
+non-causal, so a block's frames see R frames of controls on each side; the
+stream carries the last R frames of controls and the residual's AR(1) state
+and noise generator, and takes the next R frames of controls as `lookahead`
+(`PriorStream.lookahead_frames`); with it, blocks equal one long sample (up
+to float rounding), without it a block's last R frames see its end as the
+clip's end. Memory per block is bounded by the block (+ 2R frames).
+
 Fitting: Adam on the per-frame Gaussian NLL of the standardised z (random
 crops of `segment_frames` from the examples), then the AR(1) on the
 residuals. The weights are saved in the prior's JSON as base64 float32
@@ -45,6 +53,7 @@ arrays (never a pickle).
 """
 
 import base64
+import binascii
 
 from absl import logging
 from ddsp_generative.priors import base
@@ -71,7 +80,8 @@ def decode_array(record):
   """Inverse of `encode_array`."""
   if record.get('dtype') != 'float32':
     raise ValueError(f'Unsupported weight dtype {record.get("dtype")!r}.')
-  data = np.frombuffer(base64.b64decode(record['base64']), '<f4')
+  data = np.frombuffer(base64.b64decode(record['base64'], validate=True),
+                       '<f4')
   return data.reshape(record['shape']).astype(np.float32)
 
 
@@ -230,6 +240,9 @@ class ConditionalNetworkPrior(base.Prior):
     self.min_scale = float(min_scale)
     self.ridge = float(ridge)
     self.max_spectral_radius = float(max_spectral_radius)
+    if not 0.0 < self.max_spectral_radius < 1.0:
+      raise ValueError('max_spectral_radius must be in (0, 1), so that long '
+                       f'samples stay stable; got {max_spectral_radius}.')
     self.weights = None
     self.c_mean = self.c_std = self.condition_range = None
     self.z_mean = self.z_std = self.z_cov = None
@@ -271,6 +284,13 @@ class ConditionalNetworkPrior(base.Prior):
     cs = [((c - self.c_mean) / self.c_std).astype(np.float32) for c in cs]
     rng = np.random.default_rng(seed)
     losses = self._train(zs, cs, rng)
+    if not np.all(np.isfinite(losses)):
+      first = int(np.argmax(~np.isfinite(losses)))
+      raise base.PriorFitError(
+          f'Training the {self.TYPE} prior diverged (NaN or infinite loss at '
+          f'step {first + 1} of {len(losses)}), so nothing was saved: lower '
+          'ConditionalNetworkPrior.learning_rate (now '
+          f'{self.learning_rate:g}) with --gin_param.')
     self._fit_residual_dynamics(zs, cs)
     self.fit_info.update({
         'train_loss_first_100': float(np.mean(losses[:100])),
@@ -387,21 +407,98 @@ class ConditionalNetworkPrior(base.Prior):
   def _sample(self, n_frames, batch_size, seed, f0_hz, loudness_db, mode):
     c = self._controls(n_frames, batch_size, f0_hz, loudness_db)
     mu, sigma = self._mu_sigma(c)
+    rng = None if mode == 'mean' else base.numpy_rng(seed)
+    e = self._residuals(mode, rng, mu.shape[:2])
+    return self.z_mean + self.z_std * (mu + sigma * e)
+
+  def _residuals(self, mode, rng, shape, previous=None):
+    """The standardised residuals e [batch, n_frames, z_dims] of a mode.
+
+    Args:
+      mode: 'temporal' (AR(1)), 'independent' (e_t ~ N(0, S)) or 'mean' (0).
+      rng: np.random.Generator (None for 'mean').
+      shape: (batch, n_frames).
+      previous: None, or [batch, z_dims] the residual of the frame before
+        (a stream's previous block): 'temporal' continues from it.
+
+    Returns:
+      float64 [batch, n_frames, z_dims].
+    """
+    batch_size, n_frames = shape
     d = self.z_dims
     if mode == 'mean':
-      e = np.zeros_like(mu)
+      return np.zeros([batch_size, n_frames, d])
+    eps = rng.standard_normal([batch_size, n_frames, d])
+    if mode == 'independent':
+      return eps @ self.stationary_scale_tril.T
+    if previous is not None:
+      return markov.constant_linear_recursion(
+          previous, self.ar_matrix, eps @ self.ar_scale_tril.T)
+    e = np.empty_like(eps)
+    e[:, 0] = eps[:, 0] @ self.stationary_scale_tril.T
+    if n_frames > 1:
+      e[:, 1:] = markov.constant_linear_recursion(
+          e[:, 0], self.ar_matrix, eps[:, 1:] @ self.ar_scale_tril.T)
+    return e
+
+  # -------------------------------------------------------------- Stream.
+  def _stream_lookahead(self, mode):
+    del mode
+    return self.receptive_radius
+
+  def _stream(self, mode, n_frames, seed, state, conditions, lookahead):
+    """One block of a stream, in any mode.
+
+    mu_t and sigma_t see the controls R = `receptive_radius` frames around
+    t: the net runs on the block's controls with the last R frames of the
+    clip's controls before it (carried in the state) and the `lookahead`
+    frames after it, so that the block's frames get what one call on the
+    whole clip gives them. Without lookahead the block's last R frames see
+    its end as the clip's end. The residual's noise comes from one
+    generator seeded by the first block's seed and carried along, and the
+    AR(1) continues from the previous block's last residual: with the
+    lookahead, blocks [n] then [m] equal one `sample(n + m)` (up to float
+    rounding of the convolutions and the recursion).
+    """
+    c = self._controls(n_frames, 1, conditions.get('f0_hz'),
+                       conditions.get('loudness_db'))
+    parts = [c]
+    if state is not None:
+      parts.insert(0, state['c'])
+    if lookahead is not None:
+      n_ahead = int(np.shape(lookahead['f0_hz'])[0])
+      if n_ahead:
+        parts.append(self._controls(n_ahead, 1, lookahead['f0_hz'],
+                                    lookahead['loudness_db']))
+    start = 0 if state is None else state['c'].shape[1]
+    window = np.concatenate(parts, 1) if len(parts) > 1 else c
+    mu, sigma = self._mu_sigma(window)
+    mu = mu[:, start:start + n_frames]
+    sigma = sigma[:, start:start + n_frames]
+    if mode == 'mean':
+      rng = None
     else:
-      rng = base.numpy_rng(seed)
-      eps = rng.standard_normal([batch_size, n_frames, d])
-      if mode == 'independent':
-        e = eps @ self.stationary_scale_tril.T
-      else:
-        e = np.empty_like(eps)
-        e[:, 0] = eps[:, 0] @ self.stationary_scale_tril.T
-        if n_frames > 1:
-          e[:, 1:] = markov.constant_linear_recursion(
-              e[:, 0], self.ar_matrix, eps[:, 1:] @ self.ar_scale_tril.T)
-    return self.z_mean + self.z_std * (mu + sigma * e)
+      rng = base.numpy_rng(seed) if state is None else state['rng']
+    e = self._residuals(mode, rng, (1, n_frames),
+                        None if state is None else state['e'])
+    radius = self.receptive_radius
+    end = start + n_frames
+    new_state = {'c': np.array(window[:, max(0, end - radius):end]
+                               if radius else window[:, :0]),
+                 'e': np.array(e[:, -1]), 'rng': rng}
+    return self.z_mean + self.z_std * (mu + sigma * e), new_state
+
+  def _stream_temporal(self, n_frames, seed, state, conditions, lookahead):
+    return self._stream('temporal', n_frames, seed, state, conditions,
+                        lookahead)
+
+  def _stream_independent(self, n_frames, seed, state, conditions,
+                          lookahead):
+    return self._stream('independent', n_frames, seed, state, conditions,
+                        lookahead)
+
+  def _stream_mean(self, n_frames, seed, state, conditions, lookahead):
+    return self._stream('mean', n_frames, seed, state, conditions, lookahead)
 
   def _sample_temporal(self, n_frames, batch_size, seed, f0_hz=None,
                        loudness_db=None):
@@ -485,18 +582,61 @@ class ConditionalNetworkPrior(base.Prior):
         'stationary_scale_tril': self.stationary_scale_tril,
     }
 
+  def _checked_params(self, params):
+    """The conv net's weights (matching `weight_shapes`) and the moments."""
+    checked = super()._checked_params(params)
+    d, n_c = self.z_dims, len(conditional.CONDITION_FEATURES)
+    weights = params.get('weights')
+    if not isinstance(weights, dict):
+      raise base.InvalidPriorError(
+          "parameter 'weights' is not a JSON object of encoded arrays")
+    expected = weight_shapes(n_c, d, self.channels, self.kernel_size,
+                             self.dilations)
+    decoded, bad = {}, {}
+    for name in weights:
+      if name not in expected:
+        bad[name] = (None, 'unexpected')
+    for name, shape in expected.items():
+      if name not in weights:
+        bad[name] = (tuple(shape), 'missing')
+        continue
+      try:
+        decoded[name] = decode_array(weights[name])
+      except (KeyError, TypeError, ValueError, AttributeError,
+              binascii.Error) as e:
+        raise base.InvalidPriorError(
+            f'parameter weights[{name!r}] cannot be decoded '
+            f'({" ".join(str(e).split())})') from e
+      if decoded[name].shape != tuple(shape):
+        bad[name] = (tuple(shape), decoded[name].shape)
+    if bad:
+      raise base.InvalidPriorError(
+          "parameter 'weights' does not match the saved config (expected "
+          f'vs saved shapes: {bad})')
+    for name, array in decoded.items():
+      if not np.all(np.isfinite(array)):
+        raise base.InvalidPriorError(
+            f'parameter weights[{name!r}] holds '
+            f'{int((~np.isfinite(array)).sum())} NaN or infinite value(s)')
+    checked['weights'] = decoded
+    shapes = {'c_mean': [n_c], 'c_std': [n_c], 'condition_range': [n_c, 2],
+              'z_mean': [d], 'z_std': [d], 'z_cov': [d, d],
+              'ar_matrix': [d, d], 'ar_scale_tril': [d, d],
+              'stationary_scale_tril': [d, d]}
+    for key, shape in shapes.items():
+      checked[key] = base.checked_array(params, key, shape)
+    base.check_positive('c_std', checked['c_std'])
+    base.check_positive('z_std', checked['z_std'])
+    base.check_range('condition_range', checked['condition_range'])
+    base.check_covariance('z_cov', checked['z_cov'])
+    base.check_stable('ar_matrix', checked['ar_matrix'])
+    base.check_scale_tril('ar_scale_tril', checked['ar_scale_tril'])
+    base.check_scale_tril('stationary_scale_tril',
+                          checked['stationary_scale_tril'])
+    return checked
+
   def _set_params(self, params):
-    self.weights = {k: decode_array(v) for k, v in params['weights'].items()}
-    for key in ('c_mean', 'c_std', 'condition_range', 'z_mean', 'z_std',
-                'z_cov', 'ar_matrix', 'ar_scale_tril',
-                'stationary_scale_tril'):
-      setattr(self, key, np.asarray(params[key], np.float64))
-    expected = weight_shapes(len(self.c_mean), len(self.z_mean),
-                             self.channels, self.kernel_size, self.dilations)
-    bad = {k: (tuple(shape), self.weights.get(k, np.zeros(0)).shape)
-           for k, shape in expected.items()
-           if k not in self.weights or self.weights[k].shape != tuple(shape)}
-    if bad or set(self.weights) != set(expected):
-      raise base.PriorMismatchError(
-          'The saved network weights do not match the saved config '
-          f'(expected vs saved shapes: {bad}); refit the prior.')
+    checked = self._checked_params(params)
+    self.weights = checked.pop('weights')
+    for key, value in checked.items():
+      setattr(self, key, value)
