@@ -100,7 +100,9 @@ def _load_priors(trained):
     try:
       with errors.stage(f'reading the prior {path}'):
         prior = priors.load_prior(path)
-        priors.check_compatible(prior, trained.z_dims, trained.fingerprint)
+        priors.check_compatible(prior, trained.z_dims, trained.fingerprint,
+                                frame_rate=trained.frame_rate,
+                                sample_rate=trained.sample_rate)
     except (artifacts.ArtifactError, priors.PriorMismatchError) as e:
       raise cli.UsageError(f'{path}: {e}') from e
     loaded.append(prior)

@@ -5,7 +5,11 @@ r"""Sample new instrument audio with no input audio.
 Generates pitch/loudness controls, draws z from a prior, decodes with a DDSP
 model trained by `ddsp_run`, and writes per sample a WAV, a spectrogram PNG and
 a JSON sidecar with every setting, the seed and the model step. Clips of any
-length are decoded and written chunk by chunk (bounded memory).
+length are made block by block (bounded memory); each sample's files appear
+together once complete, and a run holds --save_dir's lock, so a second
+sampler on the same directory is refused at once. Requests that cannot be
+written (WAVs larger than the free space or than a WAV can hold, a --save_dir
+that is a file or read-only) are refused before any work.
 
 Usage:
 
@@ -40,9 +44,13 @@ from absl import logging
 
 from ddsp_generative import cli
 from ddsp_generative.core import control_ranges
+from ddsp_generative.core import publish
 from ddsp_generative.sampling import default_model
 
 FLAGS = flags.FLAGS
+
+# Seeds reach TensorFlow and NumPy generators; sample i uses seed + i.
+MAX_SEED = 2**31 - 1
 
 flags.DEFINE_string('model_dir', None, 'ddsp_run --save_dir of the model; '
                     'default the embedded default model.')
@@ -141,6 +149,29 @@ def planned_outputs(save_dir, n_samples):
           for i in range(n_samples) for ext in ('wav', 'png', 'json')]
 
 
+def check_save_dir(save_dir):
+  """Refuses a --save_dir that is a file, or cannot be written.
+
+  Args:
+    save_dir: --save_dir (it may not exist yet: its nearest existing parent
+      is checked).
+
+  Raises:
+    cli.UserError: Naming the path and the fix.
+  """
+  path = os.path.abspath(save_dir)
+  while not os.path.exists(path):
+    path = os.path.dirname(path)
+  if not os.path.isdir(path):
+    what = 'is a file' if path == os.path.abspath(save_dir) else (
+        f'is inside {path}, which is a file')
+    raise cli.UserError(f'--save_dir={save_dir} {what}: pass a directory.')
+  if not os.access(path, os.W_OK | os.X_OK):
+    raise cli.UserError(
+        f'--save_dir={save_dir} cannot be written ({path} is read-only or '
+        'not yours): choose a writable --save_dir.')
+
+
 def check_flags():
   """The checks that need no model: values, paths, existing outputs.
 
@@ -150,7 +181,9 @@ def check_flags():
   require = cli.require
   require(FLAGS.n_samples >= 1, f'--n_samples must be >= 1, not '
           f'{FLAGS.n_samples}.')
-  require(FLAGS.seed >= 0, f'--seed must be >= 0, not {FLAGS.seed}.')
+  require(0 <= FLAGS.seed <= MAX_SEED - FLAGS.n_samples + 1,
+          f'--seed must be in [0, {MAX_SEED - FLAGS.n_samples + 1}] (sample i '
+          f'uses seed + i, at most {MAX_SEED}), not {FLAGS.seed}.')
   if FLAGS.duration is not None:
     require(math.isfinite(FLAGS.duration) and FLAGS.duration > 0,
             f'--duration must be a positive number of seconds, not '
@@ -178,9 +211,7 @@ def check_flags():
     raise cli.UserError(f'--envelope_model={path}: directory not found (a '
                         'ddsp_generative_train_envelopes --save_dir, or '
                         '"default").')
-  if os.path.exists(FLAGS.save_dir) and not os.path.isdir(FLAGS.save_dir):
-    raise cli.UserError(f'--save_dir={FLAGS.save_dir} is a file: pass a '
-                        'directory.')
+  check_save_dir(FLAGS.save_dir)
   if not FLAGS.overwrite:
     existing = [p for p in planned_outputs(FLAGS.save_dir, FLAGS.n_samples)
                 if os.path.exists(p)]
@@ -191,11 +222,20 @@ def check_flags():
 
 
 def main(unused_argv):
+  from ddsp_generative.sampling import sampler  # pylint: disable=g-import-not-at-top
+  # Held for the whole run, from before TensorFlow loads: a second sampler
+  # on --save_dir is refused at once (sampler.generate takes the same lock
+  # again, which is re-entrant).
+  with publish.lock(FLAGS.save_dir, sampler.RUN_LOCK_NAME,
+                    what=f'--save_dir={FLAGS.save_dir}'):
+    _sample(sampler)
+
+
+def _sample(sampler):
+  """The run, under --save_dir's lock."""
   # Heavy imports here, so that --help and the checks are fast.
   from ddsp_generative.sampling import model_io  # pylint: disable=g-import-not-at-top
   from ddsp_generative import priors  # pylint: disable=g-import-not-at-top
-  from ddsp_generative.sampling import sampler  # pylint: disable=g-import-not-at-top
-
   model_dir = FLAGS.model_dir
   using_default = not model_dir
   if using_default:
@@ -213,7 +253,9 @@ def main(unused_argv):
           f'No prior at {prior_path}: fit one with ddsp_generative_extract_z '
           'and ddsp_generative_fit_prior, or pass --prior.')
     prior = priors.load_prior(prior_path)
-    priors.check_compatible(prior, trained.z_dims, trained.fingerprint)
+    priors.check_compatible(prior, trained.z_dims, trained.fingerprint,
+                            frame_rate=trained.frame_rate,
+                            sample_rate=trained.sample_rate)
 
   # Levels inside what the model was trained on, when it is known; the
   # sampler warns when a request falls outside it.

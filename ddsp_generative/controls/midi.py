@@ -20,10 +20,18 @@
   sounding note at each time is taken, with a warning; with `top_voice=False`
   it is a `PolyphonicMidiError` naming the first overlap.
 
-Files that cannot give a melody (missing, unreadable, no notes, drums only)
-raise `MidiFileError`, a ValueError naming the file and the fix.
+Files that cannot give a melody (missing, unreadable, no notes, drums only,
+an impossible tempo) raise `MidiFileError`, a ValueError naming the file and
+the fix.
+
+Memory is bounded by the notes, not by the frames: the file is read with
+mido into per-note arrays (pretty_midi's reader allocates an array per MIDI
+tick and refuses files over 10 million ticks, about 6 hours at 120 bpm), with
+note times computed as pretty_midi computes them, and the controls are
+rendered block by block (`sources.NoteLine`).
 """
 
+import heapq
 import os
 
 from absl import logging
@@ -46,24 +54,149 @@ class PolyphonicMidiError(MidiFileError):
   """Overlapping notes where one voice was asked for (top_voice=False)."""
 
 
+# Tempi faster than this are not music but a corrupt file (a quarter note
+# every 30 ms).
+MAX_TEMPO_BPM = 2000.0
+
+
+class Part:
+  """The notes of one instrument of a MIDI file (as pretty_midi groups them).
+
+  Attributes:
+    name: Its track name ('' when the track has none).
+    program: General MIDI program (0-127).
+    is_drum: On MIDI channel 10.
+    notes: [n_notes, 4] float64 (start s, end s, pitch, velocity), in the
+      order the file closes them.
+  """
+
+  def __init__(self, name, program, is_drum, notes):
+    self.name = name
+    self.program = int(program)
+    self.is_drum = bool(is_drum)
+    self.notes = notes
+
+
+class _TickTimes:
+  """Seconds of MIDI ticks under a tempo map, as pretty_midi computes them.
+
+  pretty_midi fills an array over every tick (`_update_tick_to_time`); this
+  evaluates the same expression, base + scale * (tick - start) per tempo
+  interval, for the ticks asked for only.
+  """
+
+  def __init__(self, scales):
+    self._starts = np.array([tick for tick, _ in scales], np.int64)
+    self._scales = [scale for _, scale in scales]
+    self._bases = [0]
+    for (start, scale), (end, _) in zip(scales[:-1], scales[1:]):
+      self._bases.append(self._bases[-1] + scale * (end - start))
+
+  def __call__(self, tick):
+    k = int(np.searchsorted(self._starts, tick, side='right')) - 1
+    return self._bases[k] + self._scales[k] * (tick - int(self._starts[k]))
+
+
+def _tempo_map(midi_data, path):
+  """pretty_midi's `_tick_scales`: [(tick, seconds per tick)], checked."""
+  resolution = midi_data.ticks_per_beat
+  if not resolution or resolution < 0:
+    raise MidiFileError(
+        f'MIDI file {path} has {resolution} ticks per beat: it is corrupt. '
+        'Export it again as a MIDI file from your editor or sequencer.')
+  scales = [(0, 60.0 / (120.0 * resolution))]
+  tick = 0
+  for event in midi_data.tracks[0]:
+    tick += event.time
+    if event.type != 'set_tempo':
+      continue
+    bpm = 6e7 / event.tempo if event.tempo else np.inf
+    if bpm > MAX_TEMPO_BPM:
+      raise MidiFileError(
+          f'MIDI file {path} sets a tempo of {bpm:.6g} bpm (at tick {tick}), '
+          f'above {MAX_TEMPO_BPM:g} bpm: the file is corrupt or not music. '
+          'Fix its tempo in your editor or sequencer and export it again.')
+    if tick == 0:  # Only one tempo change event at the beginning.
+      scales = [(0, 60.0 / (bpm * resolution))]
+    else:
+      scale = 60.0 / ((6e7 / event.tempo) * resolution)
+      if scale != scales[-1][1]:  # Repetitions of a tempo are common.
+        scales.append((tick, scale))
+  return scales
+
+
+def _read_parts(midi_data, path):
+  """The notes of every (program, channel, track), as pretty_midi reads them.
+
+  Args:
+    midi_data: A `mido.MidiFile`.
+    path: The file, for messages.
+
+  Returns:
+    List of `Part`, in the order pretty_midi lists its instruments.
+  """
+  seconds = _TickTimes(_tempo_map(midi_data, path))
+  parts = {}  # (program, channel, track) -> (name, [notes]).
+  for track_index, track in enumerate(midi_data.tracks):
+    name = ''
+    open_notes = {}  # (channel, pitch) -> [(start tick, velocity)].
+    programs = [0] * 16
+    tick = 0
+    for event in track:
+      tick += event.time
+      kind = event.type
+      if kind == 'track_name':
+        name = event.name
+      elif kind == 'program_change':
+        programs[event.channel] = event.program
+      elif kind == 'note_on' and event.velocity > 0:
+        open_notes.setdefault((event.channel, event.note), []).append(
+            (tick, event.velocity))
+      elif kind in ('note_off', 'note_on'):
+        key = (event.channel, event.note)
+        if key not in open_notes:
+          continue  # A spurious note-off.
+        # One note-off closes the notes opened at earlier ticks; a note-on
+        # at this very tick stays open.
+        close = [(t, v) for t, v in open_notes[key] if t != tick]
+        keep = [(t, v) for t, v in open_notes[key] if t == tick]
+        if close:
+          program = programs[event.channel]
+          part = parts.setdefault((program, event.channel, track_index),
+                                  (name, []))
+          end = seconds(tick)
+          part[1].extend((seconds(t), end, event.note, v) for t, v in close)
+        if close and keep:
+          open_notes[key] = keep
+        else:
+          del open_notes[key]
+  return [Part(name, program, channel == 9,
+               np.array(notes, np.float64).reshape(-1, 4))
+          for (program, channel, _), (name, notes) in parts.items()]
+
+
 def read_midi(path):
-  """Reads a MIDI file with pretty_midi; MidiFileError when it cannot."""
-  import pretty_midi  # pylint: disable=g-import-not-at-top
+  """The parts of a MIDI file (`Part` list); MidiFileError when it cannot."""
+  import mido  # pylint: disable=g-import-not-at-top
   if not os.path.isfile(path):
     raise MidiFileError(f'MIDI file {path} does not exist (or is not a file): '
                         'check the path (MidiFile.path).')
   try:
-    return pretty_midi.PrettyMIDI(path)
+    midi_data = mido.MidiFile(filename=path, charset='latin1')
   except Exception as e:  # pylint: disable=broad-except
-    # mido and pretty_midi raise OSError, EOFError, KeyError, ValueError...
+    # mido raises OSError, EOFError, KeyError, ValueError...
     raise MidiFileError(
         f'Cannot read MIDI file {path} ({type(e).__name__}: {e}): it is not a '
         'valid Standard MIDI File (.mid). Export it again as a MIDI file from '
         'your editor or sequencer.') from e
+  if not midi_data.tracks:
+    raise MidiFileError(f'MIDI file {path} has no notes (no tracks): give a '
+                        'file with a melody (note-on/note-off events).')
+  return _read_parts(midi_data, path)
 
 
 def _describe(instruments):
-  """'0: 'Violin' (Violin, 12 notes); 1: ...' for messages."""
+  """'0: 'Violin' (Violin, 12 notes); 1: ...' for messages (`Part`s)."""
   import pretty_midi  # pylint: disable=g-import-not-at-top
   kinds = ['drums' if inst.is_drum else
            pretty_midi.program_to_instrument_name(inst.program)
@@ -73,11 +206,11 @@ def _describe(instruments):
                                                                  kinds)))
 
 
-def select_notes(midi, path, instrument=None):
+def select_notes(parts, path, instrument=None):
   """Notes of the chosen instrument(s) as a [n_notes, 4] array.
 
   Args:
-    midi: pretty_midi.PrettyMIDI.
+    parts: The file's `Part`s, from `read_midi`.
     path: The file, for messages.
     instrument: None for every non-drum instrument together; an int, the
       index in the file's instrument list; or a str, an instrument's track
@@ -88,12 +221,12 @@ def select_notes(midi, path, instrument=None):
     then highest pitch first.
   """
   import pretty_midi  # pylint: disable=g-import-not-at-top
-  insts = midi.instruments
-  if not any(inst.notes for inst in insts):
+  insts = parts
+  if not any(len(inst.notes) for inst in insts):
     raise MidiFileError(f'MIDI file {path} has no notes: give a file with a '
                         'melody (note-on/note-off events).')
   if instrument is None:
-    chosen = [inst for inst in insts if not inst.is_drum and inst.notes]
+    chosen = [inst for inst in insts if not inst.is_drum and len(inst.notes)]
     if not chosen:
       raise MidiFileError(
           f'MIDI file {path} has only drum notes (MIDI channel 10), which '
@@ -115,13 +248,12 @@ def select_notes(midi, path, instrument=None):
           f'MIDI file {path} has no instrument {instrument!r}. Its '
           f'instruments: {_describe(insts)}. Pass one of these indices or '
           'names as MidiFile.instrument, or None for all pitched ones.')
-    chosen = [inst for inst in matches if not inst.is_drum and inst.notes]
+    chosen = [inst for inst in matches if not inst.is_drum and len(inst.notes)]
     if not chosen:
       raise MidiFileError(
           f'Instrument {instrument!r} of MIDI file {path} has no pitched '
           f'notes (drums, or empty). Its instruments: {_describe(insts)}.')
-  notes = np.array([(n.start, n.end, n.pitch, n.velocity)
-                    for inst in chosen for n in inst.notes], np.float64)
+  notes = np.concatenate([inst.notes for inst in chosen])
   bad = notes[:, END] <= notes[:, START]
   if np.any(bad):
     logging.warning('MIDI file %s: skipping %d notes of zero or negative '
@@ -168,20 +300,32 @@ def find_overlaps(notes, tolerance=1e-6):
 def skyline(notes):
   """The highest sounding note at each time ('skyline').
 
+  A sweep over the notes' start and end times with a heap of the sounding
+  notes: O(n log n), so hours of polyphony take seconds.
+
   Returns:
     fragments: [n_fragments, 4] like notes, in time order, not overlapping.
     from_onset: [n_fragments] bool, False where a fragment is the rest of a
       lower note revealed when a higher one ended.
   """
   times = np.unique(notes[:, [START, END]])
+  order = np.argsort(notes[:, START], kind='stable')
+  sounding = []  # Heap of (-pitch, -start, -index): the top voice first.
   fragments, owners = [], []
+  j = 0
   for a, b in zip(times[:-1], times[1:]):
-    sounding = np.flatnonzero((notes[:, START] <= a) & (notes[:, END] >= b))
-    if not len(sounding):
+    while j < len(order) and notes[order[j], START] <= a:
+      i = order[j]
+      heapq.heappush(sounding, (-notes[i, PITCH], -notes[i, START], -i))
+      j += 1
+    # Sounding over [a, b): started by a and ending at b or later (no note
+    # ends strictly between two consecutive times).
+    while sounding and notes[-sounding[0][2], END] <= a:
+      heapq.heappop(sounding)
+    if not sounding:
       continue
     # Highest pitch; among equal pitches the latest onset.
-    top = sounding[np.lexsort((notes[sounding, START],
-                               notes[sounding, PITCH]))[-1]]
+    top = -sounding[0][2]
     if owners and owners[-1] == top and fragments[-1][END] == a:
       fragments[-1][END] = b
     else:
@@ -199,10 +343,11 @@ def _note_name(note):
 
 
 @gin.register(module='ddsp_generative.midi_controls')
-class MidiFile:
+class MidiFile(sources.NoteLineSource):
   """f0 and loudness from the notes of a MIDI file (see the module doc).
 
-  The file is read when the source is made, so a bad file fails at once.
+  The file is read when the source is made, so a bad file fails at once;
+  `iter_blocks` renders it block by block (`sources.ControlSource`).
   """
 
   def __init__(self, path, instrument=None, top_voice=True, legato=True,
@@ -254,6 +399,10 @@ class MidiFile:
       if not np.isfinite(value) or value < 0:
         raise ValueError(f'MidiFile {name} must be >= 0 seconds, got {value}.')
     self.envelope = sources.adsr_args(attack, decay, sustain_db, release)
+    sources.check_finite(peak_db, 'MidiFile peak_db')
+    sources.check_finite(transpose, 'MidiFile transpose')
+    self.vibrato = sources.check_vibrato(vibrato_hz, vibrato_cents,
+                                         'MidiFile')
     notes = select_notes(read_midi(path), path, instrument)
     notes = self._window(notes, path, start, duration)
     notes = trim_legato_overlaps(notes, max_legato_overlap)
@@ -285,7 +434,6 @@ class MidiFile:
                                             velocity_db_range)
     self.duration = duration
     self.portamento = portamento
-    self.vibrato = (vibrato_hz, vibrato_cents)
 
   @staticmethod
   def _window(notes, path, start, duration):
@@ -302,11 +450,9 @@ class MidiFile:
                                      stop) - start
     return notes
 
-  def generate(self, frame_rate):
-    """Returns (f0_hz, loudness_db), each [n_frames]."""
-    return sources.render_notes(
+  def _make_line(self, frame_rate):
+    return sources.NoteLine(
         self.starts, self.ends, self.pitches, self.peak_dbs, self.slurs,
         frame_rate, duration=self.duration, envelope=self.envelope,
         portamento=self.portamento, vibrato_hz=self.vibrato[0],
         vibrato_depth=self.vibrato[1])
-

@@ -2,17 +2,29 @@
 # Licensed under the Apache License, Version 2.0.
 """Pitch and loudness controls generated from scratch (no input audio).
 
-Each control source is a small gin-registered class with one method,
-`generate(frame_rate) -> (f0_hz [n_frames], loudness_db [n_frames])`, and a
-`config` dict of its constructor arguments (recorded next to samples), on
-ddsp's scales: f0 in Hz and loudness in dB as `ddsp.spectral_ops.
-compute_loudness` measures it (0 dB full scale, about -80 dB silence).
+Each control source is a small gin-registered class with a `config` dict of
+its constructor arguments (recorded next to samples), on ddsp's scales: f0 in
+Hz and loudness in dB as `ddsp.spectral_ops.compute_loudness` measures it (0
+dB full scale, about -80 dB silence). A source gives its controls
+
+* whole: `generate(frame_rate) -> (f0_hz [n_frames], loudness_db
+  [n_frames])`;
+* or block by block, for clips of any length in bounded memory:
+  `iter_blocks(frame_rate, block_frames)` yields (f0_hz, loudness_db) blocks
+  of `block_frames` frames (the last one shorter), whose concatenation is
+  exactly `generate`'s output; `n_frames(frame_rate)` is the clip's length.
+
+Sources here derive from `ControlSource`, which computes any range of frames
+on its own (`frames(frame_rate, start, stop)`), so a 10-hour note never holds
+more than a block of frames. `as_blocks` gives the same interface for any
+other source (one with `generate` only is generated once, then sliced).
 
 Sources here: `Note` (constant pitch), `Glissando` (a linear glide in pitch)
 and `Melody` (notes and rests, per-note loudness or velocity, legato); all
 take an ADSR loudness envelope and vibrato. `midi_controls.MidiFile` reads a
 MIDI file. Through silences f0 stays at the last pitch, as f0 trackers such as
-pYIN report it in the training data.
+pYIN report it in the training data. Settings that are not finite (e.g. a gin
+binding of 1e999) are refused when a source is made.
 """
 
 from absl import logging
@@ -52,10 +64,60 @@ def velocity_to_db(velocity, peak_db=-25.0, db_range=VELOCITY_DB_RANGE):
   return np.asarray(peak_db, np.float64) - db_range * (127 - clipped) / 126.0
 
 
+def check_finite(value, what):
+  """Raises ValueError unless `value` (a number or numbers) is finite."""
+  values = np.asarray(value, np.float64)
+  if not np.all(np.isfinite(values)):
+    raise ValueError(f'{what} must be finite, got {np.asarray(value).tolist()} '
+                     '(a gin value such as 1e999 is infinite): give a finite '
+                     'number.')
+
+
+def _vibrato_at(frames, frame_rate, vibrato_hz, depth_cents):
+  """Vibrato in cents at the given frame indices (see `vibrato_curve`)."""
+  t = frames / frame_rate
+  return depth_cents * np.sin(2 * np.pi * vibrato_hz * t)
+
+
 def vibrato_curve(n_frames, frame_rate, vibrato_hz=0.0, depth_cents=0.0):
   """[n_frames] sinusoidal pitch deviation in cents, starting at 0."""
-  t = np.arange(n_frames) / frame_rate
-  return depth_cents * np.sin(2 * np.pi * vibrato_hz * t)
+  return _vibrato_at(np.arange(n_frames), frame_rate, vibrato_hz,
+                     depth_cents)
+
+
+def _adsr_at(frames, n_frames, frame_rate, peak_db=-25.0, attack=0.05,
+             decay=0.15, sustain_db=-4.0, release=0.15):
+  """`adsr_db(n_frames, ...)` at the given frame indices only.
+
+  Elementwise the same arithmetic as the whole envelope, so any range of
+  frames equals the same slice of `adsr_db` exactly.
+
+  Args:
+    frames: [n] frame indices in [0, n_frames).
+    n_frames: Frames in the note, release included.
+    frame_rate: Frames per second.
+    peak_db: See `adsr_db`.
+    attack: See `adsr_db`.
+    decay: See `adsr_db`.
+    sustain_db: See `adsr_db`.
+    release: See `adsr_db`.
+
+  Returns:
+    [n] float32 loudness in dB.
+  """
+  t = np.asarray(frames) / frame_rate
+  dur = n_frames / frame_rate
+  # Shape the envelope in linear amplitude, then convert to dB.
+  sustain = 10 ** (sustain_db / 20.0)
+  amp = np.full(t.shape, sustain)
+  a = t < attack
+  amp[a] = t[a] / max(attack, 1e-6)
+  d = (t >= attack) & (t < attack + decay)
+  amp[d] = 1.0 + (sustain - 1.0) * (t[d] - attack) / max(decay, 1e-6)
+  r = t > dur - release
+  amp[r] *= np.clip((dur - t[r]) / max(release, 1e-6), 0.0, 1.0)
+  floor = 10 ** ((SILENCE_DB - peak_db) / 20.0)
+  return (peak_db + 20.0 * np.log10(np.maximum(amp, floor))).astype(np.float32)
 
 
 def adsr_db(n_frames, frame_rate, peak_db=-25.0, attack=0.05, decay=0.15,
@@ -74,43 +136,13 @@ def adsr_db(n_frames, frame_rate, peak_db=-25.0, attack=0.05, decay=0.15,
   Returns:
     [n_frames] loudness in dB.
   """
-  t = np.arange(n_frames) / frame_rate
-  dur = n_frames / frame_rate
-  # Shape the envelope in linear amplitude, then convert to dB.
-  sustain = 10 ** (sustain_db / 20.0)
-  amp = np.full(n_frames, sustain)
-  a = t < attack
-  amp[a] = t[a] / max(attack, 1e-6)
-  d = (t >= attack) & (t < attack + decay)
-  amp[d] = 1.0 + (sustain - 1.0) * (t[d] - attack) / max(decay, 1e-6)
-  r = t > dur - release
-  amp[r] *= np.clip((dur - t[r]) / max(release, 1e-6), 0.0, 1.0)
-  floor = 10 ** ((SILENCE_DB - peak_db) / 20.0)
-  return (peak_db + 20.0 * np.log10(np.maximum(amp, floor))).astype(np.float32)
+  return _adsr_at(np.arange(n_frames), n_frames, frame_rate, peak_db=peak_db,
+                  attack=attack, decay=decay, sustain_db=sustain_db,
+                  release=release)
 
 
-def _held_steps(values, starts, ends, slurs, n_frames, ramp_frames):
-  """values[i] from frame starts[i] until the next start (held through gaps).
-
-  Where slurs[i], the first min(ramp_frames, note length) frames of note i
-  ramp linearly from values[i - 1]. Frames before the first note hold
-  values[0].
-  """
-  out = np.full(n_frames, values[0], np.float64)
-  nexts = list(starts[1:]) + [n_frames]
-  for i, (value, start, nxt) in enumerate(zip(values, starts, nexts)):
-    out[start:nxt] = value
-    if i and slurs[i]:
-      g = min(ramp_frames, ends[i] - start)
-      frac = (np.arange(g) + 1.0) / (g + 1.0)
-      out[start:start + g] = values[i - 1] + (value - values[i - 1]) * frac
-  return out
-
-
-def render_notes(starts, ends, pitches, peak_dbs, slurs, frame_rate,
-                 duration=None, envelope=None, portamento=0.05,
-                 vibrato_hz=0.0, vibrato_depth=0.0):
-  """f0 and loudness of one monophonic line of notes.
+class NoteLine:
+  """f0 and loudness of one monophonic line of notes, any range of frames.
 
   A phrase is a note and the slurred notes after it: one ADSR envelope over
   the phrase (no re-attack), whose level moves to each note's peak_db over
@@ -118,59 +150,131 @@ def render_notes(starts, ends, pitches, peak_dbs, slurs, frame_rate,
   loudness is SILENCE_DB and f0 holds the last pitch (the first one before
   the first note).
 
+  It holds per-note arrays only (frame boundaries, pitches, levels), so
+  `frames(start, stop)` costs memory for those frames and the notes, never
+  for the whole line.
+
+  Attributes:
+    n_frames: Frames of the line.
+  """
+
+  def __init__(self, starts, ends, pitches, peak_dbs, slurs, frame_rate,
+               duration=None, envelope=None, portamento=0.05,
+               vibrato_hz=0.0, vibrato_depth=0.0):
+    """Computes the notes' frame boundaries.
+
+    Args:
+      starts: [n_notes] onsets (s), increasing.
+      ends: [n_notes] offsets (s), each after its onset and no later than
+        the next onset. A note slurred to the next one is held until it
+        starts.
+      pitches: [n_notes] MIDI pitches (already clipped).
+      peak_dbs: [n_notes] peak loudness of each note (dB).
+      slurs: [n_notes] bool, True where a note continues the previous one's
+        envelope (legato); ignored for the first note.
+      frame_rate: Frames per second.
+      duration: Seconds of output; None to end with the last note.
+      envelope: adsr_db keyword arguments (attack, decay, sustain_db,
+        release).
+      portamento: Seconds of the pitch and level glide into a slurred note.
+      vibrato_hz: Vibrato rate.
+      vibrato_depth: Vibrato depth in cents, applied within notes.
+    """
+    n_notes = len(pitches)
+    slurs = np.asarray(slurs, bool).copy()
+    slurs[0] = False
+    # Frame boundaries from absolute times (no rounding drift), each note at
+    # least one frame long and slurred notes contiguous.
+    s = np.round(np.asarray(starts, np.float64) * frame_rate).astype(int)
+    e = np.round(np.asarray(ends, np.float64) * frame_rate).astype(int)
+    for i in range(n_notes):
+      if i:
+        s[i] = max(s[i], e[i - 1])
+        if slurs[i]:
+          e[i - 1] = s[i]
+      e[i] = max(e[i], s[i] + 1)
+    self.n_frames = int(e[-1] if duration is None else
+                        max(1, round(duration * frame_rate)))
+    self.frame_rate = frame_rate
+    self._starts, self._ends, self._slurs = s, e, slurs
+    ramp = int(round(portamento * frame_rate))
+    self._ramps = np.minimum(ramp, e - s)
+    self._pitches = np.asarray(pitches, np.float64)
+    self._levels = np.asarray(peak_dbs, np.float64)
+    firsts = np.flatnonzero(~slurs)
+    # Phrase p spans frames [phrase_starts[p], phrase_ends[p]).
+    self._phrase_starts = s[firsts]
+    self._phrase_ends = e[np.concatenate([firsts[1:], [n_notes]]) - 1]
+    self._envelope = dict(envelope or {})
+    self._vibrato = (vibrato_hz, vibrato_depth)
+
+  def _held(self, values, frames, index):
+    """values[i] of the note i each frame belongs to, glides included."""
+    current = np.maximum(index, 0)
+    out = values[current]
+    offset = frames - self._starts[current]
+    glide = ((index > 0) & self._slurs[current] &
+             (offset < self._ramps[current]))
+    if np.any(glide):
+      note = current[glide]
+      frac = (offset[glide] + 1.0) / (self._ramps[note] + 1.0)
+      before = values[note - 1]
+      out[glide] = before + (values[note] - before) * frac
+    return out
+
+  def frames(self, start, stop):
+    """f0 and loudness of frames [start, stop).
+
+    Args:
+      start: First frame, >= 0.
+      stop: End frame (exclusive), <= n_frames.
+
+    Returns:
+      f0_hz: [stop - start] float32.
+      loudness_db: [stop - start] float32.
+    """
+    frames = np.arange(start, stop)
+    # The note each frame belongs to (-1 before the first one): notes start
+    # strictly after one another.
+    index = np.searchsorted(self._starts, frames, side='right') - 1
+    midi = self._held(self._pitches, frames, index)
+    level = self._held(self._levels, frames, index)
+    voiced = (index >= 0) & (frames < self._ends[np.maximum(index, 0)])
+    loudness = np.full(len(frames), SILENCE_DB, np.float64)
+    first = max(0, np.searchsorted(self._phrase_starts, start, 'right') - 1)
+    last = np.searchsorted(self._phrase_starts, stop, 'left')
+    for a, b in zip(self._phrase_starts[first:last],
+                    self._phrase_ends[first:last]):
+      lo, hi = max(a, start), min(b, stop)
+      if lo >= hi:
+        continue
+      shape = _adsr_at(np.arange(lo - a, hi - a), b - a, self.frame_rate,
+                       peak_db=0.0, **self._envelope)
+      loudness[lo - start:hi - start] = np.maximum(
+          level[lo - start:hi - start] + shape, SILENCE_DB)
+    midi += voiced * _vibrato_at(frames, self.frame_rate,
+                                 *self._vibrato) / 100.0
+    return (units.midi_to_hz(midi).astype(np.float32),
+            loudness.astype(np.float32))
+
+
+def render_notes(starts, ends, pitches, peak_dbs, slurs, frame_rate,
+                 duration=None, envelope=None, portamento=0.05,
+                 vibrato_hz=0.0, vibrato_depth=0.0):
+  """f0 and loudness of one monophonic line of notes, whole.
+
   Args:
-    starts: [n_notes] onsets (s), increasing.
-    ends: [n_notes] offsets (s), each after its onset and no later than the
-      next onset. A note slurred to the next one is held until it starts.
-    pitches: [n_notes] MIDI pitches (already clipped).
-    peak_dbs: [n_notes] peak loudness of each note (dB).
-    slurs: [n_notes] bool, True where a note continues the previous one's
-      envelope (legato); ignored for the first note.
-    frame_rate: Frames per second.
-    duration: Seconds of output; None to end with the last note.
-    envelope: adsr_db keyword arguments (attack, decay, sustain_db, release).
-    portamento: Seconds of the pitch and level glide into a slurred note.
-    vibrato_hz: Vibrato rate.
-    vibrato_depth: Vibrato depth in cents, applied within notes.
+    starts, ends, pitches, peak_dbs, slurs, frame_rate, duration, envelope,
+    portamento, vibrato_hz, vibrato_depth: As for `NoteLine`.
 
   Returns:
     f0_hz: [n_frames] float32.
     loudness_db: [n_frames] float32.
   """
-  n_notes = len(pitches)
-  slurs = np.asarray(slurs, bool).copy()
-  slurs[0] = False
-  # Frame boundaries from absolute times (no rounding drift), each note at
-  # least one frame long and slurred notes contiguous.
-  s = np.round(np.asarray(starts, np.float64) * frame_rate).astype(int)
-  e = np.round(np.asarray(ends, np.float64) * frame_rate).astype(int)
-  for i in range(n_notes):
-    if i:
-      s[i] = max(s[i], e[i - 1])
-      if slurs[i]:
-        e[i - 1] = s[i]
-    e[i] = max(e[i], s[i] + 1)
-  n_frames = int(e[-1] if duration is None else
-                 max(1, round(duration * frame_rate)))
-  total = max(n_frames, int(e[-1]))
-  ramp = int(round(portamento * frame_rate))
-  midi = _held_steps(np.asarray(pitches, np.float64), s, e, slurs, total,
-                     ramp)
-  level = _held_steps(np.asarray(peak_dbs, np.float64), s, e, slurs, total,
-                      ramp)
-  voiced = np.zeros(total, bool)
-  loudness = np.full(total, SILENCE_DB, np.float64)
-  firsts = [i for i in range(n_notes) if not slurs[i]] + [n_notes]
-  for first, nxt in zip(firsts[:-1], firsts[1:]):
-    a, b = s[first], e[nxt - 1]
-    shape = adsr_db(b - a, frame_rate, peak_db=0.0, **(envelope or {}))
-    loudness[a:b] = np.maximum(level[a:b] + shape, SILENCE_DB)
-  for a, b in zip(s, e):
-    voiced[a:b] = True
-  midi += voiced * vibrato_curve(total, frame_rate, vibrato_hz,
-                                 vibrato_depth) / 100.0
-  return (units.midi_to_hz(midi[:n_frames]).astype(np.float32),
-          loudness[:n_frames].astype(np.float32))
+  line = NoteLine(starts, ends, pitches, peak_dbs, slurs, frame_rate,
+                  duration=duration, envelope=envelope, portamento=portamento,
+                  vibrato_hz=vibrato_hz, vibrato_depth=vibrato_depth)
+  return line.frames(0, line.n_frames)
 
 
 def _per_note(value, n, what):
@@ -184,8 +288,12 @@ def _per_note(value, n, what):
   return value
 
 
-def _is_rest(pitch):
-  return pitch is None or not np.isfinite(float(pitch)) or float(pitch) == 0
+def _is_rest(pitch, what='Melody pitch'):
+  """None or 0 is a rest; a pitch that is not finite is an error."""
+  if pitch is None:
+    return True
+  check_finite(pitch, f'{what} {pitch}')
+  return float(pitch) == 0
 
 
 def adsr_args(attack, decay, sustain_db, release):
@@ -194,12 +302,108 @@ def adsr_args(attack, decay, sustain_db, release):
                       ('release', release)):
     if not np.isfinite(value) or value < 0:
       raise ValueError(f'{name} must be >= 0 seconds, got {value}.')
+  check_finite(sustain_db, 'sustain_db')
   return dict(attack=attack, decay=decay, sustain_db=sustain_db,
               release=release)
 
 
+def check_vibrato(vibrato_hz, vibrato_cents, what):
+  """Checked (vibrato_hz, vibrato_cents) of a source named `what`."""
+  check_finite(vibrato_hz, f'{what} vibrato_hz')
+  check_finite(vibrato_cents, f'{what} vibrato_cents')
+  return vibrato_hz, vibrato_cents
+
+
+class ControlSource:
+  """Base of the sources that compute any range of frames on their own.
+
+  Subclasses define `n_frames(frame_rate)` and `frames(frame_rate, start,
+  stop) -> (f0_hz, loudness_db)`, each [stop - start] float32; `generate`
+  and `iter_blocks` follow.
+  """
+
+  def n_frames(self, frame_rate):
+    """Frames of the clip at `frame_rate`."""
+    raise NotImplementedError
+
+  def frames(self, frame_rate, start, stop):
+    """(f0_hz, loudness_db) of frames [start, stop), each [stop - start]."""
+    raise NotImplementedError
+
+  def generate(self, frame_rate):
+    """Returns (f0_hz, loudness_db), each [n_frames]."""
+    return self.frames(frame_rate, 0, self.n_frames(frame_rate))
+
+  def iter_blocks(self, frame_rate, block_frames):
+    """Yields (f0_hz, loudness_db) of consecutive blocks of block_frames.
+
+    Args:
+      frame_rate: Frames per second.
+      block_frames: Frames per block (the last one shorter).
+
+    Yields:
+      ([n] float32, [n] float32) pairs; concatenated, `generate`'s output.
+    """
+    n_frames = self.n_frames(frame_rate)
+    for start in range(0, n_frames, block_frames):
+      yield self.frames(frame_rate, start, min(n_frames, start + block_frames))
+
+
+class ControlBlocks:
+  """The controls of any source at one frame rate, block after block.
+
+  Iterating yields (start frame, f0_hz, loudness_db) blocks of `block_frames`
+  frames (the last one shorter), from the start each time. Sources with
+  `iter_blocks` and `n_frames` (every `ControlSource`) compute each block
+  when it is needed; others (only `generate`) are generated once and sliced.
+
+  Attributes:
+    n_frames: Frames of the clip.
+    block_frames: Frames per block.
+  """
+
+  def __init__(self, source, frame_rate, block_frames):
+    if int(block_frames) < 1:
+      raise ValueError(f'block_frames must be >= 1, got {block_frames}.')
+    self.source = source
+    self.frame_rate = frame_rate
+    self.block_frames = int(block_frames)
+    self._whole = None
+    if hasattr(source, 'iter_blocks') and hasattr(source, 'n_frames'):
+      self.n_frames = int(source.n_frames(frame_rate))
+    else:
+      f0_hz, loudness_db = source.generate(frame_rate)
+      self._whole = (np.asarray(f0_hz, np.float32).reshape(-1),
+                     np.asarray(loudness_db, np.float32).reshape(-1))
+      if len(self._whole[0]) != len(self._whole[1]):
+        raise ValueError(
+            f'The {type(source).__name__} controls have {len(f0_hz)} f0 and '
+            f'{len(loudness_db)} loudness frames: they must be as many.')
+      self.n_frames = len(self._whole[0])
+
+  def __iter__(self):
+    if self._whole is None:
+      blocks = self.source.iter_blocks(self.frame_rate, self.block_frames)
+    else:
+      f0_hz, loudness_db = self._whole
+      blocks = ((f0_hz[a:a + self.block_frames],
+                 loudness_db[a:a + self.block_frames])
+                for a in range(0, self.n_frames, self.block_frames))
+    start = 0
+    for f0_hz, loudness_db in blocks:
+      f0_hz = np.asarray(f0_hz, np.float32)
+      loudness_db = np.asarray(loudness_db, np.float32)
+      yield start, f0_hz, loudness_db
+      start += len(f0_hz)
+
+
+def as_blocks(source, frame_rate, block_frames):
+  """`ControlBlocks` of any source (see there)."""
+  return ControlBlocks(source, frame_rate, block_frames)
+
+
 @gin.register(module='ddsp_generative.controls')
-class Note:
+class Note(ControlSource):
   """One note: constant pitch with optional vibrato, ADSR loudness."""
 
   def __init__(self, pitch=60.0, duration=2.0, peak_db=-25.0, attack=0.05,
@@ -210,24 +414,29 @@ class Note:
                        release=release, vibrato_hz=vibrato_hz,
                        vibrato_cents=vibrato_cents)
     units.check_duration(duration)
+    check_finite(pitch, 'Note pitch')
+    check_finite(peak_db, 'Note peak_db')
     self.pitch = float(units.clip_midi(pitch))
     self.duration = duration
     self.envelope = dict(peak_db=peak_db,
                          **adsr_args(attack, decay, sustain_db, release))
-    self.vibrato_hz = vibrato_hz
-    self.vibrato_cents = vibrato_cents
+    self.vibrato_hz, self.vibrato_cents = check_vibrato(
+        vibrato_hz, vibrato_cents, 'Note')
 
-  def generate(self, frame_rate):
-    """Returns (f0_hz, loudness_db), each [n_frames]."""
-    n_frames = max(1, int(round(self.duration * frame_rate)))
-    cents = vibrato_curve(n_frames, frame_rate, self.vibrato_hz,
-                          self.vibrato_cents)
+  def n_frames(self, frame_rate):
+    return max(1, int(round(self.duration * frame_rate)))
+
+  def frames(self, frame_rate, start, stop):
+    frames = np.arange(start, stop)
+    cents = _vibrato_at(frames, frame_rate, self.vibrato_hz,
+                        self.vibrato_cents)
     f0_hz = units.midi_to_hz(self.pitch + cents / 100.0).astype(np.float32)
-    return f0_hz, adsr_db(n_frames, frame_rate, **self.envelope)
+    return f0_hz, _adsr_at(frames, self.n_frames(frame_rate), frame_rate,
+                           **self.envelope)
 
 
 @gin.register(module='ddsp_generative.controls')
-class Glissando:
+class Glissando(ControlSource):
   """One note gliding from one pitch to another, linear in MIDI pitch.
 
   The pitch holds `start_pitch` until `glide_start`, reaches `end_pitch`
@@ -256,30 +465,55 @@ class Glissando:
           f'Glissando glide_start + glide_time = {glide_start + glide_time} s '
           f'exceeds its duration ({duration} s): the glide would not reach '
           'end_pitch. Shorten the glide or lengthen the note.')
+    check_finite([start_pitch, end_pitch], 'Glissando pitches')
+    check_finite(peak_db, 'Glissando peak_db')
     self.pitches = units.clip_midi([start_pitch, end_pitch], 'Glissando pitch')
     self.duration = duration
     self.glide = (glide_start, glide_time)
     self.envelope = dict(peak_db=peak_db,
                          **adsr_args(attack, decay, sustain_db, release))
-    self.vibrato = (vibrato_hz, vibrato_cents)
+    self.vibrato = check_vibrato(vibrato_hz, vibrato_cents, 'Glissando')
 
-  def generate(self, frame_rate):
-    """Returns (f0_hz, loudness_db), each [n_frames]."""
-    n_frames = max(1, int(round(self.duration * frame_rate)))
-    t = np.arange(n_frames) / frame_rate
+  def n_frames(self, frame_rate):
+    return max(1, int(round(self.duration * frame_rate)))
+
+  def frames(self, frame_rate, start, stop):
+    n_frames = self.n_frames(frame_rate)
+    frames = np.arange(start, stop)
+    t = frames / frame_rate
     glide_start, glide_time = self.glide
-    glide_end = min(glide_start + glide_time, t[-1])
+    glide_end = min(glide_start + glide_time, (n_frames - 1) / frame_rate)
     frac = np.clip((t - glide_start) / max(glide_end - glide_start, 1e-9),
                    0.0, 1.0)
-    start, end = self.pitches
-    midi = start + (end - start) * frac
-    midi += vibrato_curve(n_frames, frame_rate, *self.vibrato) / 100.0
+    start_pitch, end_pitch = self.pitches
+    midi = start_pitch + (end_pitch - start_pitch) * frac
+    midi += _vibrato_at(frames, frame_rate, *self.vibrato) / 100.0
     return (units.midi_to_hz(midi).astype(np.float32),
-            adsr_db(n_frames, frame_rate, **self.envelope))
+            _adsr_at(frames, n_frames, frame_rate, **self.envelope))
+
+
+class NoteLineSource(ControlSource):
+  """A source whose controls are a `NoteLine` (one per frame rate)."""
+
+  def note_line(self, frame_rate):
+    """The `NoteLine` of this source at `frame_rate` (made once)."""
+    lines = self.__dict__.setdefault('_lines', {})
+    if frame_rate not in lines:
+      lines[frame_rate] = self._make_line(frame_rate)
+    return lines[frame_rate]
+
+  def _make_line(self, frame_rate):
+    raise NotImplementedError
+
+  def n_frames(self, frame_rate):
+    return self.note_line(frame_rate).n_frames
+
+  def frames(self, frame_rate, start, stop):
+    return self.note_line(frame_rate).frames(start, stop)
 
 
 @gin.register(module='ddsp_generative.controls')
-class Melody:
+class Melody(NoteLineSource):
   """A sequence of notes and rests, one after another.
 
   A pitch of None or 0 is a rest: silence (SILENCE_DB) with f0 held at the
@@ -314,9 +548,11 @@ class Melody:
     for i, d in enumerate(durations):
       units.check_duration(
           d, f'Melody duration {i} (of note or rest {pitches[i]})')
+    check_finite(peak_dbs, 'Melody peak_db')
     if velocities is not None:
-      peak_dbs = velocity_to_db(_per_note(velocities, n, 'velocities'),
-                                peak_dbs, velocity_db_range)
+      velocities = _per_note(velocities, n, 'velocities')
+      check_finite(velocities, 'Melody velocities')
+      peak_dbs = velocity_to_db(velocities, peak_dbs, velocity_db_range)
     if not np.isfinite(portamento) or portamento < 0:
       raise ValueError(f'portamento must be >= 0 seconds, got {portamento}.')
     rests = [_is_rest(p) for p in pitches]
@@ -324,6 +560,9 @@ class Melody:
       raise ValueError(f'Melody pitches {pitches} are all rests (None or 0): '
                        'give at least one MIDI pitch.')
     onsets = np.concatenate([[0.0], np.cumsum(durations, dtype=np.float64)])
+    if not np.isfinite(onsets[-1]):
+      raise ValueError(f'Melody durations add up to {onsets[-1]} s: give '
+                       'finite durations.')
     keep = [i for i in range(n) if not rests[i]]
     self.starts = onsets[keep]
     self.ends = onsets[1:][keep]
@@ -335,12 +574,10 @@ class Melody:
     self.duration = float(onsets[-1])
     self.envelope = adsr_args(attack, decay, sustain_db, release)
     self.portamento = portamento
-    self.vibrato = (vibrato_hz, vibrato_cents)
+    self.vibrato = check_vibrato(vibrato_hz, vibrato_cents, 'Melody')
 
-  def generate(self, frame_rate):
-    """Returns (f0_hz, loudness_db), each [n_frames]."""
-    return render_notes(self.starts, self.ends, self.pitches, self.peak_dbs,
-                        self.slurs, frame_rate, duration=self.duration,
-                        envelope=self.envelope, portamento=self.portamento,
-                        vibrato_hz=self.vibrato[0],
-                        vibrato_depth=self.vibrato[1])
+  def _make_line(self, frame_rate):
+    return NoteLine(self.starts, self.ends, self.pitches, self.peak_dbs,
+                    self.slurs, frame_rate, duration=self.duration,
+                    envelope=self.envelope, portamento=self.portamento,
+                    vibrato_hz=self.vibrato[0], vibrato_depth=self.vibrato[1])

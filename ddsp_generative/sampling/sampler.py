@@ -2,29 +2,94 @@
 # Licensed under the Apache License, Version 2.0.
 """Sampling library: controls + prior + decoder -> WAV, PNG and JSON files.
 
-`python -m ddsp_generative.sample` is its command line.
+`python -m ddsp_generative.sample` is its command line. `generate` runs in
+bounded memory for any duration: block after block of `BLOCK_FRAMES` frames,
+the controls of the block (`controls.as_blocks`: computed per block, a MIDI
+file's from its notes), its z from the prior's stream (`Prior.stream`, which
+carries a temporal prior's state from block to block) and its audio from the
+streaming decoder (`streaming.clip_decoder`, GRU and synth state carried),
+written to the WAV as it comes. Only the first PLOT_SECS are kept, for the
+spectrogram.
+
+Nothing wrong is written: the controls are checked before any audio is made
+(finite, f0 in (0, Nyquist], loudness in LOUDNESS_RANGE_DB), z and every
+chunk of audio before it is written (finite), and the WAVs' size against
+the free disk space and the WAV format's 4 GiB. Each sample's WAV, PNG and
+JSON are staged and published together (`core.publish`, the JSON last), and
+a run holds its --save_dir's lock throughout, so a second sampler on the
+same directory is refused at once and a killed run leaves no JSON beside
+files of another run; the next run removes what it left.
 """
 
 import json
+import math
 import os
 import re
+import shutil
 
 from absl import logging
 import gin
 import numpy as np
+import soundfile
 from tqdm import tqdm
 
 from ddsp_generative.core import artifacts
 from ddsp_generative.core import audio_io
 from ddsp_generative.core import control_ranges
+from ddsp_generative.core import errors
+from ddsp_generative.core import publish
+from ddsp_generative.core import units
 from ddsp_generative import controls
 from ddsp_generative.controls import midi  # pylint: disable=unused-import
+from ddsp_generative.controls import sources
 from ddsp_generative.core import plotting
 
 SAMPLE_FORMAT_VERSION = 1
 DEFAULT_PRIOR_NAME = 'prior.json'
 # Spectrogram PNGs show at most the first PLOT_SECS of a sample.
 PLOT_SECS = 60.0
+# Frames of controls, z and audio made at a time (independent of the
+# decoder's chunk_frames): 33 s at 250 frames/s.
+BLOCK_FRAMES = 8192
+# The lock a run holds on its --save_dir (`publish.lock`), and the prefix of
+# the outputs (and of their staging) in it.
+RUN_LOCK_NAME = 'sample'
+SAMPLE_PREFIX = 'sample_'
+# Loudness the decoder may be asked for (ddsp's scale: 0 dB full scale, the
+# note sources' silence -80 dB).
+LOUDNESS_RANGE_DB = (-200.0, 20.0)
+# 16-bit mono WAV: bytes per sample, header, and the format's limit (RIFF
+# sizes are 32-bit).
+WAV_BYTES_PER_SAMPLE = 2
+WAV_HEADER_BYTES = 44
+MAX_WAV_BYTES = 2**32 - 1
+# Disk space reserved per sample for its PNG and JSON.
+SIDECAR_BYTES = 2 * 2**20
+# What killed runs leave: a sample's staging or temporary files (group 1 its
+# name), and the temporary files of earlier versions of the sampler (before
+# the publish protocol: mkstemp names).
+_LEFTOVER = re.compile(r'^\.(?:staging|tmp)-(' + SAMPLE_PREFIX + r'\d+)([-.])')
+_OLD_TMP = re.compile(r'^\.tmp-[a-z0-9_]{8}\.(wav|png|json)$')
+
+
+class SamplesExistError(errors.UserError, FileExistsError):
+  """Sample files exist and --overwrite was not given."""
+
+
+class BadControlsError(errors.UserError, ValueError):
+  """A control source gave controls the decoder cannot play."""
+
+
+class NonFiniteOutputError(errors.UserError, ValueError):
+  """The prior's z or the decoder's audio is not finite."""
+
+
+class OutputSpaceError(errors.UserError, OSError):
+  """The WAVs would not fit on the disk, or in the WAV format."""
+
+
+class SampleWriteError(errors.UserError, OSError):
+  """Writing a sample failed (disk full, no permission, read-only)."""
 
 
 def parse_control_config(gin_files=(), gin_params=(), defaults=()):
@@ -54,8 +119,13 @@ def control_source(source=None):
   return gin.get_configurable(controls.Note)()
 
 
+def sample_name(index):
+  """'sample_003': the base name of sample `index`'s files."""
+  return f'{SAMPLE_PREFIX}{index:03d}'
+
+
 def sample_paths(save_dir, index):
-  stem = os.path.join(save_dir, f'sample_{index:03d}')
+  stem = os.path.join(save_dir, sample_name(index))
   return {'wav': stem + '.wav', 'png': stem + '.png', 'json': stem + '.json'}
 
 
@@ -74,7 +144,7 @@ def describe_prior(prior, path=None):
           'conditions': list(prior.CONDITIONS)}
 
 
-def prior_conditions(prior, f0_hz, loudness_db):
+def prior_conditions(prior, f0_hz, loudness_db, batch=True):
   """The controls a conditional prior samples z given, as `sample` kwargs.
 
   Args:
@@ -82,17 +152,22 @@ def prior_conditions(prior, f0_hz, loudness_db):
       ('f0_hz', 'loudness_db')), empty for priors over z alone.
     f0_hz: [n_frames] requested f0.
     loudness_db: [n_frames] requested loudness.
+    batch: Add a batch axis (for `Prior.sample`); False for
+      `PriorStream.next`.
 
   Returns:
-    dict of [1, n_frames] arrays, one per condition ({} for none).
+    dict of [1, n_frames] (or [n_frames]) arrays, one per condition ({} for
+    none).
   """
   available = {'f0_hz': f0_hz, 'loudness_db': loudness_db}
   missing = [c for c in prior.CONDITIONS if c not in available]
   if missing:
     raise ValueError(f'The {prior.TYPE} prior conditions on {missing}, which '
                      'the control sources do not generate.')
-  return {c: np.asarray(available[c], np.float32)[np.newaxis]
-          for c in prior.CONDITIONS}
+  arrays = {c: np.asarray(available[c], np.float32) for c in prior.CONDITIONS}
+  if batch:
+    arrays = {c: x[np.newaxis] for c, x in arrays.items()}
+  return arrays
 
 
 def sample_z(trained, prior, f0_hz, loudness_db, seed=0, mode=None):
@@ -210,21 +285,18 @@ def default_level_bindings(ranges):
   return tuple(f'{name}.peak_db = {peak!r}' for name in LEVEL_SOURCES)
 
 
-def warn_outside_training(f0_hz, loudness_db, ranges, origin):
+def warn_outside_training(found, ranges, origin):
   """Warns once when requested controls leave the training data's range.
 
   Args:
-    f0_hz: [n_frames] requested Hz.
-    loudness_db: [n_frames] requested dB.
-    ranges: From `training_controls`, or None (then nothing is checked).
+    found: What lies outside (`ControlSummary.outside`, or
+      `control_ranges.outside` of a whole clip).
+    ranges: From `training_controls`.
     origin: Where the ranges came from.
 
   Returns:
-    The list of what lies outside (empty when inside or unknown).
+    found.
   """
-  if not ranges:
-    return []
-  found = control_ranges.outside(f0_hz, loudness_db, ranges)
   if found:
     logging.warning(
         'The requested %s lie(s) outside what the model was trained on (%s, '
@@ -234,19 +306,258 @@ def warn_outside_training(f0_hz, loudness_db, ranges, origin):
   return found
 
 
+def check_controls(f0_hz, loudness_db, start, trained, source):
+  """Raises BadControlsError unless a block of controls is playable.
+
+  Args:
+    f0_hz: [n] f0 (Hz) of frames start...
+    loudness_db: [n] loudness (dB).
+    start: The block's first frame.
+    trained: `model_io.TrainedModel` (frame and sample rate).
+    source: The control source, for the message.
+  """
+  nyquist = trained.sample_rate / 2.0
+  lo_db, hi_db = LOUDNESS_RANGE_DB
+  with np.errstate(invalid='ignore'):
+    problems = [
+        (~np.isfinite(f0_hz), 'f0 is not finite'),
+        (~np.isfinite(loudness_db), 'loudness is not finite'),
+        (f0_hz <= 0, 'f0 is not positive'),
+        (f0_hz > nyquist, f'f0 is above the Nyquist frequency ({nyquist:g} '
+         'Hz)'),
+        ((loudness_db < lo_db) | (loudness_db > hi_db),
+         f'loudness is outside [{lo_db:g}, {hi_db:g}] dB')]
+  for bad, what in problems:
+    if np.any(bad):
+      i = int(np.argmax(bad))
+      frame = start + i
+      raise BadControlsError(
+          f'The {type(source).__name__} control source gave unplayable '
+          f'controls: {what} at {frame / trained.frame_rate:.2f} s (frame '
+          f'{frame}: f0 {float(f0_hz[i]):g} Hz, loudness '
+          f'{float(loudness_db[i]):g} dB). Check its settings (--gin_param, '
+          '--peak_db, --pitch, the MIDI file); nothing was written.')
+
+
+class ControlSummary:
+  """What of a request lies outside the training controls, block by block.
+
+  The same test as `control_ranges.outside` (which it calls when the clip is
+  one block), accumulated over blocks with bounded memory: shares of
+  audible frames beyond the pitch margins, the pitch extremes, and the
+  loudness' 90th percentile from a 0.01 dB histogram.
+  """
+
+  _DB_STEP = 0.01
+
+  def __init__(self, ranges):
+    self.ranges = ranges
+    self._blocks = 0
+    self._first = None
+    self._n = 0
+    self._below = self._above = 0
+    self._lo = np.inf
+    self._hi = -np.inf
+    self._loudness = {}
+    if ranges:
+      lo, hi = units.hz_to_midi([ranges['f0_hz']['p5'],
+                                 ranges['f0_hz']['p95']])
+      self._edges = (lo - control_ranges.PITCH_MARGIN_SEMITONES,
+                     hi + control_ranges.PITCH_MARGIN_SEMITONES)
+
+  def add(self, f0_hz, loudness_db):
+    """Adds a block of controls."""
+    self._blocks += 1
+    if not self.ranges:
+      return
+    if self._blocks == 1:
+      self._first = (f0_hz, loudness_db)
+    else:
+      self._first = None
+    keep = control_ranges.audible(f0_hz, loudness_db)
+    if not keep.any():
+      return
+    pitch = units.hz_to_midi(np.asarray(f0_hz, np.float64)[keep])
+    self._n += int(keep.sum())
+    self._below += int(np.sum(pitch < self._edges[0]))
+    self._above += int(np.sum(pitch > self._edges[1]))
+    self._lo = min(self._lo, float(pitch.min()))
+    self._hi = max(self._hi, float(pitch.max()))
+    bins, counts = np.unique(
+        np.round(np.asarray(loudness_db, np.float64)[keep] / self._DB_STEP)
+        .astype(np.int64), return_counts=True)
+    for b, c in zip(bins.tolist(), counts.tolist()):
+      self._loudness[b] = self._loudness.get(b, 0) + c
+
+  def outside(self):
+    """`control_ranges.outside` of all the blocks added."""
+    if not self.ranges:
+      return []
+    if self._blocks == 1:
+      return control_ranges.outside(*self._first, self.ranges)
+    if not self._n:
+      return []
+    found = []
+    below, above = self._below / self._n, self._above / self._n
+    lo_midi, hi_midi = self._edges
+    if below + above > control_ranges.OUTSIDE_SHARE:
+      sides = ', '.join(f'{100 * share:.0f}% of frames {where} MIDI {edge:.1f}'
+                        for share, where, edge in ((below, 'below', lo_midi),
+                                                   (above, 'above', hi_midi))
+                        if share)
+      found.append(f'pitch MIDI {self._lo:.1f} to {self._hi:.1f} ({sides})')
+    bins = np.array(sorted(self._loudness))
+    cumulative = np.cumsum([self._loudness[b] for b in bins])
+    rank = int(np.searchsorted(cumulative, 0.9 * cumulative[-1]))
+    level = float(bins[min(rank, len(bins) - 1)]) * self._DB_STEP
+    lo_db = self.ranges['loudness_db']['p5'] - control_ranges.LOUDNESS_MARGIN_DB
+    hi_db = (self.ranges['loudness_db']['p95'] +
+             control_ranges.LOUDNESS_MARGIN_DB)
+    if not lo_db <= level <= hi_db:
+      found.append(f'loudness {level:.1f} dB (its 90th percentile; the data '
+                   f'allows {lo_db:g} to {hi_db:g} dB)')
+    return found
+
+
+def scan_controls(blocks, trained, source, ranges, origin):
+  """Checks every block of controls; warns when they leave the training data.
+
+  Args:
+    blocks: `controls.ControlBlocks`.
+    trained: `model_io.TrainedModel`.
+    source: The control source, for messages.
+    ranges: From `training_controls`, or None.
+    origin: Where the ranges came from.
+
+  Returns:
+    The list of what lies outside the training controls (empty when inside
+    or unknown).
+
+  Raises:
+    BadControlsError: A block is not playable (`check_controls`).
+  """
+  summary = ControlSummary(ranges)
+  for start, f0_hz, loudness_db in blocks:
+    check_controls(f0_hz, loudness_db, start, trained, source)
+    summary.add(f0_hz, loudness_db)
+  return warn_outside_training(summary.outside(), ranges, origin)
+
+
+def _size(n_bytes):
+  """'1.2 GB' (decimal units)."""
+  for unit in ('bytes', 'kB', 'MB', 'GB', 'TB', 'PB'):
+    if n_bytes < 1000 or unit == 'PB':
+      return (f'{n_bytes:.0f} {unit}' if unit == 'bytes' else
+              f'{n_bytes:.1f} {unit}')
+    n_bytes /= 1000.0
+  return None
+
+
+def _existing_ancestor(path):
+  path = os.path.abspath(path)
+  while not os.path.exists(path):
+    path = os.path.dirname(path)
+  return path
+
+
+def check_output_space(save_dir, n_samples, n_frames, trained,
+                       replaced_bytes=0):
+  """Refuses WAVs that would not fit on the disk, or in a WAV file.
+
+  Args:
+    save_dir: Where the samples go (it may not exist yet).
+    n_samples: Number of samples.
+    n_frames: Frames per sample.
+    trained: `model_io.TrainedModel` (hop size, sample rate).
+    replaced_bytes: Bytes of existing files the samples replace.
+
+  Returns:
+    The bytes of one WAV.
+
+  Raises:
+    OutputSpaceError: Naming the sizes and the fix.
+  """
+  n_audio = n_frames * trained.hop_size
+  wav_bytes = WAV_HEADER_BYTES + n_audio * WAV_BYTES_PER_SAMPLE
+  secs = n_audio / trained.sample_rate
+  need = n_samples * (wav_bytes + SIDECAR_BYTES)
+  free = shutil.disk_usage(_existing_ancestor(save_dir)).free
+  if need > free + replaced_bytes:
+    raise OutputSpaceError(
+        f'{n_samples} sample(s) of {secs:.6g} s need {_size(need)} of WAV in '
+        f'{save_dir}, which has {_size(free)} free: shorten the clip '
+        '(--duration, the MIDI file or MidiFile.duration), write fewer '
+        'samples (--n_samples) or choose a --save_dir with more space.')
+  if wav_bytes > MAX_WAV_BYTES:
+    limit = ((MAX_WAV_BYTES - WAV_HEADER_BYTES) / WAV_BYTES_PER_SAMPLE /
+             trained.sample_rate)
+    raise OutputSpaceError(
+        f'A sample of {secs:.6g} s is a {_size(wav_bytes)} WAV; the WAV format '
+        f'holds at most 4 GiB ({limit / 3600:.1f} hours of 16-bit mono audio '
+        f'at {trained.sample_rate} Hz): shorten the clip (--duration, the MIDI '
+        'file or MidiFile.duration).')
+  return wav_bytes
+
+
+def _clean_leftovers(save_dir):
+  """Removes what killed runs left in save_dir (call it under the run lock).
+
+  The staging of any sample (`publish.clean_stale` per sample name, also of
+  samples this run does not write), temporary files of its files, and those
+  earlier versions of the sampler left.
+  """
+  names, files = set(), []
+  for entry in os.listdir(save_dir):
+    match = _LEFTOVER.match(entry)
+    if match:
+      names.add(match.group(1))
+      if match.group(2) == '.':  # `artifacts.atomic_path`'s, of a file.
+        files.append(entry)
+    elif _OLD_TMP.match(entry):
+      files.append(entry)
+  removed = [path for name in sorted(names)
+             for path in publish.clean_stale(save_dir, name)]
+  files = [os.path.join(save_dir, name) for name in files]
+  for path in files:
+    try:
+      os.remove(path)
+    except FileNotFoundError:
+      pass
+  if files:
+    logging.warning('Removed %d temporary file(s) of an interrupted run: %s.',
+                    len(files), ', '.join(files))
+  return removed + files
+
+
+def _write_error(error, path, save_dir):
+  """A SampleWriteError naming the file, the cause and the fix."""
+  reason = getattr(error, 'strerror', None) or str(error) or type(
+      error).__name__
+  try:
+    free = f'; {_size(shutil.disk_usage(_existing_ancestor(save_dir)).free)} free'
+  except OSError:
+    free = ''
+  return SampleWriteError(
+      f'Cannot write {path} ({reason}{free}): free disk space, or choose a '
+      f'writable --save_dir (not {save_dir}); nothing of that sample was '
+      'left behind.')
+
+
 def generate(trained, prior, source, n_samples=1, seed=0, mode=None,
              save_dir='samples', overwrite=False, progress=True,
              prior_path=None, chunk_frames=None):
   """Samples audio files; returns a list of dicts of the paths written.
 
-  Each clip is decoded and written chunk by chunk (`streaming`), so any
-  duration fits in bounded memory; a WAV appears only once complete.
+  Runs block by block (`BLOCK_FRAMES`), so any duration fits in bounded
+  memory; each sample's WAV, PNG and JSON appear together, once complete
+  (see the module doc).
 
   Args:
     trained: `model_io.TrainedModel`.
     prior: A prior from `ddsp_generative.priors` matching the model; a
       prior with `CONDITIONS` samples z given the generated f0/loudness.
-    source: Control generator with `generate(frame_rate)`.
+    source: Control generator: a `controls.ControlSource` (block by block),
+      or any object with `generate(frame_rate)`.
     n_samples: Number of files.
     seed: Sample i uses seed + i for the prior and the synthesizers' noise.
     mode: Prior sampling mode; None for the prior's default.
@@ -258,69 +569,158 @@ def generate(trained, prior, source, n_samples=1, seed=0, mode=None,
 
   Returns:
     List of {'wav', 'png', 'json'} paths, one per sample.
+
+  Raises:
+    SamplesExistError: Files exist and overwrite is False.
+    publish.OutputBusyError: Another run writes to save_dir.
+    OutputSpaceError: The WAVs would not fit.
+    BadControlsError: The controls are not playable.
+    NonFiniteOutputError: z or the audio is not finite.
+    SampleWriteError: Writing failed.
   """
   if prior is not None:
     mode = mode or prior.default_mode
-  f0_hz, loudness_db = source.generate(trained.frame_rate)
-  f0_hz = np.asarray(f0_hz, np.float32)
-  loudness_db = np.asarray(loudness_db, np.float32)
-  n_frames = len(f0_hz)
-  ranges, origin = training_controls(trained, prior)
-  outside = warn_outside_training(f0_hz, loudness_db, ranges, origin)
-  os.makedirs(save_dir, exist_ok=True)
+  if trained.z_dims is not None and prior is None:
+    raise ValueError('This model decodes from z: give it a prior.')
+  blocks = sources.as_blocks(source, trained.frame_rate, BLOCK_FRAMES)
   planned = [sample_paths(save_dir, i) for i in range(n_samples)]
-  existing = [p for paths in planned for p in paths.values()
-              if os.path.exists(p)]
-  if existing and not overwrite:
-    raise FileExistsError(
-        f'{len(existing)} sample files already exist in {save_dir} (e.g. '
-        f'{existing[0]}): pass --overwrite or choose another --save_dir.')
+  try:
+    os.makedirs(save_dir, exist_ok=True)
+    with publish.lock(save_dir, RUN_LOCK_NAME, what=f'--save_dir={save_dir}'):
+      existing = [p for paths in planned for p in paths.values()
+                  if os.path.exists(p)]
+      if existing and not overwrite:
+        raise SamplesExistError(
+            f'{len(existing)} sample files already exist in {save_dir} (e.g. '
+            f'{existing[0]}): pass --overwrite or choose another --save_dir.')
+      check_output_space(save_dir, n_samples, blocks.n_frames, trained,
+                         sum(os.path.getsize(p) for p in existing))
+      _clean_leftovers(save_dir)
+      ranges, origin = training_controls(trained, prior)
+      outside = scan_controls(blocks, trained, source, ranges, origin)
+      facts = dict(source=source, ranges=ranges, outside=outside,
+                   prior_path=prior_path, mode=mode,
+                   chunk_frames=chunk_frames)
+      written = []
+      clip_secs = blocks.n_frames / trained.frame_rate
+      with tqdm(total=round(n_samples * clip_secs, 2), unit='s audio',
+                desc='sampling', disable=not progress) as bar:
+        for i in range(n_samples):
+          written.append(_write_sample(trained, prior, blocks, i, seed + i,
+                                       save_dir, bar, facts))
+  except OSError as e:  # Creating --save_dir or its lock.
+    if isinstance(e, errors.UserError):
+      raise
+    raise _write_error(e, e.filename or save_dir, save_dir) from e
+  return written
+
+
+def _z_blocks(trained, prior, blocks, sample_seed, mode):
+  """Yields (start, f0_hz, loudness_db, z or None, last) per block.
+
+  z comes from the prior's stream, given the block's controls and, for a
+  prior that looks ahead (the network prior), the next block's first ones.
+  """
+  stream = None if trained.z_dims is None else prior.stream(
+      seed=sample_seed, mode=mode)
+  ahead = 0 if stream is None or not prior.CONDITIONS else (
+      stream.lookahead_frames)
+  iterator = iter(blocks)
+  current = next(iterator, None)
+  while current is not None:
+    following = next(iterator, None)
+    start, f0_hz, loudness_db = current
+    z = None
+    if stream is not None:
+      lookahead = None
+      if ahead and following is not None:
+        lookahead = prior_conditions(prior, following[1][:ahead],
+                                     following[2][:ahead], batch=False)
+      z = stream.next(len(f0_hz), lookahead=lookahead,
+                      **prior_conditions(prior, f0_hz, loudness_db,
+                                         batch=False))
+    yield start, f0_hz, loudness_db, z, following is None
+    current = following
+
+
+def _write_sample(trained, prior, blocks, index, sample_seed, save_dir, bar,
+                  facts):
+  """Stages and publishes sample `index`; returns its paths."""
   from ddsp_generative.sampling import streaming  # pylint: disable=g-import-not-at-top
-  clip_secs = n_frames / trained.frame_rate
+  name = sample_name(index)
+  paths = sample_paths(save_dir, index)
+  mode = facts['mode']
   plot_samples = int(PLOT_SECS * trained.sample_rate)
-  written = []
-  with tqdm(total=round(n_samples * clip_secs, 2), unit='s audio',
-            desc='sampling', disable=not progress) as bar:
-    for i in range(n_samples):
-      sample_seed = seed + i
-      z = sample_z(trained, prior, f0_hz, loudness_db, seed=sample_seed,
-                   mode=mode)
-      paths = planned[i]
-      head, peak, n_written = [], 0.0, 0
-      with audio_io.wav_writer(paths['wav'], trained.sample_rate) as write:
-        for chunk in streaming.iter_audio(trained, f0_hz, loudness_db, z,
-                                          sample_seed, chunk_frames):
-          write(chunk)
-          peak = max(peak, float(np.max(np.abs(chunk))))
-          if n_written < plot_samples:
-            head.append(chunk[:plot_samples - n_written])
-          n_written += len(chunk)
-          bar.update(round(len(chunk) / trained.sample_rate, 2))
+  plot_frames = int(math.ceil(plot_samples / trained.hop_size))
+  current = paths['wav']
+  try:
+    with publish.output_set(save_dir, name, manifest=name + '.json',
+                            what=paths['json']) as staging:
+      decoder = streaming.clip_decoder(trained, sample_seed,
+                                       facts['chunk_frames'])
+      head, head_f0, peak, n_written = [], [], 0.0, 0
+      wav = os.path.join(staging, os.path.basename(paths['wav']))
+      with audio_io.wav_writer(wav, trained.sample_rate) as write:
+        for block, (start, f0_hz, loudness_db, z, last) in enumerate(
+            _z_blocks(trained, prior, blocks, sample_seed, mode)):
+          if z is not None and not np.all(np.isfinite(z)):
+            raise NonFiniteOutputError(
+                f'{name}: the {prior.TYPE} prior gave z that is not finite '
+                f'at {start / trained.frame_rate:.2f} s (block {block}): the '
+                'prior file is broken; refit it with '
+                'ddsp_generative_fit_prior. Nothing was written for this '
+                'sample.')
+          if start < plot_frames:
+            head_f0.append(f0_hz[:plot_frames - start])
+          for chunk in decoder.feed(f0_hz, loudness_db, z, last=last):
+            if not np.all(np.isfinite(chunk)):
+              bad = n_written + int(np.argmax(~np.isfinite(chunk)))
+              raise NonFiniteOutputError(
+                  f'{name}: the decoder\'s audio is not finite from '
+                  f'{bad / trained.sample_rate:.2f} s (block {block}): the '
+                  'prior\'s z or the controls drive the model outside what '
+                  'it can synthesize; check the prior (refit it with '
+                  'ddsp_generative_fit_prior) and the controls. Nothing was '
+                  'written for this sample.')
+            write(chunk)
+            peak = max(peak, float(np.max(np.abs(chunk))))
+            if n_written < plot_samples:
+              head.append(chunk[:plot_samples - n_written])
+            n_written += len(chunk)
+            bar.update(round(len(chunk) / trained.sample_rate, 2))
       shown = np.concatenate(head)
       shown_frames = int(round(len(shown) / trained.hop_size))
+      current = paths['png']
       plotting.save_spectrogram(
-          paths['png'], shown, trained.sample_rate, f0_hz[:shown_frames],
+          os.path.join(staging, os.path.basename(paths['png'])), shown,
+          trained.sample_rate, np.concatenate(head_f0)[:shown_frames],
           trained.frame_rate,
           title=f'{os.path.basename(paths["wav"])}  seed={sample_seed}  '
                 f'mode={mode}  step={trained.step}' +
                 (f'  (first {PLOT_SECS:g} s)' if n_written > len(shown)
                  else ''))
-      artifacts.write_json(paths['json'], 'sample', SAMPLE_FORMAT_VERSION, {
-          'audio': os.path.basename(paths['wav']),
-          'spectrogram': os.path.basename(paths['png']),
-          'seed': sample_seed,
-          'sample_rate': trained.sample_rate,
-          'duration_secs': n_written / trained.sample_rate,
-          'peak': peak,
-          'model': trained.info(),
-          'prior': describe_prior(prior, prior_path),
-          'prior_mode': mode,
-          'prior_conditioned_on': (None if prior is None else
-                                   list(prior.CONDITIONS) or None),
-          'controls': describe_controls(source),
-          'training_controls': ranges,
-          'outside_training_controls': outside,
-          'gin_config': gin.config_str(),
-      })
-      written.append(paths)
-  return written
+      current = paths['json']
+      artifacts.write_json(
+          os.path.join(staging, os.path.basename(paths['json'])), 'sample',
+          SAMPLE_FORMAT_VERSION, {
+              'audio': os.path.basename(paths['wav']),
+              'spectrogram': os.path.basename(paths['png']),
+              'seed': sample_seed,
+              'sample_rate': trained.sample_rate,
+              'duration_secs': n_written / trained.sample_rate,
+              'peak': peak,
+              'model': trained.info(),
+              'prior': describe_prior(prior, facts['prior_path']),
+              'prior_mode': mode,
+              'prior_conditioned_on': (None if prior is None else
+                                       list(prior.CONDITIONS) or None),
+              'controls': describe_controls(facts['source']),
+              'training_controls': facts['ranges'],
+              'outside_training_controls': facts['outside'],
+              'gin_config': gin.config_str(),
+          })
+  except (OSError, soundfile.SoundFileError) as e:
+    if isinstance(e, errors.UserError):
+      raise
+    raise _write_error(e, current, save_dir) from e
+  return paths

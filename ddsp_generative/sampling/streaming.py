@@ -20,10 +20,15 @@ same audio chunk by chunk, with memory bounded by `chunk_frames`:
 * a trainable `Reverb` convolves chunk by chunk and carries its tail
   (overlap-add), which equals one long convolution.
 
-Only frame-rate arrays (controls, z) are held for the whole clip: 64x smaller
-than its audio at 16 kHz and 250 frames/s. Models with other decoders or
-processors are not supported (`unsupported_reason` says why): `iter_audio`
-and `decode_audio` decode those in one pass.
+A clip can be fed in blocks as it is generated (`StreamingDecoder.clip(seed)
+.feed(f0, loudness, z, last=...)`): the decoder network runs on chunks of
+`chunk_frames` frames counted from the clip's start whatever the block sizes
+(a partial chunk waits for the next block), so the audio of a clip fed in
+blocks is the audio of the same clip given whole, and nothing is held for the
+whole clip: memory is bounded by the block and chunk sizes, for any duration.
+`decode` takes a whole clip. Models with other decoders or processors are not
+supported (`unsupported_reason` says why): `clip_decoder` decodes those in
+one pass once the last block has arrived (memory then grows with the clip).
 """
 
 import math
@@ -119,37 +124,18 @@ class StreamingDecoder:
       float32 audio chunks [chunk_frames * hop_size] (the last one shorter);
       n_frames * hop_size samples in all.
     """
-    trained = self.trained
-    f0_hz = np.asarray(f0_hz, np.float32).reshape(-1)
-    loudness_db = np.asarray(loudness_db, np.float32).reshape(-1)
-    n_frames = len(f0_hz)
-    if len(loudness_db) != n_frames or n_frames < 1:
-      raise ValueError('f0_hz and loudness_db must be [n_frames] of one '
-                       f'length >= 1; got {f0_hz.shape} and '
-                       f'{loudness_db.shape}.')
-    if trained.z_dims is not None:
-      if z is None:
-        raise ValueError('This model decodes from z: pass z sampled from a '
-                         'prior.')
-      z = np.asarray(z, np.float32).reshape(n_frames, -1)
-      if z.shape[1] != trained.z_dims:
-        raise ValueError(f'z must be [{n_frames}, {trained.z_dims}], got '
-                         f'{z.shape}.')
-    state = _SynthState(np.random.default_rng(seed))
-    buffer = _FrameBuffer()
-    rnn_state = None
-    done = 0
-    for start in range(0, n_frames, self.chunk_frames):
-      end = min(n_frames, start + self.chunk_frames)
-      outputs, rnn_state = self._network(
-          f0_hz[start:end], loudness_db[start:end],
-          None if z is None else z[start:end], rnn_state)
-      buffer.append(outputs)
-      ready = n_frames if end == n_frames else end - self._context
-      if ready > done:
-        yield self._synthesize(buffer, done, ready, n_frames, state)
-        buffer.drop_before(ready - self._context)
-        done = ready
+    yield from self.clip(seed).feed(f0_hz, loudness_db, z, last=True)
+
+  def clip(self, seed=0):
+    """A `ClipStream` decoding one clip fed block by block.
+
+    Args:
+      seed: Seeds the filtered noise.
+
+    Returns:
+      A `ClipStream`.
+    """
+    return ClipStream(self, seed)
 
   def _network(self, f0_hz, loudness_db, z, rnn_state):
     """Preprocessor and decoder on one chunk, GRU state carried.
@@ -196,7 +182,8 @@ class StreamingDecoder:
         context) ∩ [0, n_frames).
       start: First frame.
       end: End frame (exclusive).
-      n_frames: Frames in the clip.
+      n_frames: Frames available: through the network so far, the clip's
+        length once its last block has arrived.
       state: `_SynthState` carried between chunks.
 
     Returns:
@@ -251,6 +238,204 @@ class StreamingDecoder:
         signal = wet + dry if module._add_dry else wet  # pylint: disable=protected-access
       signals[f'{name}/signal'] = signal
     return np.asarray(signal, np.float32)
+
+
+def check_block(trained, f0_hz, loudness_db, z):
+  """A block of controls (and z) as float32 arrays of one length.
+
+  Args:
+    trained: `model_io.TrainedModel`.
+    f0_hz: [n] f0.
+    loudness_db: [n] loudness.
+    z: [n, z_dims], or None for a model without z.
+
+  Returns:
+    (f0_hz [n], loudness_db [n], z [n, z_dims] or None), float32.
+
+  Raises:
+    ValueError: Lengths or z's shape do not match.
+  """
+  f0_hz = np.asarray(f0_hz, np.float32).reshape(-1)
+  loudness_db = np.asarray(loudness_db, np.float32).reshape(-1)
+  n_frames = len(f0_hz)
+  if len(loudness_db) != n_frames:
+    raise ValueError('f0_hz and loudness_db must be [n_frames] of one '
+                     f'length; got {f0_hz.shape} and {loudness_db.shape}.')
+  if trained.z_dims is not None:
+    if z is None:
+      raise ValueError('This model decodes from z: pass z sampled from a '
+                       'prior.')
+    z = np.asarray(z, np.float32)
+    if z.size != n_frames * trained.z_dims:
+      raise ValueError(f'z must be [{n_frames}, {trained.z_dims}], got '
+                       f'{z.shape}.')
+    z = z.reshape(n_frames, trained.z_dims)
+  return f0_hz, loudness_db, z
+
+
+class ClipStream:
+  """One clip decoded as its blocks arrive (`StreamingDecoder.clip`).
+
+  Carries the GRU state, the synthesizers' phase, noise and reverb tail and
+  the frames not yet synthesised from block to block.
+  """
+
+  def __init__(self, decoder, seed=0):
+    self._decoder = decoder
+    self._state = _SynthState(np.random.default_rng(seed))
+    self._buffer = _FrameBuffer()
+    self._rnn_state = None
+    self._pending = []  # Blocks not yet through the network.
+    self._n_pending = 0
+    self._end = 0  # Frames through the network.
+    self._done = 0  # Frames synthesised.
+    self._closed = False
+
+  def feed(self, f0_hz, loudness_db, z=None, last=False):
+    """Takes the next block; returns a generator of the audio it completes.
+
+    The block is checked and queued at once; the returned generator runs
+    the network and the synthesizers as it is iterated. The audio of a frame
+    comes once the next frames its synthesis needs (a few, for the noise
+    filter and the harmonic synth's interpolation) have arrived, or with the
+    last block.
+
+    Args:
+      f0_hz: [n] f0 in Hz of the block's frames.
+      loudness_db: [n] loudness in dB.
+      z: [n, z_dims] latents, for a model with an encoder.
+      last: Whether this is the clip's last block; then every remaining
+        frame is synthesised and the stream is closed.
+
+    Returns:
+      A generator of float32 audio chunks; over all blocks, n_frames *
+      hop_size samples.
+
+    Raises:
+      ValueError: Shapes do not match, the stream is closed, or the clip
+        ends with no frame.
+    """
+    if self._closed:
+      raise ValueError('This clip is complete: its last block was fed.')
+    trained = self._decoder.trained
+    f0_hz, loudness_db, z = check_block(trained, f0_hz, loudness_db, z)
+    if len(f0_hz):
+      self._pending.append((f0_hz, loudness_db, z))
+      self._n_pending += len(f0_hz)
+    if last:
+      self._closed = True
+      if self._end + self._n_pending < 1:
+        raise ValueError('f0_hz and loudness_db must be [n_frames] of one '
+                         'length >= 1; the clip has no frame.')
+    return self._run(last)
+
+  def _run(self, last):
+    """Network and synthesis of the queued frames (see `feed`)."""
+    chunk_frames = self._decoder.chunk_frames
+    context = self._decoder._context  # pylint: disable=protected-access
+    while self._n_pending >= chunk_frames or (last and self._n_pending):
+      take = min(chunk_frames, self._n_pending)
+      f0_chunk, loudness_chunk, z_chunk = self._take(take)
+      outputs, self._rnn_state = self._decoder._network(  # pylint: disable=protected-access
+          f0_chunk, loudness_chunk, z_chunk, self._rnn_state)
+      self._buffer.append(outputs)
+      self._end += take
+      final = last and not self._n_pending
+      ready = self._end if final else self._end - context
+      if ready > self._done:
+        yield self._synthesize(ready)
+    if last and self._end > self._done:
+      yield self._synthesize(self._end)
+
+  def _take(self, n):
+    """The first n pending frames (f0, loudness, z or None), removed."""
+    parts, taken = [], 0
+    while taken < n:
+      f0_hz, loudness_db, z = self._pending[0]
+      use = min(n - taken, len(f0_hz))
+      parts.append((f0_hz[:use], loudness_db[:use],
+                    None if z is None else z[:use]))
+      if use == len(f0_hz):
+        self._pending.pop(0)
+      else:
+        self._pending[0] = (f0_hz[use:], loudness_db[use:],
+                            None if z is None else z[use:])
+      taken += use
+    self._n_pending -= n
+    if len(parts) == 1:
+      return parts[0]
+    return (np.concatenate([p[0] for p in parts]),
+            np.concatenate([p[1] for p in parts]),
+            None if parts[0][2] is None else
+            np.concatenate([p[2] for p in parts]))
+
+  def _synthesize(self, ready):
+    """Audio of frames [done, ready); drops the frames no longer needed."""
+    decoder = self._decoder
+    audio = decoder._synthesize(  # pylint: disable=protected-access
+        self._buffer, self._done, ready, self._end, self._state)
+    self._buffer.drop_before(ready - decoder._context)  # pylint: disable=protected-access
+    self._done = ready
+    return audio
+
+
+class OnePassClip:
+  """`ClipStream`'s interface for models chunked decoding cannot handle.
+
+  Holds every block and decodes the clip in one pass with the last one
+  (memory grows with the clip).
+  """
+
+  def __init__(self, trained, seed=0):
+    self._trained = trained
+    self._seed = seed
+    self._blocks = []
+    self._closed = False
+
+  def feed(self, f0_hz, loudness_db, z=None, last=False):
+    """Like `ClipStream.feed`; the whole clip comes with the last block."""
+    if self._closed:
+      raise ValueError('This clip is complete: its last block was fed.')
+    self._blocks.append(check_block(self._trained, f0_hz, loudness_db, z))
+    if not last:
+      return iter(())
+    self._closed = True
+    f0_hz, loudness_db = (np.concatenate([b[i] for b in self._blocks])
+                          for i in (0, 1))
+    z = (None if self._trained.z_dims is None else
+         np.concatenate([b[2] for b in self._blocks]))
+    self._blocks = []
+    if len(f0_hz) < 1:
+      raise ValueError('f0_hz and loudness_db must be [n_frames] of one '
+                       'length >= 1; the clip has no frame.')
+    return self._decode(f0_hz, loudness_db, z)
+
+  def _decode(self, f0_hz, loudness_db, z):
+    yield self._trained.decode(
+        f0_hz[np.newaxis], loudness_db[np.newaxis],
+        None if z is None else z[np.newaxis], seed=self._seed)[0]
+
+
+def clip_decoder(trained, seed=0, chunk_frames=None):
+  """A decoder of one clip fed block by block, chunked when the model allows.
+
+  Args:
+    trained: `model_io.TrainedModel`.
+    seed: Seeds the synthesizers' noise.
+    chunk_frames: Frames per chunk; None for DEFAULT_CHUNK_FRAMES.
+
+  Returns:
+    A `ClipStream`, or a `OnePassClip` (with a warning) for a model that
+    cannot be decoded in chunks; either has `feed(f0_hz, loudness_db, z,
+    last)`.
+  """
+  reason = unsupported_reason(trained)
+  if reason:
+    logging.warning('Decoding in one pass (memory grows with the clip): %s.',
+                    reason)
+    return OnePassClip(trained, seed)
+  return StreamingDecoder(trained, chunk_frames or
+                          DEFAULT_CHUNK_FRAMES).clip(seed)
 
 
 # One traced function per decoder layer, shared by every StreamingDecoder of
@@ -353,17 +538,8 @@ def iter_audio(trained, f0_hz, loudness_db, z=None, seed=0,
     float32 audio chunks, n_frames * hop_size samples in all (one chunk
     when the model cannot be decoded in chunks).
   """
-  reason = unsupported_reason(trained)
-  if reason:
-    logging.warning('Decoding in one pass (memory grows with the clip): %s.',
-                    reason)
-    yield trained.decode(np.asarray(f0_hz)[np.newaxis],
-                         np.asarray(loudness_db)[np.newaxis],
-                         None if z is None else np.asarray(z)[np.newaxis],
-                         seed=seed)[0]
-    return
-  decoder = StreamingDecoder(trained, chunk_frames or DEFAULT_CHUNK_FRAMES)
-  yield from decoder.decode(f0_hz, loudness_db, z, seed)
+  yield from clip_decoder(trained, seed, chunk_frames).feed(
+      f0_hz, loudness_db, z, last=True)
 
 
 def decode_audio(trained, f0_hz, loudness_db, z=None, seed=0,
