@@ -101,8 +101,10 @@ setuptools.setup(
         'tqdm',
         # ddsp_generative.evaluation.pitch (also a dependency of ddsp).
         'mir-eval',
-        # midi_controls.MidiFile (also a dependency of note-seq).
+        # midi_controls.MidiFile (also a dependency of note-seq); its MIDI
+        # reader reads note arrays with mido (a dependency of pretty_midi).
         'pretty_midi',
+        'mido',
     ],
     extras_require={
         'crepe': ['crepe>=0.0.12'],

@@ -81,7 +81,7 @@ flags.DEFINE_string('envelope_model', None, 'Envelope VAE (a '
                     '"default" for the embedded one): sample expressive '
                     'f0/loudness envelopes at --pitch.')
 flags.DEFINE_integer('chunk_frames', None, 'Frames decoded at a time '
-                     '(memory); default 2000.')
+                     '(memory); default 1000 (4 s at 250 frames/s).')
 flags.DEFINE_boolean('overwrite', False, 'Replace existing sample files.')
 flags.DEFINE_multi_string('gin_file', [], 'Gin files for the controls.')
 flags.DEFINE_multi_string('gin_param', [], 'Gin bindings for the controls, '

@@ -13,11 +13,30 @@ from scipy import signal  # pylint: disable=g-import-not-at-top
 from ddsp_generative.core import artifacts  # pylint: disable=g-import-not-at-top
 
 
+# Columns of a spectrogram image at most: the figure is 800 pixels wide, so
+# more columns only cost memory.
+MAX_COLUMNS = 1600
+
+
 def log_spectrogram(audio, sample_rate, n_fft=1024, hop=256):
   """Returns (freqs [n_bins], times [n_frames], magnitude dB [n_bins, n])."""
-  freqs, times, spec = signal.stft(audio, fs=sample_rate, nperseg=n_fft,
+  freqs, times, spec = signal.stft(np.asarray(audio, np.float32),
+                                   fs=sample_rate, nperseg=n_fft,
                                    noverlap=n_fft - hop)
   return freqs, times, 20 * np.log10(np.abs(spec) + 1e-6)
+
+
+def _pool_columns(db, max_columns):
+  """Max-pools [n_bins, n] columns down to at most max_columns."""
+  factor = -(-db.shape[1] // max_columns)
+  if factor <= 1:
+    return db
+  n = db.shape[1] // factor * factor
+  pooled = db[:, :n].reshape(db.shape[0], -1, factor).max(axis=2)
+  if n < db.shape[1]:
+    pooled = np.concatenate([pooled, db[:, n:].max(axis=1, keepdims=True)],
+                            axis=1)
+  return pooled
 
 
 def save_spectrogram(path, audio, sample_rate, f0_hz=None, frame_rate=None,
@@ -33,9 +52,16 @@ def save_spectrogram(path, audio, sample_rate, f0_hz=None, frame_rate=None,
     title: Figure title.
   """
   freqs, times, db = log_spectrogram(audio, sample_rate)
+  top = float(db.max())
+  # An image (not a mesh of quads: ~200 MB for a minute) of columns pooled
+  # to the figure's resolution.
+  db = _pool_columns(db, MAX_COLUMNS)
   fig, ax = plt.subplots(figsize=(8, 3.5))
-  ax.pcolormesh(times, freqs, db, vmin=db.max() - 80, vmax=db.max(),
-                shading='auto', cmap='magma')
+  ax.imshow(db, origin='lower', aspect='auto', interpolation='nearest',
+            extent=(float(times[0]), float(times[-1]) if len(times) > 1 else
+                    len(audio) / sample_rate, float(freqs[0]),
+                    float(freqs[-1])),
+            vmin=top - 80, vmax=top, cmap='magma')
   if f0_hz is not None and frame_rate:
     ax.plot(np.arange(len(f0_hz)) / frame_rate, f0_hz, color='cyan', lw=0.8,
             label='requested f0')
