@@ -172,6 +172,43 @@ def describe(ranges):
           f"{ranges['loudness_db']['p95']:g} dB (p5-p95)")
 
 
+def pitch_edges(ranges):
+  """MIDI (low, high) beyond which a frame's pitch is outside the data."""
+  lo_midi, hi_midi = units.hz_to_midi([ranges['f0_hz']['p5'],
+                                       ranges['f0_hz']['p95']])
+  return lo_midi - PITCH_MARGIN_SEMITONES, hi_midi + PITCH_MARGIN_SEMITONES
+
+
+def findings(midi_min, midi_max, below, above, level, ranges):
+  """The phrases of `outside`, from statistics of the audible frames.
+
+  Args:
+    midi_min: Lowest audible pitch (MIDI).
+    midi_max: Highest audible pitch (MIDI).
+    below: Share of audible frames below `pitch_edges(ranges)[0]`.
+    above: Share of audible frames above `pitch_edges(ranges)[1]`.
+    level: 90th percentile of the audible frames' loudness (dB).
+    ranges: `training_controls` dict.
+
+  Returns:
+    A list of short phrases (empty when the request is inside).
+  """
+  lo_midi, hi_midi = pitch_edges(ranges)
+  found = []
+  if below + above > OUTSIDE_SHARE:
+    sides = ', '.join(f'{100 * share:.0f}% of frames {where} MIDI {edge:.1f}'
+                      for share, where, edge in ((below, 'below', lo_midi),
+                                                 (above, 'above', hi_midi))
+                      if share)
+    found.append(f'pitch MIDI {midi_min:.1f} to {midi_max:.1f} ({sides})')
+  lo_db = ranges['loudness_db']['p5'] - LOUDNESS_MARGIN_DB
+  hi_db = ranges['loudness_db']['p95'] + LOUDNESS_MARGIN_DB
+  if not lo_db <= level <= hi_db:
+    found.append(f'loudness {level:.1f} dB (its 90th percentile; the data '
+                 f'allows {lo_db:g} to {hi_db:g} dB)')
+  return found
+
+
 def outside(f0_hz, loudness_db, ranges):
   """What of a request lies outside the training controls.
 
@@ -194,22 +231,7 @@ def outside(f0_hz, loudness_db, ranges):
     return []
   midi = units.hz_to_midi(np.asarray(f0_hz, np.float64).ravel()[keep])
   loud = np.asarray(loudness_db, np.float64).ravel()[keep]
-  lo_midi, hi_midi = units.hz_to_midi([ranges['f0_hz']['p5'],
-                                  ranges['f0_hz']['p95']])
-  lo_midi -= PITCH_MARGIN_SEMITONES
-  hi_midi += PITCH_MARGIN_SEMITONES
-  found = []
-  below, above = np.mean(midi < lo_midi), np.mean(midi > hi_midi)
-  if below + above > OUTSIDE_SHARE:
-    sides = ', '.join(f'{100 * share:.0f}% of frames {where} MIDI {edge:.1f}'
-                      for share, where, edge in ((below, 'below', lo_midi),
-                                                 (above, 'above', hi_midi))
-                      if share)
-    found.append(f'pitch MIDI {midi.min():.1f} to {midi.max():.1f} ({sides})')
-  level = float(np.percentile(loud, 90))
-  lo_db = ranges['loudness_db']['p5'] - LOUDNESS_MARGIN_DB
-  hi_db = ranges['loudness_db']['p95'] + LOUDNESS_MARGIN_DB
-  if not lo_db <= level <= hi_db:
-    found.append(f'loudness {level:.1f} dB (its 90th percentile; the data '
-                 f'allows {lo_db:g} to {hi_db:g} dB)')
-  return found
+  lo_midi, hi_midi = pitch_edges(ranges)
+  return findings(midi.min(), midi.max(), np.mean(midi < lo_midi),
+                  np.mean(midi > hi_midi), float(np.percentile(loud, 90)),
+                  ranges)

@@ -360,10 +360,7 @@ class ControlSummary:
     self._hi = -np.inf
     self._loudness = {}
     if ranges:
-      lo, hi = units.hz_to_midi([ranges['f0_hz']['p5'],
-                                 ranges['f0_hz']['p95']])
-      self._edges = (lo - control_ranges.PITCH_MARGIN_SEMITONES,
-                     hi + control_ranges.PITCH_MARGIN_SEMITONES)
+      self._edges = control_ranges.pitch_edges(ranges)
 
   def add(self, f0_hz, loudness_db):
     """Adds a block of controls."""
@@ -397,26 +394,12 @@ class ControlSummary:
       return control_ranges.outside(*self._first, self.ranges)
     if not self._n:
       return []
-    found = []
-    below, above = self._below / self._n, self._above / self._n
-    lo_midi, hi_midi = self._edges
-    if below + above > control_ranges.OUTSIDE_SHARE:
-      sides = ', '.join(f'{100 * share:.0f}% of frames {where} MIDI {edge:.1f}'
-                        for share, where, edge in ((below, 'below', lo_midi),
-                                                   (above, 'above', hi_midi))
-                        if share)
-      found.append(f'pitch MIDI {self._lo:.1f} to {self._hi:.1f} ({sides})')
     bins = np.array(sorted(self._loudness))
     cumulative = np.cumsum([self._loudness[b] for b in bins])
     rank = int(np.searchsorted(cumulative, 0.9 * cumulative[-1]))
     level = float(bins[min(rank, len(bins) - 1)]) * self._DB_STEP
-    lo_db = self.ranges['loudness_db']['p5'] - control_ranges.LOUDNESS_MARGIN_DB
-    hi_db = (self.ranges['loudness_db']['p95'] +
-             control_ranges.LOUDNESS_MARGIN_DB)
-    if not lo_db <= level <= hi_db:
-      found.append(f'loudness {level:.1f} dB (its 90th percentile; the data '
-                   f'allows {lo_db:g} to {hi_db:g} dB)')
-    return found
+    return control_ranges.findings(self._lo, self._hi, self._below / self._n,
+                                   self._above / self._n, level, self.ranges)
 
 
 def scan_controls(blocks, trained, source, ranges, origin):
