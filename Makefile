@@ -28,12 +28,18 @@ check-python:
 # stale pins (ddsp==3.7.0+tf2.21, in third_party/wheels; see setup.py). An
 # editable install does not carry files outside the package, so the start-up
 # .pth (Keras 2, optional CREPE; see ddsp_generative/environment.py) is copied
-# by hand; a wheel install (`pip install .`) ships it.
+# by hand; a wheel install (`pip install .`) ships it. basic-pitch (the
+# note-level check's transcriber, version in constraints.txt) comes second,
+# with --no-deps: its metadata pins tensorflow<2.15.1, and its ONNX model runs
+# with onnxruntime (the `transcription` extra) on our TensorFlow 2.21; the
+# last check fails the install if it cannot transcribe.
 $(STAMP): setup.py constraints.txt zz_ddsp_generative_env.pth third_party/wheels/ddsp-3.7.0+tf2.21-py3-none-any.whl | check-python
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { echo "Could not create a virtual environment with $(PYTHON): on Debian/Ubuntu install it with 'apt-get install python3-venv'." >&2; exit 1; }
-	$(PIP) install -q -c constraints.txt --find-links=third_party/wheels -e '.[test,datasets]'
+	$(PIP) install -q -c constraints.txt --find-links=third_party/wheels -e '.[test,datasets,transcription]'
+	$(PIP) install -q -c constraints.txt --no-deps basic-pitch
 	cp zz_ddsp_generative_env.pth "$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/"
 	$(PY) -c 'import ddsp_generative.environment as e; import ddsp, ddsp.training; e.check_keras2(); print("ddsp", ddsp.__version__, "imports on Keras 2.")'
+	$(PY) -c 'import sys; from ddsp_generative.evaluation import transcription as t; ok, why = t.available(); sys.exit(why) if not ok else print("basic-pitch", t.info()["basic_pitch_version"], "transcribes with onnxruntime", t.info()["onnxruntime_version"])'
 	touch $(STAMP)
 
 install: $(STAMP)

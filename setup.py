@@ -111,6 +111,12 @@ setuptools.setup(
         # ddsp_generative_render_dataset: melodies and MIDI (plus the Debian
         # packages fluidsynth and fluid-soundfont-gm; see datasets/README.md).
         'datasets': ['music21', 'pretty_midi'],
+        # ddsp_generative.evaluation.transcription: basic-pitch's ONNX model
+        # run with onnxruntime. basic-pitch itself pins tensorflow<2.15.1, so
+        # it cannot be a requirement: install it after this package with
+        # `pip install --no-deps basic-pitch==0.4.0` (`make install` does).
+        # Its note_creation module imports resampy (<0.4.3, its own pin).
+        'transcription': ['onnxruntime', 'resampy<0.4.3'],
         # tests/test_notebooks.py runs colab/ headless in a kernel of this
         # Python.
         # tests/test_priors_temporal.py checks against hmmlearn.

@@ -5,8 +5,9 @@ r"""Render a monophonic instrument data set with ground-truth f0, offline.
 Public-domain melodies (Bach chorale soprano lines, Essen folksongs, O'Neill's
 fiddle tunes from music21's corpus) rendered by FluidSynth with the FluidR3
 General-MIDI soundfont. Writes `<instrument>_<nnnn>.wav` (mono, 16-bit), a
-ground-truth f0 sidecar `<instrument>_<nnnn>.f0.json` per file and
-`dataset.json`. The same --seed renders the same data set.
+ground-truth f0 sidecar `<instrument>_<nnnn>.f0.json` and the MIDI file it
+was rendered from, `<instrument>_<nnnn>.mid`, per file, and `dataset.json`.
+The same --seed renders the same data set.
 
 Needs `apt-get install fluidsynth fluid-soundfont-gm` and
 `pip install "ddsp_generative[datasets]"`; `make dataset` does both.
@@ -37,7 +38,7 @@ flags.DEFINE_enum('instrument', 'violin', list(render_midi.INSTRUMENTS),
                   'General-MIDI instrument (FluidR3 preset).')
 flags.DEFINE_float('minutes', 15.0, 'Minutes of audio to render.')
 flags.DEFINE_string('output_dir', None, 'Folder of the WAV files, their f0 '
-                    'sidecars and dataset.json.')
+                    'sidecars and MIDI files, and dataset.json.')
 flags.DEFINE_integer('seed', 0, 'Random seed (melodies, tempo, '
                      'transposition, velocities).')
 flags.DEFINE_list('sources', list(melodies.SOURCES),
@@ -71,8 +72,8 @@ def main(unused_argv):
     raise cli.UserError(str(e)) from e
   print(f"Rendered {record['n_files']} {record['instrument']} files, "
         f"{record['audio_secs'] / 60:.1f} min at {record['sample_rate']} Hz, "
-        f'into {FLAGS.output_dir} (ground-truth f0: *.f0.json; manifest: '
-        f'{render_midi.MANIFEST}).')
+        f'into {FLAGS.output_dir} (ground-truth f0: *.f0.json; MIDI: *.mid; '
+        f'manifest: {render_midi.MANIFEST}).')
 
 
 def console_entry_point():

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
+from ddsp_generative.controls import midi as midi_lib
 from ddsp_generative.evaluation import pitch as evaluate_pitch_lib
 from ddsp_generative.core import f0_truth
 from ddsp_generative.recipes import render_midi
@@ -90,11 +91,13 @@ def rendered(tmp_path_factory):
 
 
 @needs_fluidsynth
-def test_render_writes_wavs_sidecars_and_manifest(rendered):
+def test_render_writes_wavs_sidecars_midi_and_manifest(rendered):
   out, record = rendered
   assert record['n_files'] == 1 and record['instrument'] == 'flute'
   assert sorted(os.listdir(out)) == ['dataset.json', 'flute_0000.f0.json',
-                                     'flute_0000.wav']
+                                     'flute_0000.mid', 'flute_0000.wav']
+  assert record['files'][0]['file'] == 'flute_0000.wav'
+  assert record['files'][0]['midi'] == 'flute_0000.mid'
   info = sf.info(os.path.join(out, 'flute_0000.wav'))
   assert (info.samplerate, info.channels, info.subtype) == (16000, 1,
                                                             'PCM_16')
@@ -103,6 +106,28 @@ def test_render_writes_wavs_sidecars_and_manifest(rendered):
   assert truth['record']['program'] == 73
   assert len(truth['times']) == int(np.ceil(info.duration * 100 - 1e-6))
   assert truth['audible'].sum() > 100
+
+
+@needs_fluidsynth
+def test_kept_midi_holds_the_rendered_notes(rendered):
+  out, record = rendered
+  parts = midi_lib.read_midi(os.path.join(out, 'flute_0000.mid'))
+  assert [p.program for p in parts] == [record['program']]
+  notes = parts[0].notes
+  truth = f0_truth.read_truth(os.path.join(out, 'flute_0000.f0.json'))
+  expected = truth['record']['notes']
+  assert len(notes) == len(expected) == record['files'][0]['n_notes']
+  # pretty_midi's 220 ticks per beat at 120 bpm: 2.3 ms a tick.
+  np.testing.assert_allclose(notes[:, midi_lib.START],
+                             [n['start'] for n in expected], atol=2.5e-3)
+  np.testing.assert_allclose(notes[:, midi_lib.END],
+                             [n['end'] for n in expected], atol=2.5e-3)
+  np.testing.assert_array_equal(notes[:, midi_lib.PITCH],
+                                [n['pitch'] for n in expected])
+  # The audio lasts the MIDI's last note-off plus the release tail.
+  info = sf.info(os.path.join(out, 'flute_0000.wav'))
+  assert abs(info.duration - notes[:, midi_lib.END].max() -
+             render_midi.TAIL_SECS) < 2e-3
 
 
 @needs_fluidsynth
@@ -121,7 +146,7 @@ def test_render_is_deterministic_and_keeps_existing_data(rendered, tmp_path):
   render_midi.render_dataset(again, instrument='flute', minutes=0.05,
                                  seed=0, sources=['essen'],
                                  max_secs_per_file=3.0)
-  for name in ('flute_0000.wav',):
+  for name in ('flute_0000.wav', 'flute_0000.mid'):
     with open(os.path.join(out, name), 'rb') as a, open(
         os.path.join(again, name), 'rb') as b:
       assert a.read() == b.read()

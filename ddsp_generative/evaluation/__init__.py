@@ -9,4 +9,5 @@
   generation_report  its JSON, Markdown table and spectrogram grid
   pitch              f0 estimators against ground-truth f0
   prior_figures      figures about priors over z
+  transcription      note-level check: basic-pitch (ONNX) notes against MIDI
 """

@@ -9,7 +9,9 @@ chorus off (chorus modulates pitch, reverb fills rests), then averaged to mono
 and resampled to `sample_rate` with soxr (rendering at 16 kHz directly
 aliases on bright sounds; see `../shared/DATA.md`). Each melody becomes
 `<instrument>_<nnnn>.wav` with a ground-truth sidecar `<...>.f0.json`
-(`ddsp_generative.core.f0_truth`), and `dataset.json` lists them all.
+(`ddsp_generative.core.f0_truth`) and the MIDI file it was rendered from,
+`<...>.mid` (for note-level checks, `evaluation.transcription`), and
+`dataset.json` lists them all.
 
 Needs `apt-get install fluidsynth fluid-soundfont-gm` and
 `pip install "ddsp_generative[datasets]"` (music21, pretty_midi).
@@ -57,7 +59,8 @@ INSTALL_HINT = ('Install FluidSynth and the FluidR3 General-MIDI soundfont: '
                 'Ubuntu; `make dataset` does it), or pass --soundfont=<.sf2>.')
 MANIFEST = 'dataset.json'
 MANIFEST_KIND = 'rendered_dataset'
-MANIFEST_FORMAT_VERSION = 1
+# 2: each file's MIDI is kept beside it (`files[i]['midi']`).
+MANIFEST_FORMAT_VERSION = 2
 
 
 class MissingRendererError(errors.UserError, RuntimeError):
@@ -114,7 +117,8 @@ def write_midi(notes, program, path):
   midi.write(path)
 
 
-def render_notes(notes, program, soundfont, sample_rate=16000, work_dir=None):
+def render_notes(notes, program, soundfont, sample_rate=16000, work_dir=None,
+                 midi_path=None):
   """Renders notes with FluidSynth; returns mono float32 at `sample_rate`.
 
   Args:
@@ -123,14 +127,16 @@ def render_notes(notes, program, soundfont, sample_rate=16000, work_dir=None):
     soundfont: .sf2 path.
     sample_rate: Output rate; FluidSynth renders at 44.1 kHz.
     work_dir: Folder for the temporary MIDI and WAV files.
+    midi_path: Where to write, and keep, the MIDI file that is rendered
+      (`write_midi`); None for a temporary one.
 
   Returns:
     audio: [ceil((last note-off + TAIL_SECS) * sample_rate)] float32.
   """
   fluidsynth = find_fluidsynth()
   with tempfile.TemporaryDirectory(dir=work_dir) as tmp:
-    midi_path, wav_path = (os.path.join(tmp, 'melody.mid'),
-                           os.path.join(tmp, 'melody.wav'))
+    midi_path = midi_path or os.path.join(tmp, 'melody.mid')
+    wav_path = os.path.join(tmp, 'melody.wav')
     write_midi(notes, program, midi_path)
     command = [fluidsynth, '-ni', '-q', '-R', '0', '-C', '0', '-g', '1.0',
                '-F', wav_path, '-r', str(RENDER_SAMPLE_RATE), soundfont,
@@ -151,6 +157,7 @@ def _check_output_dir(output_dir, overwrite):
   """Raises FileExistsError if a data set is there and not `overwrite`."""
   existing = sorted(glob.glob(os.path.join(output_dir, '*.wav')) +
                     glob.glob(os.path.join(output_dir, '*.f0.json')) +
+                    glob.glob(os.path.join(output_dir, '*.mid')) +
                     glob.glob(os.path.join(output_dir, MANIFEST)))
   if existing and not overwrite:
     raise FileExistsError(
@@ -161,9 +168,9 @@ def _check_output_dir(output_dir, overwrite):
 
 
 def _rendered(work_dir):
-  """The audio and f0 sidecars rendered in `work_dir`, to publish."""
+  """The audio, f0 sidecars and MIDI rendered in `work_dir`, to publish."""
   return [os.path.join(work_dir, name) for name in sorted(os.listdir(work_dir))
-          if name.endswith(('.wav', '.f0.json'))]
+          if name.endswith(('.wav', '.f0.json', '.mid'))]
 
 
 def render_dataset(output_dir, instrument='violin', minutes=15.0, seed=0,
@@ -172,7 +179,8 @@ def render_dataset(output_dir, instrument='violin', minutes=15.0, seed=0,
   """Renders melodies until `minutes` of audio, with ground-truth f0.
 
   Args:
-    output_dir: Folder of the WAV files, sidecars and `dataset.json`.
+    output_dir: Folder of the WAV files, their f0 sidecars and MIDI files,
+      and `dataset.json`.
     instrument: A key of INSTRUMENTS.
     minutes: Audio to render (the last melody may take it a little over).
     seed: Random seed: the same seed renders the same data set.
@@ -183,7 +191,8 @@ def render_dataset(output_dir, instrument='violin', minutes=15.0, seed=0,
     overwrite: Replace a data set already in `output_dir`.
 
   Returns:
-    The manifest record written to `<output_dir>/dataset.json`.
+    The manifest record written to `<output_dir>/dataset.json`; its
+    'files' list each WAV ('file') with its MIDI ('midi', `<stem>.mid`).
 
   Raises:
     ValueError: Unknown instrument or source, or minutes <= 0.
@@ -211,7 +220,8 @@ def render_dataset(output_dir, instrument='violin', minutes=15.0, seed=0,
         break
       name = f'{instrument}_{len(files):04d}'
       audio = render_notes(melody.notes, program, soundfont, sample_rate,
-                           work_dir)
+                           work_dir,
+                           midi_path=os.path.join(work_dir, name + '.mid'))
       peak = float(np.max(np.abs(audio)))
       gain = PEAK_LIMIT / peak if peak > PEAK_LIMIT else 1.0
       audio_io.write_wav(os.path.join(work_dir, name + '.wav'), gain * audio,
@@ -227,7 +237,8 @@ def render_dataset(output_dir, instrument='violin', minutes=15.0, seed=0,
           extra={'instrument': instrument, 'program': program,
                  'sample_rate': sample_rate, 'gain': gain, 'melody': about},
           extra_provenance={'seed': seed})
-      files.append(dict(about, file=name + '.wav', duration_secs=duration,
+      files.append(dict(about, file=name + '.wav', midi=name + '.mid',
+                        duration_secs=duration,
                         n_notes=len(melody.notes)))
       total_secs += duration
       logging.info('Rendered %s (%s %s #%s, %.1f s): %.1f of %.1f min, '
