@@ -135,6 +135,7 @@ setuptools.setup(
             'ddsp_generative_evaluate_reconstruction = ddsp_generative.evaluate_reconstruction:console_entry_point',
             'ddsp_generative_train_envelopes = ddsp_generative.train_envelopes:console_entry_point',
             'ddsp_generative_evaluate_generation = ddsp_generative.evaluate_generation:console_entry_point',
+            'ddsp_generative_transfer = ddsp_generative.transfer:console_entry_point',
         ],
     },
     classifiers=[

@@ -27,6 +27,7 @@ OWN_FLAGS = {
     'ddsp_generative_evaluate_reconstruction': ('model_dir',),
     'ddsp_generative_train_envelopes': ('tfrecord_pattern', 'save_dir'),
     'ddsp_generative_evaluate_generation': ('model_dir',),
+    'ddsp_generative_transfer': ('input_audio', 'octave_shift', 'z'),
 }
 
 NATIVE_LOG_WORDS = ('cuda', 'cpu_feature_guard', 'absl::InitializeLog',

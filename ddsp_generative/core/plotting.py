@@ -26,7 +26,7 @@ def log_spectrogram(audio, sample_rate, n_fft=1024, hop=256):
   return freqs, times, 20 * np.log10(np.abs(spec) + 1e-6)
 
 
-def _pool_columns(db, max_columns):
+def pool_columns(db, max_columns):
   """Max-pools [n_bins, n] columns down to at most max_columns."""
   factor = -(-db.shape[1] // max_columns)
   if factor <= 1:
@@ -55,7 +55,7 @@ def save_spectrogram(path, audio, sample_rate, f0_hz=None, frame_rate=None,
   top = float(db.max())
   # An image (not a mesh of quads: ~200 MB for a minute) of columns pooled
   # to the figure's resolution.
-  db = _pool_columns(db, MAX_COLUMNS)
+  db = pool_columns(db, MAX_COLUMNS)
   fig, ax = plt.subplots(figsize=(8, 3.5))
   ax.imshow(db, origin='lower', aspect='auto', interpolation='nearest',
             extent=(float(times[0]), float(times[-1]) if len(times) > 1 else

@@ -223,6 +223,13 @@ _FILE_PATTERN = re.compile(
     re.M)
 
 
+def training_file_pattern(trained):
+  """The TFRecord pattern the model trained on (its operative config's
+  `TFRecordProvider.file_pattern`), or None."""
+  match = _FILE_PATTERN.search(trained.operative_config or '')
+  return match.group(1) if match else None
+
+
 def training_controls(trained, prior=None):
   """The percentiles of the pitch and loudness a model was trained on.
 
@@ -243,9 +250,9 @@ def training_controls(trained, prior=None):
   """
   candidates = [(os.path.join(trained.model_dir, 'manifest.json'),
                  lambda d: d.get('training_controls'))]
-  match = _FILE_PATTERN.search(trained.operative_config or '')
-  if match:
-    prefix = re.sub(r'(-(train|eval))?[*?].*$', '', match.group(1))
+  pattern = training_file_pattern(trained)
+  if pattern:
+    prefix = re.sub(r'(-(train|eval))?[*?].*$', '', pattern)
     candidates.append((artifacts.tfrecord_metadata_path(prefix),
                        lambda d: d.get('training_controls')))
   for path, get in candidates:
@@ -598,7 +605,7 @@ def generate(trained, prior, source, n_samples=1, seed=0, mode=None,
   return written
 
 
-def _z_blocks(trained, prior, blocks, sample_seed, mode):
+def z_blocks(trained, prior, blocks, sample_seed, mode):
   """Yields (start, f0_hz, loudness_db, z or None, last) per block.
 
   z comes from the prior's stream, given the block's controls and, for a
@@ -645,7 +652,7 @@ def _write_sample(trained, prior, blocks, index, sample_seed, save_dir, bar,
       wav = os.path.join(staging, os.path.basename(paths['wav']))
       with audio_io.wav_writer(wav, trained.sample_rate) as write:
         for block, (start, f0_hz, loudness_db, z, last) in enumerate(
-            _z_blocks(trained, prior, blocks, sample_seed, mode)):
+            z_blocks(trained, prior, blocks, sample_seed, mode)):
           if z is not None and not np.all(np.isfinite(z)):
             raise NonFiniteOutputError(
                 f'{name}: the {prior.TYPE} prior gave z that is not finite '
