@@ -196,3 +196,22 @@ def test_every_source_is_gin_configurable(bindings, kind):
   assert np.all(np.isfinite(f0)) and np.all(loudness >= controls.SILENCE_DB)
   described = sampler.describe_controls(source)
   assert json.loads(json.dumps(described)) == described
+
+
+def test_blocks_of_a_source_with_only_generate_cover_the_whole_clip():
+  """A source with only `generate` (no frames()) is cut into blocks of its
+  whole clip: every block holds its frames, not the first block's."""
+
+  class WholeOnly:
+
+    def generate(self, frame_rate):
+      del frame_rate
+      return (np.arange(10, dtype=np.float32) + 100.0,
+              -np.arange(10, dtype=np.float32))
+
+  blocks = list(controls.as_blocks(WholeOnly(), 250, 3))
+  assert [start for start, _, _ in blocks] == [0, 3, 6, 9]
+  f0 = np.concatenate([b[1] for b in blocks])
+  db = np.concatenate([b[2] for b in blocks])
+  np.testing.assert_array_equal(f0, np.arange(10) + 100.0)
+  np.testing.assert_array_equal(db, -np.arange(10))

@@ -11,6 +11,11 @@
 
 Every source has `generate(frame_rate) -> (f0_hz [n_frames], loudness_db
 [n_frames])` on ddsp's scales and a `config` dict recorded beside samples.
+All of these are `ControlSource`s, which also compute any range of frames on
+their own (`n_frames(frame_rate)`, `frames(frame_rate, start, stop)`), so
+`as_blocks(source, frame_rate, block_frames)` gives a clip of any length
+block by block in bounded memory (the envelope VAE's windows decoded as the
+blocks need them).
 Gin names keep their historical modules (`ddsp_generative.controls`,
 `ddsp_generative.midi_controls`, `ddsp_generative.envelopes`), which saved
 sidecars contain.
@@ -22,6 +27,9 @@ from ddsp_generative.controls.midi import MidiFileError
 from ddsp_generative.controls.midi import PolyphonicMidiError
 from ddsp_generative.controls.sources import adsr_args
 from ddsp_generative.controls.sources import adsr_db
+from ddsp_generative.controls.sources import as_blocks
+from ddsp_generative.controls.sources import check_finite
+from ddsp_generative.controls.sources import ControlSource
 from ddsp_generative.controls.sources import Glissando
 from ddsp_generative.controls.sources import Melody
 from ddsp_generative.controls.sources import Note

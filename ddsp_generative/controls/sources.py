@@ -385,9 +385,11 @@ class ControlBlocks:
     if self._whole is None:
       blocks = self.source.iter_blocks(self.frame_rate, self.block_frames)
     else:
-      f0_hz, loudness_db = self._whole
-      blocks = ((f0_hz[a:a + self.block_frames],
-                 loudness_db[a:a + self.block_frames])
+      # Names of their own: the loop below rebinds f0_hz and loudness_db,
+      # which this generator would otherwise slice after the first block.
+      whole_f0, whole_db = self._whole
+      blocks = ((whole_f0[a:a + self.block_frames],
+                 whole_db[a:a + self.block_frames])
                 for a in range(0, self.n_frames, self.block_frames))
     start = 0
     for f0_hz, loudness_db in blocks:
