@@ -1,15 +1,24 @@
 # Copyright 2026 The ddsp_generative Authors.
 # Licensed under the Apache License, Version 2.0.
-r"""Evaluate audio generated with z from a prior, per sampling mode.
+r"""Evaluate generated audio against real recordings, per sampling mode.
 
 For the held-out real examples' own f0 and loudness, generates audio with z
 from every sampling mode of the prior(s), plus the references (the real audio,
 the autoencoder's resynthesis, random z), and writes into --save_dir a
-versioned JSON report, a Markdown table (also printed) and a spectrogram
-grid (`evaluate_generation_lib`, `generation_report`): Fréchet distance to
-the real audio in a fixed MFCC embedding and the share of the random-z to
-resynthesis gap closed, k-NN precision/recall, f0 and loudness consistency,
-timbre flux and spectral flatness.
+versioned JSON report, Markdown tables (also printed) and two figures
+(`evaluation.generation`, `generation_report`):
+
+* first, the absolute section 'realism' (`evaluation.realism`): every set's
+  1 s clips against real held-out clips, unpaired, by classifier two-sample
+  tests (accuracy 0.5: indistinguishable), a Fréchet distance of clip
+  features, the features and frequency bands that separate them, always
+  beside the floor of one half of the real clips against the other (split
+  at random, seeded; --realism_split=ordered: first half vs second in read
+  order); and the long-term average spectra (`generation_ltas.png`);
+* then the relative metrics: Fréchet distance to the real audio in a fixed
+  MFCC embedding and the share of the random-z to resynthesis gap closed,
+  k-NN precision/recall, f0 and loudness consistency, timbre flux and
+  spectral flatness, and a spectrogram grid (`generation.png`).
 
 Usage:
 
@@ -24,17 +33,34 @@ Usage:
     --modes=component,temporal \
     --eval_tfrecord_pattern='data/violin/train.tfrecord-eval*'
 
+  # Also whole held-out tunes from their MIDI files (the 'midi' set; with
+  # basic-pitch installed, note F1 against the MIDI, beside that of the
+  # recording <name>.wav next to each <name>.mid):
+  ddsp_generative_evaluate_generation --model_dir=models/violin \
+    --eval_tfrecord_pattern='data/violin/train.tfrecord-eval*' \
+    --midi_pattern='data/violin_heldout/*.mid'
+
+  # A model without z (gin/harmonic_noise.gin): no prior; its set is the
+  # model on the real controls:
+  ddsp_generative_evaluate_generation --model_dir=models/violin_hn \
+    --eval_tfrecord_pattern='data/violin/train.tfrecord-eval*'
+
   # Also clips from a gin control source (per-clip metrics only):
   ddsp_generative_evaluate_generation --model_dir=models/violin \
     --eval_tfrecord_pattern='data/violin/train.tfrecord-eval*' \
     --n_control_samples=4 \
     --gin_param="control_source.source = @Melody()"
 
-A VAE model (gin/harmonic_noise_vae_z.gin) is evaluated with its
-'standard_normal' prior. When --prior is not given, `<model_dir>/prior.json`
-is used; --save_dir defaults to `<model_dir>/eval/generation-<step>`.
+The realism tests need at least 4 x --c2st_folds audible 1 s clips of real
+audio (two halves of 2 x folds; default 5 folds: 20), and the MIDI set at
+least 2 x folds audible clips: fewer stop the run with the fix
+(--c2st_folds=2, more examples or MIDI files, --norealism). A VAE model (gin/harmonic_noise_vae_z.gin) is
+evaluated with its 'standard_normal' prior. When --prior is not given,
+`<model_dir>/prior.json` is used (a model without z needs none);
+--save_dir defaults to `<model_dir>/eval/generation-<step>`.
 """
 
+import glob
 import os
 
 from absl import flags
@@ -73,6 +99,19 @@ flags.DEFINE_integer('n_control_samples', 0, 'Clips per set from the gin '
                      'Note); 0: none.')
 flags.DEFINE_integer('n_figure_examples', 3, 'Examples (columns) in the '
                      'spectrogram grid; 0: no figure.')
+flags.DEFINE_boolean('realism', True, 'Add the absolute realism section '
+                     '(generated vs real clips, with the real-vs-real floor) '
+                     'and its LTAS figure.')
+flags.DEFINE_integer('c2st_folds', 5, 'Cross-validation folds of the realism '
+                     'tests (>= 2; each real half needs 2 x folds clips).')
+flags.DEFINE_enum('realism_split', 'random', ['random', 'ordered'],
+                  'How the real clips are halved for the realism tests: a '
+                  'seeded permutation, or the first and second half in read '
+                  'order (mostly different passages).')
+flags.DEFINE_string('midi_pattern', None, 'Glob of MIDI files of held-out '
+                    'tunes (e.g. \'data/heldout/*.mid\'): adds the set '
+                    '\'midi\' and, with basic-pitch installed, note F1 (with '
+                    'that of <name>.wav beside <name>.mid).')
 flags.DEFINE_boolean('overwrite', False, 'Replace an existing report.')
 flags.DEFINE_multi_string('gin_file', [], 'Gin files for the control source.')
 flags.DEFINE_multi_string('gin_param', [], 'Gin bindings for the control '
@@ -109,21 +148,41 @@ def _load_priors(trained):
   return loaded, paths
 
 
+def _midi_paths():
+  """The files --midi_pattern matches, sorted; [] without it."""
+  if not FLAGS.midi_pattern:
+    return []
+  paths = sorted(p for p in glob.glob(FLAGS.midi_pattern)
+                 if os.path.isfile(p))
+  if not paths:
+    raise cli.UsageError(f'--midi_pattern={FLAGS.midi_pattern} matches no '
+                         'file: pass a glob of .mid files, e.g. '
+                         "'data/heldout/*.mid'.")
+  return paths
+
+
 def main(argv):
   cli.check_args(argv, FLAGS, {
       'model_dir': ' (a ddsp_run --save_dir)',
       'eval_tfrecord_pattern': ", e.g. 'data/train.tfrecord-eval*'"})
   if FLAGS.n_examples < 0 or 0 < FLAGS.n_examples < 4:
     raise cli.UsageError('--n_examples must be 0 (all) or >= 4.')
+  if FLAGS.c2st_folds < 2:
+    raise cli.UsageError(f'--c2st_folds must be >= 2, not '
+                         f'{FLAGS.c2st_folds}.')
   if not os.path.isdir(FLAGS.model_dir):
     raise cli.UsageError(f'Model directory not found: {FLAGS.model_dir}. '
                          'Train one with `ddsp_run --mode=train '
                          '--save_dir=... --gin_file=gin/harmonic_noise_z.gin`.')
+  midi_paths = _midi_paths()
   if FLAGS.save_dir:
     _check_not_written(FLAGS.save_dir)
   # Heavy imports here, so that --help is fast.
+  from ddsp_generative.controls import midi  # pylint: disable=g-import-not-at-top
   from ddsp_generative.evaluation import generation as lib  # pylint: disable=g-import-not-at-top
   from ddsp_generative.evaluation import generation_report  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.evaluation import realism  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.evaluation import realism_sets  # pylint: disable=g-import-not-at-top
   from ddsp_generative.sampling import model_io  # pylint: disable=g-import-not-at-top
   from ddsp_generative.sampling import sampler  # pylint: disable=g-import-not-at-top
   from ddsp_generative.core import tfrecords  # pylint: disable=g-import-not-at-top
@@ -133,17 +192,27 @@ def main(argv):
   except model_io.ModelLoadError as e:
     raise cli.UsageError(str(e)) from e
   if trained.z_dims is None:
-    raise cli.UsageError(f'The model in {FLAGS.model_dir} has no z encoder: '
-                         'generation evaluation needs a prior over z.')
-  prior_list, prior_paths = _load_priors(trained)
+    if FLAGS.prior or FLAGS.modes:
+      logging.warning('The model in %s has no z: --prior and --modes are '
+                      'ignored.', FLAGS.model_dir)
+    prior_list, prior_paths = [], []
+  else:
+    prior_list, prior_paths = _load_priors(trained)
   save_dir = FLAGS.save_dir or os.path.join(
       FLAGS.model_dir, 'eval', f'generation-{trained.step}')
   _check_not_written(save_dir)
 
   sources = []
+  if FLAGS.n_control_samples > 0 or midi_paths:
+    # The model's config was parsed by load_model; add the controls' config,
+    # the note sources' levels inside the training loudness first (as
+    # ddsp_generative.sample does).
+    ranges, _ = sampler.training_controls(
+        trained, prior_list[0] if prior_list else None)
+    sampler.parse_control_config(
+        FLAGS.gin_file, FLAGS.gin_param,
+        defaults=sampler.default_level_bindings(ranges))
   if FLAGS.n_control_samples > 0:
-    # The model's config was parsed by load_model; add the controls' config.
-    sampler.parse_control_config(FLAGS.gin_file, FLAGS.gin_param)
     source = sampler.control_source()
     sources.append((type(source).__name__, source))
   # A second run writing the same report is refused until this one ends.
@@ -152,31 +221,36 @@ def main(argv):
     try:
       report, sets = lib.evaluate(
           trained, prior_list, FLAGS.eval_tfrecord_pattern,
-          modes=FLAGS.modes, n_examples=FLAGS.n_examples or None,
+          modes=FLAGS.modes if prior_list else None,
+          n_examples=FLAGS.n_examples or None,
           seed=FLAGS.seed, f0_estimator=FLAGS.f0_estimator,
           voiced_threshold=FLAGS.voiced_threshold,
           audible_db=FLAGS.audible_db, k=FLAGS.knn_k,
           max_points=FLAGS.max_points, control_sources=sources,
           n_control_samples=FLAGS.n_control_samples,
-          prior_paths=prior_paths)
-    except (tfrecords.DatasetMismatchError,
-            lib.GenerationEvalError) as e:
+          prior_paths=prior_paths, realism=FLAGS.realism,
+          c2st_folds=FLAGS.c2st_folds, midi_paths=midi_paths,
+          realism_split=FLAGS.realism_split)
+    except (tfrecords.DatasetMismatchError, lib.GenerationEvalError,
+            realism.RealismError, realism_sets.RealismSetsError,
+            midi.MidiFileError) as e:
       raise cli.UsageError(str(e)) from e
     _, written = generation_report.write_report(
         save_dir, report, sets, trained.sample_rate,
         n_figure_columns=FLAGS.n_figure_examples)
   print(generation_report.markdown_table(report))
-  best = report['best_mode']
-  if best['gap_closed'] is None:
+  best = report['best_mode']  # None for a model without z.
+  if best is not None and best['gap_closed'] is None:
     logging.info('Best mode %s (lowest FD); random z is not farther from the '
                  'real audio than the resynthesis, so no gap is closed.',
                  best['name'])
-  else:
+  elif best is not None:
     logging.info('Best mode %s closes %.0f%% of the random-z to resynthesis '
                  'FD gap (target %.0f%%).', best['name'],
                  100 * best['gap_closed'], 100 * best['target'])
-  for key in ('json', 'table', 'figure'):
-    if key != 'figure' or FLAGS.n_figure_examples:
+  for key in ('json', 'table', 'figure', 'ltas'):
+    if ((key != 'figure' or FLAGS.n_figure_examples) and
+        (key != 'ltas' or 'realism' in report)):
       print(written[key])
 
 

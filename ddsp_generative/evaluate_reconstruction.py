@@ -4,9 +4,13 @@ r"""Evaluate how well a trained model resynthesises held-out audio.
 
 Runs a model trained by `ddsp_run` on eval TFRecords and writes a versioned
 JSON report (multi-scale spectral distance, loudness L1 in dB, f0 consistency
-of the resynthesis: share of voiced frames within 50 cents and median cents)
-and a PNG of target vs resynthesis spectrograms
-(`evaluate_reconstruction_lib`).
+of the resynthesis: share of voiced frames within 50 cents and median cents),
+a PNG of target vs resynthesis spectrograms and, in the report's 'realism'
+section, an absolute check (`evaluation.realism`): can classifiers tell the
+resynthesis' 1 s clips from real clips, against the floor of one half of
+the real clips vs the other (--realism_split: random, seeded, or ordered;
+the resynthesis of half A against real half B); its long-term average
+spectra go to `<figure>_ltas.png` (`evaluation.reconstruction`).
 
 Usage:
 
@@ -14,8 +18,17 @@ Usage:
     --eval_tfrecord_pattern='data/violin/train.tfrecord-eval*' \
     --output=models/violin/eval/reconstruction.json
 
+  # A model without z (gin/harmonic_noise.gin) is evaluated the same way;
+  # few eval examples: fewer folds, or no realism section:
+  ddsp_generative_evaluate_reconstruction --model_dir=models/violin_hn \
+    --eval_tfrecord_pattern='data/violin/train.tfrecord-eval*' \
+    --c2st_folds=2
+
 The TFRecords must have the model's sample rate, frame rate and example
-length (checked first, from their metadata JSON or their first record).
+length (checked first, from their metadata JSON or their first record). The
+realism tests need at least 4 x --c2st_folds audible 1 s clips (default 20);
+fewer stop the run with the fix (--c2st_folds=2, more examples,
+--norealism).
 """
 
 import os
@@ -46,6 +59,15 @@ flags.DEFINE_float('audible_db', -60.0,
                    'Target loudness (dB) at or above which a frame counts.')
 flags.DEFINE_integer('seed', 0, 'Seed of the synthesizers\' noise.')
 flags.DEFINE_integer('n_figure_examples', 3, 'Examples in the figure.')
+flags.DEFINE_boolean('realism', True, 'Add the absolute realism section '
+                     '(resynthesis vs real clips, with the real-vs-real '
+                     'floor) and its LTAS figure.')
+flags.DEFINE_integer('c2st_folds', 5, 'Cross-validation folds of the realism '
+                     'tests (>= 2; each real half needs 2 x folds clips).')
+flags.DEFINE_enum('realism_split', 'random', ['random', 'ordered'],
+                  'How the real clips are halved for the realism tests: a '
+                  'seeded permutation, or the first and second half in read '
+                  'order (mostly different passages).')
 flags.DEFINE_boolean('overwrite', False, 'Replace an existing report.')
 flags.DEFINE_multi_string('gin_param', [], 'Gin bindings applied after the '
                           'model\'s operative config.')
@@ -54,8 +76,10 @@ flags.DEFINE_multi_string('gin_param', [], 'Gin bindings applied after the '
 def _check_not_written(output, figure):
   from ddsp_generative.evaluation import report_files  # pylint: disable=g-import-not-at-top
   figure = figure or os.path.splitext(output)[0] + '.png'
-  report_files.check_not_written([output, figure], output, FLAGS.overwrite,
-                                 choose='--output')
+  # The files `reconstruction.output_paths` names (without its heavy import).
+  ltas = os.path.splitext(figure)[0] + '_ltas.png'
+  report_files.check_not_written([output, figure, ltas], output,
+                                 FLAGS.overwrite, choose='--output')
 
 
 def main(argv):
@@ -64,9 +88,14 @@ def main(argv):
       'eval_tfrecord_pattern': ", e.g. 'data/train.tfrecord-eval*'"})
   if FLAGS.batch_size < 1:
     raise cli.UsageError('--batch_size must be >= 1.')
+  if FLAGS.c2st_folds < 2:
+    raise cli.UsageError(f'--c2st_folds must be >= 2, not '
+                         f'{FLAGS.c2st_folds}.')
   if FLAGS.output:
     _check_not_written(FLAGS.output, FLAGS.figure)
   # Heavy imports here, so that --help is fast.
+  from ddsp_generative.evaluation import realism  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.evaluation import realism_sets  # pylint: disable=g-import-not-at-top
   from ddsp_generative.evaluation import reconstruction as lib  # pylint: disable=g-import-not-at-top
   from ddsp_generative.sampling import model_io  # pylint: disable=g-import-not-at-top
   from ddsp_generative.core import tfrecords  # pylint: disable=g-import-not-at-top
@@ -88,8 +117,11 @@ def main(argv):
           trained, FLAGS.eval_tfrecord_pattern, batch_size=FLAGS.batch_size,
           max_examples=FLAGS.max_examples, f0_estimator=FLAGS.f0_estimator,
           voiced_threshold=FLAGS.voiced_threshold,
-          audible_db=FLAGS.audible_db, seed=FLAGS.seed)
-    except tfrecords.DatasetMismatchError as e:
+          audible_db=FLAGS.audible_db, seed=FLAGS.seed,
+          realism=FLAGS.realism, c2st_folds=FLAGS.c2st_folds,
+          realism_split=FLAGS.realism_split)
+    except (tfrecords.DatasetMismatchError, realism.RealismError,
+            realism_sets.RealismSetsError) as e:
       raise cli.UsageError(str(e)) from e
     lib.write_report(output, report, audio, trained.sample_rate,
                      figure_path=figure,
@@ -101,9 +133,18 @@ def main(argv):
                metrics['loudness_l1_db']['mean'],
                metrics['f0_accuracy_50_cents'],
                metrics['f0_median_abs_cents'], report['n_examples'])
+  if 'realism' in report:
+    resynthesis = report['realism']['sets'][lib.RESYNTHESIS]['c2st']
+    floor = report['realism']['floor']['c2st']
+    logging.info('Realism: a classifier tells resynthesis from real clips '
+                 'with accuracy %.2f (logistic regression; real vs real: '
+                 '%.2f).', resynthesis['logistic_regression'],
+                 floor['logistic_regression'])
   print(output)
   if FLAGS.n_figure_examples:
     print(figure)
+  if 'realism' in report:
+    print(lib.ltas_figure_path(figure))
 
 
 def console_entry_point():

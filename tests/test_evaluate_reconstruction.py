@@ -45,14 +45,30 @@ def test_cli_writes_report_and_figure(tiny_model_dir, tiny_tfrecords,
   result = conftest.run_cli(
       CLI, f'--model_dir={tiny_model_dir}',
       f'--eval_tfrecord_pattern={tiny_tfrecords}', f'--output={output}',
-      '--max_examples=4', '--batch_size=3', '--f0_estimator=yin')
+      '--max_examples=8', '--batch_size=3', '--f0_estimator=yin',
+      '--c2st_folds=2')
   assert output in result.stdout
   with open(output) as f:
     report = json.load(f)
   assert report['kind'] == 'reconstruction_evaluation'
-  assert report['format_version'] == 1
+  assert report['format_version'] == 2
   assert report['model']['step'] == 10
-  assert report['n_examples'] == 4 and len(report['per_example']) == 4
+  assert report['n_examples'] == 8 and len(report['per_example']) == 8
+  # Absolute: half A's resynthesis against real half B, beside A vs B.
+  realism = report['realism']
+  assert realism['real_clips']['n_clips'] == 8 and realism['folds'] == 2
+  assert list(realism['sets']) == ['resynthesis']
+  resynthesis = realism['sets']['resynthesis']
+  assert resynthesis['paired'] and resynthesis['n_clips'] == 4
+  for row in (realism['floor'], resynthesis):
+    assert 0 <= row['c2st']['logistic_regression'] <= 1
+    assert 0 <= row['c2st']['random_forest'] <= 1
+    assert row['frechet'] >= 0
+  ltas = os.path.join(os.path.dirname(output), report['ltas_figure'])
+  assert ltas == str(tmp_path / 'eval' / 'report_ltas.png')
+  assert ltas in result.stdout
+  with open(ltas, 'rb') as f:
+    assert f.read(8) == b'\x89PNG\r\n\x1a\n'
   metrics = report['metrics']
   assert metrics['spectral_distance']['mean'] > 0
   assert metrics['loudness_l1_db']['mean'] >= 0

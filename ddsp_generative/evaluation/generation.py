@@ -33,20 +33,43 @@ flatness, each also as a ratio to the real audio's.
 
 Optionally a gin control source (e.g. a `Melody`) gives contours with no
 matching real audio: those clips get the per-clip metrics only.
+
+Those are relative measures (a set against resynthesis and random z). The
+report's first section, 'realism' (`realism_sets.section`, protocol in
+`evaluation.realism`), is absolute: every generated set's 1 s clips against
+real held-out clips, unpaired, by classifier two-sample tests, a Fréchet
+distance of clip features and what separates them, next to the floor of one
+half of the real clips against the other (`realism_sets` says what the
+halves are). Resynthesis, every mode and random z are paired with the real
+clips (made from their controls): their clips from half A's controls are
+compared with half B. With MIDI files of held-out tunes (`midi_set`) a set
+'midi' is added: the tunes played whole, z from the first prior's default
+mode, all its clips against half B; and, with the transcriber installed,
+their note F1 beside that of the tunes' own recordings.
+
+A model without z (e.g. gin/harmonic_noise.gin) is evaluated too: its sets
+are the real audio and the model on the real controls ('resynthesis', kind
+'no_z'); no priors, no random z, no gap closed, no best mode.
 """
 
 import numpy as np
 from tqdm import tqdm
 
 from ddsp_generative.core import errors
-from ddsp_generative.evaluation import metrics as metrics
-from ddsp_generative.sampling import sampler
 from ddsp_generative.core import tfrecords
+from ddsp_generative.evaluation import metrics as metrics
+from ddsp_generative.evaluation import midi_set
+from ddsp_generative.evaluation import realism_sets
+from ddsp_generative.sampling import sampler
 
 REPORT_KIND = 'generation_evaluation'
-REPORT_FORMAT_VERSION = 1
+# 2: the 'realism' section (and 'midi'), models without z ('no_z').
+REPORT_FORMAT_VERSION = 2
 GAP_CLOSED_TARGET = 0.8
 REAL, RESYNTHESIS, RANDOM_Z = 'real', 'resynthesis', 'random_z'
+MIDI = midi_set.NAME
+# The set a model without z makes from a control source.
+NO_Z = 'no_z'
 
 
 class GenerationEvalError(errors.UserError, ValueError):
@@ -214,6 +237,8 @@ def _generate(trained, priors, names, data, seed, progress):
     sets[name] = np.stack([sampler.synthesize(
         trained, priors[index], data['f0_hz'][i], data['loudness_db'][i],
         seed=seed + i, mode=mode) for i in range(n)])
+  if trained.z_dims is None:
+    return sets, None
   scale = random_z_scale(priors[0])
   sets[RANDOM_Z] = np.stack([
       decode_random_z(trained, data['f0_hz'][i], data['loudness_db'][i],
@@ -232,17 +257,21 @@ def pick_examples(n_available, n_examples):
 def evaluate(trained, priors, eval_tfrecord_pattern, modes=None,
              n_examples=64, seed=0, f0_estimator=None, voiced_threshold=0.5,
              audible_db=-60.0, k=3, max_points=4000, control_sources=(),
-             n_control_samples=2, prior_paths=None, progress=True):
+             n_control_samples=2, prior_paths=None, realism=True,
+             c2st_folds=5, realism_split='random', midi_paths=(),
+             progress=True):
   """Generates from the real examples' controls and scores every set.
 
   Args:
-    trained: `model_io.TrainedModel` with a z encoder.
-    priors: List of priors matching the model (checked by the caller).
+    trained: `model_io.TrainedModel`, with or without a z encoder.
+    priors: List of priors matching the model (checked by the caller); empty
+      for a model without z.
     eval_tfrecord_pattern: Held-out TFRecords of the model's geometry.
     modes: Sampling modes (None: all each prior supports).
     n_examples: Examples evenly spread over the eval set (None: all); at
       least 4 (the real set is split in two halves).
-    seed: Seed of clip i is seed + i; also of the k-NN subsampling.
+    seed: Seed of clip i is seed + i; also of the k-NN subsampling and of
+      the realism tests.
     f0_estimator: 'pyin', 'yin' or 'crepe'; None: the TFRecords' own.
     voiced_threshold: Real f0 confidence at or above which f0 is scored.
     audible_db: Requested loudness (dB) at or above which a frame counts.
@@ -251,6 +280,12 @@ def evaluate(trained, priors, eval_tfrecord_pattern, modes=None,
     control_sources: Optional list of (name, source) gin control sources.
     n_control_samples: Clips per set and control source.
     prior_paths: Where the priors were loaded from, for the report.
+    realism: Add the absolute 'realism' section (`realism_sets.section`).
+    c2st_folds: Cross-validation folds of its tests.
+    realism_split: How its real clips are halved, 'random' or 'ordered'
+      (`realism.real_halves`).
+    midi_paths: MIDI files of held-out tunes: the 'midi' set and its note
+      scores (`midi_set.evaluate`; the report's 'midi').
     progress: Show progress bars.
 
   Returns:
@@ -258,14 +293,16 @@ def evaluate(trained, priors, eval_tfrecord_pattern, modes=None,
 
   Raises:
     tfrecords.DatasetMismatchError: Missing or mismatched TFRecords.
-    GenerationEvalError: A model without z, unknown modes or too few
-      examples.
+    GenerationEvalError: A model with z but no prior, unknown modes or too
+      few examples.
+    realism_sets.RealismSetsError: Too few clips for the realism tests.
+    controls.midi.MidiFileError: A MIDI file that gives no melody.
   """
-  if trained.z_dims is None:
-    raise GenerationEvalError(f'The model in {trained.model_dir} has no z '
-                              'encoder: there is no z for a prior to '
-                              'generate.')
-  names = set_names(priors, modes)
+  has_z = trained.z_dims is not None
+  if has_z and not priors:
+    raise GenerationEvalError(f'The model in {trained.model_dir} decodes '
+                              'from z: give it a prior.')
+  names = set_names(priors, modes) if has_z else []
   n_frames = trained.example_frames
   n_samples = n_frames * trained.hop_size
   f0_estimator = f0_estimator or tfrecords.default_f0_estimator(
@@ -279,14 +316,83 @@ def evaluate(trained, priors, eval_tfrecord_pattern, modes=None,
         f'Need at least 4 eval examples; {eval_tfrecord_pattern} has '
         f'{len(data["audio"])}.')
   data = {key: value[indices] for key, value in data.items()}
+  sr = trained.sample_rate
+  # Bad MIDI files and too few real clips are refused before any generation.
+  midi_sources = [midi_set.midi_source(path) for path in midi_paths]
+  real = None
+  if realism:
+    real = realism_sets.real_clips(
+        data['audio'], sr, c2st_folds,
+        more_examples='more eval examples (--n_examples=0: all)')
   sets, scale = _generate(trained, priors, names, data, seed, progress)
+  rows, real_clip = _relative_rows(sets, data, trained, voiced_threshold,
+                                   f0_estimator, audible_db, k, max_points,
+                                   seed, progress)
+  mode_names = [name for name, _, _ in names]
+  kinds = {name: ('real' if name == REAL else 'mode' if name in mode_names
+                  else 'reference' if has_z else NO_Z) for name in sets}
+  half = len(indices) // 2
+  report = {
+      'model': trained.info(),
+      'priors': [dict(sampler.describe_prior(p, path),
+                      modes=[m for _, i, m in names if i == index])
+                 for index, (p, path) in enumerate(zip(
+                     priors, prior_paths or [None] * len(priors)))],
+      'eval_tfrecord_pattern': eval_tfrecord_pattern,
+      'n_examples': len(indices),
+      'example_indices': indices.tolist(),
+      'example_secs': n_samples / sr,
+      'seed': seed,
+      'settings': {
+          'embedding': metrics.EMBEDDING,
+          'standardization': 'each dimension / its std over the real frames',
+          'frechet_eps': 1e-6,
+          'knn_k': k,
+          'knn_max_points': max_points,
+          'f0_estimator': f0_estimator,
+          'voiced_threshold': voiced_threshold,
+          'audible_db': audible_db,
+          'cents_tolerance': metrics.CENTS_TOLERANCE,
+          'real_vs_real': f'examples [0, {half}) vs [{half}, {len(indices)})',
+          'random_z': None if scale is None else {
+              'distribution': 'N(0, scale^2 I), i.i.d. frames',
+              'scale': scale,
+              'scale_from': 'RMS of z under the first prior'},
+          'clip_seed': 'seed + clip index (prior z and synthesizer noise)',
+      },
+      'sets': {name: {'kind': kinds[name], 'metrics': row}
+               for name, row in rows.items()},
+      'best_mode': _best_mode(rows, mode_names),
+  }
+  extra = {}
+  if midi_sources:
+    extra[MIDI], report['midi'] = midi_set.evaluate(
+        trained, priors[0] if has_z else None, midi_sources, seed, progress)
+    kinds[MIDI] = MIDI
+  if realism:
+    generated = {name: audio for name, audio in sets.items() if name != REAL}
+    report['realism'] = realism_sets.section(
+        *real, dict(generated, **extra), sr, paired=tuple(generated),
+        kinds={name: kinds[name] for name in list(generated) + list(extra)},
+        seed=seed, folds=c2st_folds, split=realism_split, progress=progress,
+        n_examples=len(indices),
+        more_clips={MIDI: 'more or longer MIDI files (--midi_pattern)'})
+  if control_sources:
+    report['control_sources'] = _evaluate_sources(
+        trained, priors, names, control_sources, n_control_samples, seed,
+        scale, f0_estimator, audible_db, real_clip)
+  return report, sets
 
+
+def _relative_rows(sets, data, trained, voiced_threshold, f0_estimator,
+                   audible_db, k, max_points, seed, progress):
+  """The relative metrics of every set: ({name: row}, the real clip row)."""
   sr, fr = trained.sample_rate, trained.frame_rate
   voiced = data['f0_confidence'] >= voiced_threshold
   features = {name: clip_features(
       audio, data['f0_hz'], data['loudness_db'], voiced, sr, fr,
       f0_estimator, audible_db, progress, name) for name, audio in sets.items()}
-  half = len(indices) // 2
+  half = len(data['audio']) // 2
   real_frames = features[REAL]['embedding']
   n_audible = min(len(np.concatenate(real_frames[:half])),
                   len(np.concatenate(real_frames[half:])))
@@ -318,58 +424,27 @@ def evaluate(trained, priors, eval_tfrecord_pattern, modes=None,
   real_clip = clip_metrics(features[REAL])
   for name in sets:
     rows[name].update(clip_metrics(features[name], real_clip))
-  fd_random = rows[RANDOM_Z]['frechet_distance']
+  fd_random = rows.get(RANDOM_Z, {}).get('frechet_distance')
   fd_resynth = rows[RESYNTHESIS]['frechet_distance']
   for name in sets:
     rows[name]['gap_closed'] = (
-        None if name == REAL else
+        None if name == REAL or fd_random is None else
         gap_closed(rows[name]['frechet_distance'], fd_random, fd_resynth))
-  mode_rows = {name: rows[name] for name, _, _ in names}
-  scored = {n: r['gap_closed'] for n, r in mode_rows.items()
-            if r['gap_closed'] is not None}
-  best = max(scored, key=scored.get) if scored else min(
-      mode_rows, key=lambda n: mode_rows[n]['frechet_distance'])
+  return rows, real_clip
 
-  report = {
-      'model': trained.info(),
-      'priors': [dict(sampler.describe_prior(p, path),
-                      modes=[m for _, i, m in names if i == index])
-                 for index, (p, path) in enumerate(zip(
-                     priors, prior_paths or [None] * len(priors)))],
-      'eval_tfrecord_pattern': eval_tfrecord_pattern,
-      'n_examples': len(indices),
-      'example_indices': indices.tolist(),
-      'example_secs': n_samples / sr,
-      'seed': seed,
-      'settings': {
-          'embedding': metrics.EMBEDDING,
-          'standardization': 'each dimension / its std over the real frames',
-          'frechet_eps': 1e-6,
-          'knn_k': k,
-          'knn_max_points': max_points,
-          'f0_estimator': f0_estimator,
-          'voiced_threshold': voiced_threshold,
-          'audible_db': audible_db,
-          'cents_tolerance': metrics.CENTS_TOLERANCE,
-          'real_vs_real': f'examples [0, {half}) vs [{half}, {len(indices)})',
-          'random_z': {'distribution': 'N(0, scale^2 I), i.i.d. frames',
-                       'scale': scale,
-                       'scale_from': 'RMS of z under the first prior'},
-          'clip_seed': 'seed + clip index (prior z and synthesizer noise)',
-      },
-      'sets': {name: {'kind': ('real' if name == REAL else 'mode'
-                               if name in mode_rows else 'reference'),
-                      'metrics': row} for name, row in rows.items()},
-      'best_mode': {'name': best, 'gap_closed': rows[best]['gap_closed'],
-                    'target': GAP_CLOSED_TARGET,
-                    'meets_target': bool((rows[best]['gap_closed'] or 0) >=
-                                         GAP_CLOSED_TARGET)},
-  }
-  if control_sources:
-    report['control_sources'] = _evaluate_sources(
-        trained, priors, names, control_sources, n_control_samples, seed,
-        scale, f0_estimator, audible_db, real_clip)
-  return report, sets
+
+def _best_mode(rows, mode_names):
+  """The mode closing most of the gap (else of lowest FD); None: no modes."""
+  if not mode_names:
+    return None
+  scored = {n: rows[n]['gap_closed'] for n in mode_names
+            if rows[n]['gap_closed'] is not None}
+  best = max(scored, key=scored.get) if scored else min(
+      mode_names, key=lambda n: rows[n]['frechet_distance'])
+  return {'name': best, 'gap_closed': rows[best]['gap_closed'],
+          'target': GAP_CLOSED_TARGET,
+          'meets_target': bool((rows[best]['gap_closed'] or 0) >=
+                               GAP_CLOSED_TARGET)}
 
 
 def _evaluate_sources(trained, priors, names, sources, n_clips, seed, scale,
@@ -384,9 +459,14 @@ def _evaluate_sources(trained, priors, names, sources, n_clips, seed, scale,
         trained, priors[index], f0_hz, loudness_db, seed=seed + i, mode=mode)
                             for i in range(n_clips)])
             for name, index, mode in names}
-    sets[RANDOM_Z] = np.stack([
-        decode_random_z(trained, f0_hz, loudness_db, scale, seed + i)
-        for i in range(n_clips)])
+    if scale is None:  # A model without z: the model on the controls.
+      sets[NO_Z] = np.stack([sampler.synthesize(
+          trained, None, f0_hz, loudness_db, seed=seed + i)
+                             for i in range(n_clips)])
+    else:
+      sets[RANDOM_Z] = np.stack([
+          decode_random_z(trained, f0_hz, loudness_db, scale, seed + i)
+          for i in range(n_clips)])
     results[source_name] = {
         'controls': sampler.describe_controls(source),
         'n_clips': n_clips,

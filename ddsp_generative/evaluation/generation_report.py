@@ -1,22 +1,26 @@
 # Copyright 2026 The ddsp_generative Authors.
 # Licensed under the Apache License, Version 2.0.
-"""Writes a generation evaluation: versioned JSON, Markdown table, PNG grid.
+"""Writes a generation evaluation: versioned JSON, Markdown, PNG figures.
 
 The report comes from `evaluation.generation.evaluate`; `write_report`
 writes `generation.json` (kind 'generation_evaluation'), `generation.md` (the
-table) and `generation.png` (log spectrograms: one row per set, one column
-per example) into a directory, as one set (`report_files.report_set`:
-staged, then published with the JSON last).
+tables: the absolute realism section first, then the relative metrics),
+`generation.png` (log spectrograms: one row per set, one column per example)
+and, with the realism section, `generation_ltas.png` (the long-term average
+spectra of real half B, the floor's half A and every set,
+`realism.save_ltas_figure`) into a directory, as one set
+(`report_files.report_set`: staged, then published with the JSON last).
 """
 
 import os
 
 from ddsp_generative.core import artifacts
 from ddsp_generative.evaluation import generation as lib
+from ddsp_generative.evaluation import realism
 from ddsp_generative.evaluation import report_files
 
 FILE_NAMES = {'json': 'generation.json', 'table': 'generation.md',
-              'figure': 'generation.png'}
+              'figure': 'generation.png', 'ltas': 'generation_ltas.png'}
 COLUMNS = (
     ('frechet_distance', 'FD', '{:.2f}'),
     ('gap_closed', 'gap closed', '{:.0%}'),
@@ -68,25 +72,66 @@ def _table(rows, columns):
   return lines
 
 
+def _midi_lines(midi):
+  """The MIDI set's note scores (or why there are none), as Markdown."""
+  notes = midi['transcription']
+  lines = ['', f"## MIDI set ({midi['n_files']} file(s), {midi['n_clips']} "
+           'clips of 1 s)', '']
+  if not notes['available']:
+    return lines + [f"Note-level check skipped: {notes['reason']}"]
+  lines.append(
+      f"Note F1 (basic-pitch transcription vs the MIDI notes): generated "
+      f"{_cell(notes['mean_f1'], '{:.2f}')} (with offsets "
+      f"{_cell(notes['mean_f1_with_offsets'], '{:.2f}')}), over "
+      f"{notes['n_files']} file(s).")
+  if notes['n_files_with_real']:
+    lines.append(
+        f"The recordings beside them: {_cell(notes['mean_real_f1'], '{:.2f}')}"
+        f" (with offsets {_cell(notes['mean_real_f1_with_offsets'], '{:.2f}')}"
+        f"), over {notes['n_files_with_real']} file(s): the reference.")
+  else:
+    lines.append('No recording (<stem>.wav beside a .mid) to compare with.')
+  return lines
+
+
 def markdown_table(report):
   """The report's metrics as Markdown (str), with a line per setting."""
   model = report['model']
   sets = {name: s['metrics'] for name, s in report['sets'].items()}
   best = report['best_mode']
   name = os.path.basename(os.path.normpath(model['model_dir']))
-  lines = [
-      f"# Generation evaluation: {name} step {model['step']}", '',
+  lines = [f"# Generation evaluation: {name} step {model['step']}", '']
+  if 'realism' in report:
+    section = report['realism']
+    lines += [
+        '## Realism: generated vs real clips (absolute)', '',
+        f"{section['real_clips']['n_clips']} real clips from "
+        f"{report['n_examples']} held-out examples, in read order. Paired "
+        "sets (made from the real clips' controls) contribute only their "
+        "clips made from half A's.", '',
+        realism.markdown_table(section).rstrip('\n')]
+  if 'midi' in report:
+    lines += _midi_lines(report['midi'])
+  if 'realism' in report:
+    lines += ['', '## Relative metrics', '']
+  lines += [
       f"{report['n_examples']} held-out examples of "
       f"{report['example_secs']:g} s, controls from the real examples; "
       f"seed {report['seed']}; f0 by {report['settings']['f0_estimator']}; "
       f"embedding {report['settings']['embedding']['name']}. 'real': first "
-      'half vs second half of the real examples. gap closed = (FD_random - '
-      'FD) / (FD_random - FD_resynthesis).', '']
-  lines += _table(sets, COLUMNS)
-  gap = best['gap_closed']
-  lines += ['', f"Best mode: {best['name']}, gap closed "
-            f"{_cell(gap, '{:.0%}')} (target {best['target']:.0%}: "
-            f"{'met' if best['meets_target'] else 'not met'})."]
+      'half vs second half of the real examples.' + (
+          ' gap closed = (FD_random - FD) / (FD_random - FD_resynthesis).'
+          if best else ''), '']
+  columns = COLUMNS if best else [c for c in COLUMNS if c[0] != 'gap_closed']
+  lines += _table(sets, columns)
+  if best:
+    gap = best['gap_closed']
+    lines += ['', f"Best mode: {best['name']}, gap closed "
+              f"{_cell(gap, '{:.0%}')} (target {best['target']:.0%}: "
+              f"{'met' if best['meets_target'] else 'not met'})."]
+  else:
+    lines += ['', 'A model without z: the model on the real controls '
+              "('resynthesis'); no prior, random z or gap closed."]
   for source, result in report.get('control_sources', {}).items():
     lines += ['', f"## Control source {source} ({result['controls']['type']}"
               f", {result['n_clips']} clips of {result['secs']:g} s)", '']
@@ -139,8 +184,8 @@ def save_figure(path, report, sets, sample_rate, n_columns=3):
         ax.set_ylabel(label, fontsize=7)
   model = report['model']
   fig.suptitle(f"{os.path.basename(os.path.normpath(model['model_dir']))} "
-               f"step {model['step']}: real, resynthesis, sampling modes, "
-               'random z (0-8 kHz)', fontsize=9)
+               f"step {model['step']}: " + ', '.join(names) + ' (0-8 kHz)',
+               fontsize=9)
   fig.tight_layout()
   with artifacts.atomic_path(path) as tmp:
     fig.savefig(tmp, format='png', dpi=80)
@@ -148,7 +193,7 @@ def save_figure(path, report, sets, sample_rate, n_columns=3):
 
 
 def write_report(save_dir, report, sets, sample_rate, n_figure_columns=3):
-  """Writes the JSON report, the Markdown table and the spectrogram grid.
+  """Writes the JSON report, the Markdown tables and the figures.
 
   Args:
     save_dir: Output directory (created).
@@ -175,6 +220,13 @@ def write_report(save_dir, report, sets, sample_rate, n_figure_columns=3):
       payload['figure_examples'] = [
           report['example_indices'][i]
           for i in figure_examples(len(sets[lib.REAL]), n_figure_columns)]
+    if 'realism' in report:
+      model = report['model']
+      realism.save_ltas_figure(
+          staged['ltas'], report['realism'],
+          title=f"{os.path.basename(os.path.normpath(model['model_dir']))} "
+          f"step {model['step']}: long-term average spectra")
+      payload['ltas_figure'] = FILE_NAMES['ltas']
     payload['table'] = FILE_NAMES['table']
     with open(staged['table'], 'w') as f:
       f.write(markdown_table(report))

@@ -19,8 +19,16 @@ resynthesis is compared with the recording:
   estimator run on the target audio gives the ceiling
   ('f0_consistency_of_target'): a perfect resynthesis scores about that.
 
-`evaluate()` returns the report; `write_report()` writes it as versioned JSON
-and a PNG of target vs resynthesis spectrograms, as one set
+And, absolute (`realism_sets.section`, protocol in `evaluation.realism`):
+can a classifier tell the resynthesis' 1 s clips from real ones? The eval
+examples' clips are split into halves A and B (`realism_sets` says how);
+the floor is A against B, and the resynthesis of half A's clips (paired:
+clip i is made from real clip i, so only half A's are used) is compared with
+half B.
+
+`evaluate()` returns the report; `write_report()` writes it as versioned JSON,
+a PNG of target vs resynthesis spectrograms and, with the realism section,
+the PNG of its long-term average spectra beside it, as one set
 (`report_files.report_set`: staged, then published with the JSON last).
 """
 
@@ -38,10 +46,14 @@ from ddsp_generative.core import publish
 from ddsp_generative.core import tfrecords
 from ddsp_generative.core import units
 from ddsp_generative.evaluation import metrics
+from ddsp_generative.evaluation import realism as realism_lib
+from ddsp_generative.evaluation import realism_sets
 from ddsp_generative.evaluation import report_files
 
 REPORT_KIND = 'reconstruction_evaluation'
-REPORT_FORMAT_VERSION = 1
+# 2: the 'realism' section and its LTAS figure.
+REPORT_FORMAT_VERSION = 2
+RESYNTHESIS = 'resynthesis'
 SPECTRAL_FFT_SIZES = (2048, 1024, 512, 256, 128, 64)
 
 
@@ -72,7 +84,8 @@ def _summary(values):
 
 def evaluate(trained, eval_tfrecord_pattern, batch_size=8, max_examples=None,
              f0_estimator=None, voiced_threshold=0.5, audible_db=-60.0,
-             seed=0, progress=True):
+             seed=0, realism=True, c2st_folds=5, realism_split='random',
+             progress=True):
   """Resynthesises the eval examples and measures the reconstruction.
 
   Args:
@@ -85,7 +98,11 @@ def evaluate(trained, eval_tfrecord_pattern, batch_size=8, max_examples=None,
       TFRecords' f0, else 'pyin'.
     voiced_threshold: Input f0 confidence at or above which a frame is voiced.
     audible_db: Target loudness (dB) at or above which a frame is audible.
-    seed: Seed of the synthesizers' noise.
+    seed: Seed of the synthesizers' noise and of the realism tests.
+    realism: Add the absolute 'realism' section.
+    c2st_folds: Cross-validation folds of its tests.
+    realism_split: How its real clips are halved, 'random' or 'ordered'
+      (`realism.real_halves`).
     progress: Show a progress bar.
 
   Returns:
@@ -95,6 +112,7 @@ def evaluate(trained, eval_tfrecord_pattern, batch_size=8, max_examples=None,
   Raises:
     tfrecords.DatasetMismatchError: No eval TFRecords, or TFRecords
       whose sample rate, frame rate or example length differ from the model's.
+    realism_sets.RealismSetsError: Too few clips for the realism tests.
   """
   n_frames = trained.example_frames
   n_samples = n_frames * trained.hop_size
@@ -109,6 +127,11 @@ def evaluate(trained, eval_tfrecord_pattern, batch_size=8, max_examples=None,
       n_samples, n_frames, expected_from=f'the model in {trained.model_dir}',
       max_examples=max_examples)
   n_examples = len(data['audio'])
+  real = None
+  if realism:  # Refuses too few clips before any resynthesis.
+    real = realism_sets.real_clips(
+        data['audio'], trained.sample_rate, c2st_folds,
+        more_examples='more eval examples (--max_examples)')
   logging.info('Evaluating %d examples of %s with %s.', n_examples,
                eval_tfrecord_pattern, trained.model_dir)
 
@@ -182,6 +205,11 @@ def evaluate(trained, eval_tfrecord_pattern, batch_size=8, max_examples=None,
       },
       'per_example': per_example,
   }
+  if realism:
+    report['realism'] = realism_sets.section(
+        *real, {RESYNTHESIS: resynthesis}, sr, paired=(RESYNTHESIS,),
+        kinds={RESYNTHESIS: RESYNTHESIS}, seed=seed, folds=c2st_folds,
+        split=realism_split, progress=progress, n_examples=n_examples)
   return report, {'target': target, 'resynthesis': resynthesis}
 
 
@@ -241,6 +269,17 @@ def default_figure_path(path):
   return os.path.splitext(path)[0] + '.png'
 
 
+def ltas_figure_path(figure_path):
+  """The LTAS figure beside the spectrogram figure: '<name>_ltas.png'."""
+  return os.path.splitext(figure_path)[0] + '_ltas.png'
+
+
+def output_paths(path, figure_path=None):
+  """Every file a report writes: [JSON, figure, LTAS figure]."""
+  figure_path = figure_path or default_figure_path(path)
+  return [path, figure_path, ltas_figure_path(figure_path)]
+
+
 def describe(path):
   """How errors name the report whose JSON is `path`."""
   return f'The reconstruction report {path}'
@@ -253,48 +292,58 @@ def lock(path):
 
 def write_report(path, report, audio, sample_rate, figure_path=None,
                  n_figure_examples=3):
-  """Writes the versioned JSON report and its spectrogram figure.
+  """Writes the versioned JSON report and its figures.
 
-  Both are one set, the JSON published last; a figure in another folder
-  than the JSON is published there first, on its own.
+  The JSON, the spectrogram figure and (with the realism section) the LTAS
+  figure are one set, the JSON published last; figures in another folder
+  than the JSON are published there first, as a set of their own.
 
   Args:
     path: JSON destination.
     report: Report from `evaluate`.
     audio: Audio dict from `evaluate`.
     sample_rate: Audio sample rate.
-    figure_path: PNG destination; default the JSON path with '.png'.
-    n_figure_examples: Examples in the figure (0 for none).
+    figure_path: PNG destination; default the JSON path with '.png'. The
+      LTAS figure goes beside it (`ltas_figure_path`).
+    n_figure_examples: Examples in the spectrogram figure (0 for none).
 
   Returns:
-    The record written; its 'figure' is the PNG's path relative to the
-    JSON's folder.
+    The record written; its 'figure' and 'ltas_figure' are the PNGs' paths
+    relative to the JSON's folder.
 
   Raises:
     publish.OutputBusyError: Another run writes the report.
   """
-  figure_path = figure_path or default_figure_path(path)
+  _, figure_path, ltas_path = output_paths(path, figure_path)
   directory = os.path.dirname(os.path.abspath(path))
   figure_dir = os.path.dirname(os.path.abspath(figure_path))
   together = figure_dir == directory
-  payload = dict(report)
+  figures = []  # (path, payload key, writer of the file at a path)
   if n_figure_examples:
-    payload['figure'] = os.path.relpath(os.path.abspath(figure_path),
-                                        directory)
+    figures.append((figure_path, 'figure', lambda p: save_figure(
+        p, report, audio, sample_rate, n_figure_examples)))
+  if 'realism' in report:
+    figures.append((ltas_path, 'ltas_figure', lambda p: (
+        realism_lib.save_ltas_figure(p, report['realism']))))
+  payload = dict(report)
+  for figure, key, _ in figures:
+    payload[key] = os.path.relpath(os.path.abspath(figure), directory)
+  if n_figure_examples:
     payload['figure_examples'] = figure_indices(report, n_figure_examples)
-    if not together:
-      name = os.path.basename(figure_path)
-      with errors.stage(f'writing the figure {figure_path}'):
-        with publish.output_set(figure_dir, name,
-                                what=f'The figure {figure_path}') as staging:
-          save_figure(os.path.join(staging, name), report, audio,
-                      sample_rate, n_figure_examples)
+  if figures and not together:
+    name = os.path.basename(figure_path)
+    with errors.stage(f'writing the figures {figure_path}'):
+      with publish.output_set(
+          figure_dir, name, what=f'The figure {figure_path}',
+          replaces=[figure_path, ltas_path]) as staging:
+        for figure, _, save in figures:
+          save(os.path.join(staging, os.path.basename(figure)))
   with report_files.report_set(
       path, describe(path),
-      replaces=[figure_path] if together else ()) as staging:
-    if n_figure_examples and together:
-      save_figure(os.path.join(staging, os.path.basename(figure_path)),
-                  report, audio, sample_rate, n_figure_examples)
+      replaces=[figure_path, ltas_path] if together else ()) as staging:
+    if together:
+      for figure, _, save in figures:
+        save(os.path.join(staging, os.path.basename(figure)))
     record = artifacts.write_json(
         os.path.join(staging, os.path.basename(path)), REPORT_KIND,
         REPORT_FORMAT_VERSION, payload)
