@@ -99,15 +99,7 @@ flags.DEFINE_integer('n_control_samples', 0, 'Clips per set from the gin '
                      'Note); 0: none.')
 flags.DEFINE_integer('n_figure_examples', 3, 'Examples (columns) in the '
                      'spectrogram grid; 0: no figure.')
-flags.DEFINE_boolean('realism', True, 'Add the absolute realism section '
-                     '(generated vs real clips, with the real-vs-real floor) '
-                     'and its LTAS figure.')
-flags.DEFINE_integer('c2st_folds', 5, 'Cross-validation folds of the realism '
-                     'tests (>= 2; each real half needs 2 x folds clips).')
-flags.DEFINE_enum('realism_split', 'random', ['random', 'ordered'],
-                  'How the real clips are halved for the realism tests: a '
-                  'seeded permutation, or the first and second half in read '
-                  'order (mostly different passages).')
+cli.define_realism_flags('generated', __name__)
 flags.DEFINE_string('midi_pattern', None, 'Glob of MIDI files of held-out '
                     'tunes (e.g. \'data/heldout/*.mid\'): adds the set '
                     '\'midi\' and, with basic-pitch installed, note F1 (with '

@@ -59,15 +59,7 @@ flags.DEFINE_float('audible_db', -60.0,
                    'Target loudness (dB) at or above which a frame counts.')
 flags.DEFINE_integer('seed', 0, 'Seed of the synthesizers\' noise.')
 flags.DEFINE_integer('n_figure_examples', 3, 'Examples in the figure.')
-flags.DEFINE_boolean('realism', True, 'Add the absolute realism section '
-                     '(resynthesis vs real clips, with the real-vs-real '
-                     'floor) and its LTAS figure.')
-flags.DEFINE_integer('c2st_folds', 5, 'Cross-validation folds of the realism '
-                     'tests (>= 2; each real half needs 2 x folds clips).')
-flags.DEFINE_enum('realism_split', 'random', ['random', 'ordered'],
-                  'How the real clips are halved for the realism tests: a '
-                  'seeded permutation, or the first and second half in read '
-                  'order (mostly different passages).')
+cli.define_realism_flags('resynthesis', __name__)
 flags.DEFINE_boolean('overwrite', False, 'Replace an existing report.')
 flags.DEFINE_multi_string('gin_param', [], 'Gin bindings applied after the '
                           'model\'s operative config.')

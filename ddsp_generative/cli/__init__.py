@@ -35,6 +35,29 @@ from ddsp_generative.core.errors import UserError
 # pylint: enable=g-import-not-at-top,wrong-import-position
 
 
+def define_realism_flags(compared, module_name):
+  """Defines --realism, --c2st_folds and --realism_split.
+
+  Args:
+    compared: What is compared with the real clips, for --realism's help
+      (e.g. 'generated', 'resynthesis').
+    module_name: The command module's `__name__`: the flags are its own (its
+      --help lists them).
+  """
+  from absl import flags  # pylint: disable=g-import-not-at-top
+  flags.DEFINE_boolean('realism', True, 'Add the absolute realism section '
+                       f'({compared} vs real clips, with the real-vs-real '
+                       'floor) and its LTAS figure.', module_name=module_name)
+  flags.DEFINE_integer('c2st_folds', 5, 'Cross-validation folds of the '
+                       'realism tests (>= 2; each real half needs 2 x folds '
+                       'clips).', module_name=module_name)
+  flags.DEFINE_enum('realism_split', 'random', ['random', 'ordered'],
+                    'How the real clips are halved for the realism tests: a '
+                    'seeded permutation, or the first and second half in '
+                    'read order (mostly different passages).',
+                    module_name=module_name)
+
+
 def check_args(argv, flag_values, required):
   """Rejects stray arguments and missing required flags.
 

@@ -229,20 +229,24 @@ def clip_metrics(features, real=None):
 def _generate(trained, priors, names, data, seed, progress):
   """{set name: [n, n_samples]} for the references and every mode."""
   n = len(data['audio'])
+
+  def clips(desc):
+    return tqdm(range(n), desc=desc, unit='clip', disable=not progress)
+
   sets = {REAL: data['audio'], RESYNTHESIS: np.concatenate([
       trained.reconstruct(data['audio'][i:i + 1], data['f0_hz'][i:i + 1],
                           data['loudness_db'][i:i + 1], seed=seed + i)
-      for i in range(n)])}
-  for name, index, mode in tqdm(names, desc='modes', disable=not progress):
+      for i in clips(RESYNTHESIS)])}
+  for name, index, mode in names:
     sets[name] = np.stack([sampler.synthesize(
         trained, priors[index], data['f0_hz'][i], data['loudness_db'][i],
-        seed=seed + i, mode=mode) for i in range(n)])
+        seed=seed + i, mode=mode) for i in clips(name)])
   if trained.z_dims is None:
     return sets, None
   scale = random_z_scale(priors[0])
   sets[RANDOM_Z] = np.stack([
       decode_random_z(trained, data['f0_hz'][i], data['loudness_db'][i],
-                      scale, seed + i) for i in range(n)])
+                      scale, seed + i) for i in clips(RANDOM_Z)])
   return sets, scale
 
 
