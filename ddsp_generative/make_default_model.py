@@ -53,6 +53,8 @@ flags.DEFINE_integer('envelope_steps', 3000, 'Envelope VAE training steps.')
 flags.DEFINE_integer('envelope_frames', 250, 'Envelope VAE window (frames): '
                      'the examples\' length, since windows longer than an '
                      'example would be mostly padding.')
+flags.DEFINE_integer('noise_bands', 129, 'Bands of the filtered noise '
+                     '(N_NOISE_BANDS; the size mixin has 33).')
 flags.DEFINE_boolean('rerun', False, 'Redo steps whose outputs exist.')
 
 
@@ -66,7 +68,7 @@ def main(unused_argv):
       train_steps=FLAGS.train_steps, size=FLAGS.size, prior=FLAGS.prior,
       envelope_steps=FLAGS.envelope_steps,
       envelope_frames=FLAGS.envelope_frames, rerun=FLAGS.rerun,
-      recipe=artifacts.command_line())
+      recipe=artifacts.command_line(), noise_bands=FLAGS.noise_bands)
 
 
 def console_entry_point():
