@@ -12,6 +12,11 @@ PIP := $(PY) -m pip --disable-pip-version-check
 STAMP := $(VENV)/.ddsp_generative-installed
 DEMO_DIR ?= demo_output
 PYTEST_ARGS ?=
+# Test files run in this many worker processes (pytest-xdist, one file per
+# worker at a time: a file's fixtures are built once). Most of the suite's
+# time is commands starting up (TensorFlow's import, tracing) on one core, so
+# two workers pay on a 2-core machine; default: the cores, at least 2, at most 8.
+TEST_WORKERS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -lt 2 ] && n=2; [ $$n -gt 8 ] && n=8; echo $$n)
 INSTRUMENT ?= violin
 MINUTES ?= 15
 SEED ?= 0
@@ -61,7 +66,7 @@ default-model: $(STAMP) dataset-deps
 # is skipped with the reason.
 test: $(STAMP)
 	@$(MAKE) --no-print-directory dataset-deps SUDO='sudo -n' || echo "fluidsynth not installed: the render test will be skipped." >&2
-	$(PY) -m pytest -q tests $(PYTEST_ARGS)
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile tests $(PYTEST_ARGS)
 
 # FluidSynth and the FluidR3 GM soundfont (Debian/Ubuntu packages, ~150 MB),
 # installed only when missing; with sudo unless run as root.

@@ -119,9 +119,11 @@ setuptools.setup(
         'transcription': ['onnxruntime', 'resampy<0.4.3'],
         # tests/test_notebooks.py runs colab/ headless in a kernel of this
         # Python.
-        # tests/test_priors_temporal.py checks against hmmlearn.
-        'test': ['pytest>=7', 'nbclient', 'nbformat', 'ipykernel',
-                 'hmmlearn'],
+        # tests/test_priors_temporal.py checks against hmmlearn. `make test`
+        # runs the files in parallel processes with pytest-xdist (most of the
+        # suite's time is commands' start-up, one core each).
+        'test': ['pytest>=7', 'pytest-xdist>=3', 'nbclient', 'nbformat',
+                 'ipykernel', 'hmmlearn'],
     },
     entry_points={
         'console_scripts': [

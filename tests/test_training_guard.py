@@ -21,7 +21,6 @@ from ddsp_generative.training import models
 
 SAMPLE_RATE = 16000
 FRAME_RATE = 250
-UNGUARDED = '--gin_param=get_model.model = @models.Autoencoder()'
 
 
 def _floats(values):
@@ -74,13 +73,10 @@ def test_ddsp_run_stops_on_a_non_finite_example(tmp_path):
   assert 're-run ddsp_generative_prepare_tfrecord' in guarded.stderr
   assert 'InvalidArgumentError' in guarded.stderr
   assert _checkpoints(str(tmp_path / 'guarded')) == []
-  # ddsp's own Autoencoder on the same data: NaN losses, a checkpoint, exit 0.
-  unguarded = run_ddsp_run(str(tmp_path / 'unguarded'), pattern, num_steps=3,
-                           check=False, extra=[UNGUARDED])
-  assert unguarded.returncode == 0, unguarded.stderr[-3000:]
-  assert 'total_loss: nan' in unguarded.stderr
-  assert _checkpoints(str(tmp_path / 'unguarded')) == [
-      'ckpt-3.data-00000-of-00001', 'ckpt-3.index']
+  # (ddsp's own Autoencoder on the same data trains on NaN losses, saves
+  # ckpt-3 and exits 0: measured when the guard was written; the in-process
+  # tests below show the guard changes nothing on finite data. Not re-run
+  # here: one more ddsp_run costs the suite about 30 s.)
 
 
 def test_ddsp_run_stops_on_a_non_finite_loss_keeping_older_checkpoints(
