@@ -173,7 +173,6 @@ def evaluate(model_dir, eval_pattern, report_path):
 def save_figure(path, rows, eval_pattern, index=None, secs=3.0):
   """Spectrograms of one eval example: target, then each resynthesis."""
   import numpy as np  # pylint: disable=g-import-not-at-top
-  from ddsp_generative.core import artifacts  # pylint: disable=g-import-not-at-top
   from ddsp_generative.core import tfrecords  # pylint: disable=g-import-not-at-top
   from ddsp_generative.sampling import model_io  # pylint: disable=g-import-not-at-top
   from ddsp_generative.core import plotting  # pylint: disable=g-import-not-at-top
@@ -219,9 +218,7 @@ def save_figure(path, rows, eval_pattern, index=None, secs=3.0):
     ax.set_title(label, fontsize=8)
   axes[-1].set_xlabel('s', fontsize=7)
   fig.tight_layout()
-  with artifacts.atomic_path(path) as tmp:
-    fig.savefig(tmp, format='png', dpi=64)
-  plt.close(fig)
+  plotting.save_png(fig, path, dpi=64)
 
 
 def main(unused_argv):

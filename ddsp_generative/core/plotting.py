@@ -18,6 +18,19 @@ from ddsp_generative.core import artifacts  # pylint: disable=g-import-not-at-to
 MAX_COLUMNS = 1600
 
 
+def save_png(fig, path, dpi=100):
+  """Writes a figure as a PNG atomically (no half-written file) and closes it.
+
+  Args:
+    fig: A matplotlib figure.
+    path: Destination path; written through a temporary file in its folder.
+    dpi: Resolution.
+  """
+  with artifacts.atomic_path(path) as tmp:
+    fig.savefig(tmp, format='png', dpi=dpi)
+  plt.close(fig)
+
+
 def log_spectrogram(audio, sample_rate, n_fft=1024, hop=256):
   """Returns (freqs [n_bins], times [n_frames], magnitude dB [n_bins, n])."""
   freqs, times, spec = signal.stft(np.asarray(audio, np.float32),
@@ -71,9 +84,7 @@ def save_spectrogram(path, audio, sample_rate, f0_hz=None, frame_rate=None,
   ax.set_ylabel('frequency (Hz)')
   ax.set_title(title, fontsize=9)
   fig.tight_layout()
-  with artifacts.atomic_path(path) as tmp:
-    fig.savefig(tmp, format='png', dpi=100)
-  plt.close(fig)
+  save_png(fig, path)
 
 
 def save_pitch_comparison(path, truth, estimates, title=''):
@@ -113,6 +124,4 @@ def save_pitch_comparison(path, truth, estimates, title=''):
   ax_err.set_ylabel('error (cents)')
   ax_err.set_xlabel('time (s)')
   fig.tight_layout()
-  with artifacts.atomic_path(path) as tmp:
-    fig.savefig(tmp, format='png', dpi=100)
-  plt.close(fig)
+  save_png(fig, path)

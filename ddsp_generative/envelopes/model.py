@@ -31,14 +31,10 @@ import gin
 import numpy as np
 import tensorflow as tf
 
+from ddsp_generative.core import seeds
 from ddsp_generative.envelopes import normalize
 
 tfkl = tf.keras.layers
-
-
-def _stateless_seed(seed):
-  state = np.random.SeedSequence(int(seed)).generate_state(2) & 0x7FFFFFFF
-  return tf.constant(state.astype(np.int32))
 
 
 def slerp(z_a, z_b, t):
@@ -240,7 +236,7 @@ class EnvelopeVae(tf.keras.Model):
   def sample_z(self, n, seed=0, temperature=1.0):
     """[n, latent_dims] z ~ N(0, temperature^2 I), the same for a seed."""
     return temperature * tf.random.stateless_normal(
-        [int(n), self.latent_dims], seed=_stateless_seed(seed))
+        [int(n), self.latent_dims], seed=seeds.stateless_seed(int(seed)))
 
   def sample(self, n, midi_pitch=60.0, seed=0, temperature=1.0):
     """New envelopes from the prior N(0, I).

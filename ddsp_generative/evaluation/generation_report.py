@@ -187,9 +187,7 @@ def save_figure(path, report, sets, sample_rate, n_columns=3):
                f"step {model['step']}: " + ', '.join(names) + ' (0-8 kHz)',
                fontsize=9)
   fig.tight_layout()
-  with artifacts.atomic_path(path) as tmp:
-    fig.savefig(tmp, format='png', dpi=80)
-  plt.close(fig)
+  plotting.save_png(fig, path, dpi=80)
 
 
 def write_report(save_dir, report, sets, sample_rate, n_figure_columns=3):

@@ -35,6 +35,7 @@ matplotlib.use('Agg')
 from absl import logging
 from ddsp_generative.core import artifacts
 from ddsp_generative.core import errors
+from ddsp_generative.core import plotting
 from ddsp_generative.evaluation import report_files
 from ddsp_generative.priors import fitting
 from ddsp_generative import priors
@@ -57,9 +58,7 @@ DEFAULT_CANDIDATES = (1, 2, 4, 8, 12, 16)
 
 
 def _save(fig, path):
-  with artifacts.atomic_path(path) as tmp:
-    fig.savefig(tmp, format='png', dpi=100)
-  plt.close(fig)
+  plotting.save_png(fig, path)
 
 
 def score_priors(named_priors, heldout):

@@ -14,7 +14,7 @@ matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # pylint: disable=g-import-not-at-top
 import numpy as np  # pylint: disable=g-import-not-at-top
 
-from ddsp_generative.core import artifacts  # pylint: disable=g-import-not-at-top
+from ddsp_generative.core import plotting  # pylint: disable=g-import-not-at-top
 from ddsp_generative.evaluation import clip_features  # pylint: disable=g-import-not-at-top
 from ddsp_generative.evaluation import realism  # pylint: disable=g-import-not-at-top
 
@@ -108,6 +108,4 @@ def save_ltas_figure(path, section, title=''):
   ax_diff.set_ylabel('set - real (dB)')
   ax_diff.set_xlabel('frequency (Hz)')
   fig.tight_layout()
-  with artifacts.atomic_path(path) as tmp:
-    fig.savefig(tmp, format='png', dpi=100)
-  plt.close(fig)
+  plotting.save_png(fig, path)

@@ -259,9 +259,7 @@ def save_figure(path, report, audio, sample_rate, n_examples=3):
   fig.suptitle(f"{os.path.basename(os.path.normpath(model['model_dir']))} "
                f"step {model['step']}: target vs resynthesis", fontsize=9)
   fig.tight_layout()
-  with artifacts.atomic_path(path) as tmp:
-    fig.savefig(tmp, format='png', dpi=80)
-  plt.close(fig)
+  plotting.save_png(fig, path, dpi=80)
 
 
 def default_figure_path(path):

@@ -42,6 +42,7 @@ import numbers
 from absl import logging
 from ddsp_generative.core import artifacts
 from ddsp_generative.core import errors
+from ddsp_generative.core import seeds
 import numpy as np
 import tensorflow as tf
 
@@ -103,10 +104,7 @@ def get_prior_class(name):
   return _PRIOR_TYPES[name]
 
 
-def stateless_seed(seed=None):
-  """An int32 [2] stateless seed from an int (fresh entropy for None)."""
-  state = np.random.SeedSequence(seed).generate_state(2) & 0x7FFFFFFF
-  return tf.constant(state.astype(np.int32))
+stateless_seed = seeds.stateless_seed  # Its home is core.seeds.
 
 
 def call_seed(seed, index):

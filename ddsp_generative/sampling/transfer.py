@@ -560,9 +560,7 @@ def _save_figure(path, panels, sample_rate, frame_rate, title):
   axes[-1, 0].set_xlabel('time (s)')
   fig.suptitle(title, fontsize=9)
   fig.tight_layout()
-  with artifacts.atomic_path(path) as tmp:
-    fig.savefig(tmp, format='png', dpi=100)
-  plt.close(fig)
+  plotting.save_png(fig, path)
 
 
 def transfer(trained, input_path, save_dir, z_source=None, prior=None,
