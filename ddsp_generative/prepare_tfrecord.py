@@ -3,7 +3,8 @@
 r"""Create a TFRecord dataset in ddsp's schema from audio files.
 
 The flags are those of ddsp's `ddsp_prepare_tfrecord`, plus `--f0_estimator`
-(pyin by default: CREPE is optional) and `--overwrite`. Unreadable, corrupt,
+(pyin by default: CREPE is optional), `--highpass_hz` (remove a DC offset
+and rumble) and `--overwrite`. Unreadable, corrupt,
 empty and silent files, files whose header claims an absurd sample rate or
 length, files with absurd amplitudes (corrupt float data), and paths matched
 by the patterns that are no audio files (folders, broken symbolic links,
@@ -88,6 +89,12 @@ flags.DEFINE_enum('f0_estimator', 'pyin', list(f0_lib.ESTIMATORS),
                   'one, 2.5-6x real time per core), yin (about 15x faster, '
                   'a little less accurate; see benchmarks/RESULTS.md) or '
                   'crepe (needs `pip install "ddsp_generative[crepe]"`).')
+flags.DEFINE_float('highpass_hz', 0.0,
+                   'Cut-off (Hz) of a 2nd-order Butterworth high-pass applied '
+                   'to the audio before f0, loudness and writing; 0: off. '
+                   '20 removes a DC offset and rumble, which the '
+                   'synthesizers cannot play (benchmarks/RESULTS.md, issue '
+                   '14: the rendered data sets carry a DC offset).')
 flags.DEFINE_boolean('overwrite', False,
                      'Replace a dataset that already exists at '
                      '--output_tfrecord_path.')
@@ -174,7 +181,7 @@ def run():
         example_secs=FLAGS.example_secs, hop_secs=FLAGS.hop_secs,
         eval_split_fraction=FLAGS.eval_split_fraction,
         chunk_secs=FLAGS.chunk_secs, f0_estimator=FLAGS.f0_estimator,
-        num_shards=FLAGS.num_shards)
+        num_shards=FLAGS.num_shards, highpass_hz=FLAGS.highpass_hz)
   except ValueError as e:
     raise cli.UsageError(str(e)) from e
 
@@ -192,7 +199,8 @@ def run():
         center=FLAGS.center,
         f0_estimator=FLAGS.f0_estimator,
         overwrite=FLAGS.overwrite,
-        pipeline_options=FLAGS.pipeline_options)
+        pipeline_options=FLAGS.pipeline_options,
+        highpass_hz=FLAGS.highpass_hz)
   except (FileExistsError, prepare_tfrecord_lib.NoExamplesError,
           environment.CrepeNotInstalledError) as e:
     raise cli.UserError(str(e)) from e

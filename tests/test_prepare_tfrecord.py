@@ -316,6 +316,9 @@ def test_crepe_without_crepe_raises_before_any_work(tmp_path, inputs):
     (dict(chunk_secs=2, example_secs=4), 'chunk_secs'),
     (dict(eval_split_fraction=1.0), 'eval_split_fraction'),
     (dict(f0_estimator='swipe'), 'Unknown f0_estimator'),
+    (dict(highpass_hz=-20), 'highpass_hz'),
+    (dict(highpass_hz=8000), 'highpass_hz'),
+    (dict(highpass_hz=float('nan')), 'highpass_hz'),
 ])
 def test_invalid_parameters_raise_before_any_work(tmp_path, inputs, kwargs,
                                                   match):
@@ -324,6 +327,37 @@ def test_invalid_parameters_raise_before_any_work(tmp_path, inputs, kwargs,
                          str(tmp_path / 'data' / 'train.tfrecord'),
                          pipeline_options=BEAM_OPTIONS, **kwargs)
   assert not os.listdir(tmp_path)
+
+
+def test_highpass_removes_a_dc_offset_and_keeps_the_tone(tmp_path):
+  # A 220 Hz tone riding on a DC offset (as the FluidR3 renders carry,
+  # about -50 dB of their RMS; here exaggerated), in 1 s chunks so that
+  # chunk edges are crossed.
+  tone = harmonic_tone(220.0, 3.0, amplitude=0.3)
+  path = str(tmp_path / 'offset.wav')
+  sf.write(path, tone + 0.05, SAMPLE_RATE, subtype='FLOAT')
+  records = {}
+  for cutoff in (0, 20):
+    output = str(tmp_path / f'hp{cutoff}' / 'train.tfrecord')
+    metadata = lib.prepare_tfrecord(
+        [path], output, num_shards=1, example_secs=1, hop_secs=1,
+        chunk_secs=1, f0_estimator='yin', highpass_hz=cutoff,
+        pipeline_options=BEAM_OPTIONS)
+    assert metadata['highpass_hz'] == cutoff
+    records[cutoff] = sorted(read_examples(output + '*', frame_rate=250),
+                             key=lambda ex: ex['audio'][:50].tobytes())
+  for ex in records[0]:
+    assert abs(float(np.mean(ex['audio'])) - 0.05) < 1e-3
+  for ex in records[20]:
+    for key in ('audio', 'audio_16k'):
+      assert abs(float(np.mean(ex[key]))) < 2e-3, key
+  # The tone itself is kept: its level within 0.1 dB, f0 unchanged.
+  def tone_db(examples):
+    audio = np.concatenate([ex['audio'] for ex in examples])
+    return 10 * np.log10(np.var(audio))
+  assert abs(tone_db(records[20]) - tone_db(records[0])) < 0.1
+  for a, b in zip(records[0], records[20]):
+    np.testing.assert_allclose(b['f0_hz'], a['f0_hz'], rtol=1e-3)
 
 
 def test_chunks_merge_short_tail_and_windows_cover_the_end():

@@ -245,6 +245,30 @@ def resample(audio, from_rate, to_rate, method='soxr_hq'):
                           res_type='soxr_hq').astype(np.float32)
 
 
+def highpass(audio, sample_rate, cutoff_hz, order=2):
+  """Removes a DC offset and sub-sonic content: a Butterworth high-pass.
+
+  Causal (`scipy.signal.sosfilt`), its state started at the first sample's
+  steady state, so a constant offset does not ring at the start.
+
+  Args:
+    audio: Mono audio, [n_samples].
+    sample_rate: Its rate in Hz.
+    cutoff_hz: The -3 dB frequency, in (0, sample_rate / 2).
+    order: Filter order (2: -12 dB per octave below the cut-off).
+
+  Returns:
+    float32 [n_samples].
+  """
+  audio = np.asarray(audio, np.float32)
+  if not len(audio):
+    return audio
+  sos = signal.butter(order, cutoff_hz, 'highpass', fs=sample_rate,
+                      output='sos')
+  zi = signal.sosfilt_zi(sos) * audio[0]
+  return signal.sosfilt(sos, audio, zi=zi)[0].astype(np.float32)
+
+
 def load_audio(path, sample_rate=None):
   """Loads an audio file as mono float32 at `sample_rate`.
 

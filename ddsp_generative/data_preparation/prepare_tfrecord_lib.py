@@ -111,7 +111,8 @@ def _write_summary(pcolls, path):
 
 def _build_pipeline(pipeline, input_audio_paths, work_dir, prefix, num_shards,
                     sample_rate, frame_rate, example_secs, hop_secs,
-                    eval_split_fraction, chunk_secs, center, f0_estimator):
+                    eval_split_fraction, chunk_secs, center, f0_estimator,
+                    highpass_hz=0.0):
   """Adds the stages to `pipeline`; they write under `work_dir`."""
   dirs = stages.work_dirs(work_dir)
   for d in dirs.values():
@@ -137,8 +138,8 @@ def _build_pipeline(pipeline, input_audio_paths, work_dir, prefix, num_shards,
       | 'reshuffle_chunks' >> beam.Reshuffle()
       | 'load_chunk' >> beam.FlatMap(
           stages.load_chunk, beam.pvalue.AsSingleton(plan),
-          sample_rate=sample_rate, frame_rate=frame_rate).with_outputs(
-              SKIPPED, main='chunks'))
+          sample_rate=sample_rate, frame_rate=frame_rate,
+          highpass_hz=highpass_hz).with_outputs(SKIPPED, main='chunks'))
   with_f0 = loaded.chunks | 'estimate_f0' >> beam.FlatMap(
       stages.add_f0_estimate, frame_rate=frame_rate, center=center,
       f0_estimator=f0_estimator).with_outputs(SKIPPED, main='chunks')
@@ -176,7 +177,8 @@ def _run_pipeline(pipeline_options, **build_args):
 # ------------------------------------------------------------- Utilities ----
 def validate_parameters(sample_rate=16000, frame_rate=250, example_secs=4,
                         hop_secs=1, eval_split_fraction=0.0, chunk_secs=20.0,
-                        f0_estimator='pyin', num_shards=None):
+                        f0_estimator='pyin', num_shards=None,
+                        highpass_hz=0.0):
   """Raises ParameterError unless audio and frames line up exactly.
 
   Args:
@@ -192,6 +194,8 @@ def validate_parameters(sample_rate=16000, frame_rate=250, example_secs=4,
     chunk_secs: 0 (one chunk per file) or at least `example_secs`.
     f0_estimator: One of `f0.ESTIMATORS`.
     num_shards: None or 0 (automatic) or a positive number.
+    highpass_hz: 0 (off) or a cut-off below both Nyquist frequencies (of
+      `sample_rate` and of the 16 kHz feature audio).
 
   Raises:
     ParameterError: (a usage error and a ValueError) naming the parameter.
@@ -200,7 +204,8 @@ def validate_parameters(sample_rate=16000, frame_rate=250, example_secs=4,
                       ('frame_rate', frame_rate),
                       ('example_secs', example_secs), ('hop_secs', hop_secs),
                       ('chunk_secs', chunk_secs),
-                      ('eval_split_fraction', eval_split_fraction)):
+                      ('eval_split_fraction', eval_split_fraction),
+                      ('highpass_hz', highpass_hz)):
     if (isinstance(value, bool) or
         not isinstance(value, (int, float, np.number)) or
         not math.isfinite(value)):
@@ -209,6 +214,12 @@ def validate_parameters(sample_rate=16000, frame_rate=250, example_secs=4,
                       ('example_secs', example_secs), ('hop_secs', hop_secs)):
     if value <= 0:
       raise ParameterError(f'{name} ({value:g}) must be positive.')
+  nyquist = min(sample_rate, features.CREPE_SAMPLE_RATE) / 2
+  if not (highpass_hz == 0 or 0 < highpass_hz < nyquist):
+    raise ParameterError(
+        f'highpass_hz ({highpass_hz:g}) must be 0 (off) or between 0 and '
+        f'{nyquist:g} Hz (half the lower of sample_rate and 16 kHz); '
+        'e.g. 20 removes a DC offset and rumble.')
   if chunk_secs < 0:
     raise ParameterError(f'chunk_secs ({chunk_secs:g}) must be 0 (one chunk '
                          'per file) or positive.')
@@ -407,7 +418,8 @@ def prepare_tfrecord(input_audio_paths,
                      center=False,
                      f0_estimator='pyin',
                      overwrite=False,
-                     pipeline_options=()):
+                     pipeline_options=(),
+                     highpass_hz=0.0):
   """Prepares TFRecords for ddsp training and writes their metadata JSON.
 
   Args:
@@ -434,6 +446,11 @@ def prepare_tfrecord(input_audio_paths,
       '--direct_running_mode=in_memory']; default
       `beam_runner.default_options()` (falls back to in_memory if
       multi_processing fails).
+    highpass_hz: 0 (off), or the cut-off of a 2nd-order Butterworth
+      high-pass (`audio_io.highpass`) applied to the audio before f0,
+      loudness and writing: e.g. 20 removes a recording's DC offset and
+      rumble, which the harmonic and noise synthesizers cannot play and
+      which otherwise draw noise into the model's lowest band.
 
   Returns:
     The metadata dict written to `artifacts.tfrecord_metadata_path(...)`.
@@ -448,7 +465,7 @@ def prepare_tfrecord(input_audio_paths,
   """
   validate_parameters(sample_rate, frame_rate, example_secs, hop_secs,
                       eval_split_fraction, chunk_secs, f0_estimator,
-                      num_shards)
+                      num_shards, highpass_hz)
   paths, skipped_inputs = split_inputs(input_audio_paths)
   if not paths and not skipped_inputs:
     raise ParameterError('No input audio files.')
@@ -492,7 +509,8 @@ def prepare_tfrecord(input_audio_paths,
           prefix=prefix, num_shards=num_shards, sample_rate=sample_rate,
           frame_rate=frame_rate, example_secs=example_secs,
           hop_secs=hop_secs, eval_split_fraction=eval_split_fraction,
-          chunk_secs=chunk_secs, center=center, f0_estimator=f0_estimator)
+          chunk_secs=chunk_secs, center=center, f0_estimator=f0_estimator,
+          highpass_hz=_as_number(highpass_hz))
     split_names = ('train', 'eval') if eval_split_fraction else ('all',)
     summary = _read_summary(work_dir, prefix, split_names)
     summary['skipped_files'] = sorted(
@@ -535,6 +553,7 @@ def prepare_tfrecord(input_audio_paths,
             'center': bool(center),
             'eval_split_fraction': eval_split_fraction,
             'f0_estimator': f0_estimator,
+            'highpass_hz': _as_number(highpass_hz),
             'f0_fmin_hz': f0_lib.FMIN_HZ if f0_estimator != 'crepe' else None,
             'f0_fmax_hz': f0_lib.FMAX_HZ if f0_estimator != 'crepe' else None,
             'loudness_n_fft': features.LOUDNESS_N_FFT,

@@ -271,8 +271,13 @@ def skip_chunk(ex, stage, error):
       'path': ex['path'], 'chunk_index': ex['chunk_index'], 'reason': reason})
 
 
-def _read_resampled(desc, first_frame, last_frame, rates, frame_rate):
-  """Audio of frames [first_frame, last_frame) at each of `rates`."""
+def _read_resampled(desc, first_frame, last_frame, rates, frame_rate,
+                    highpass_hz=0.0):
+  """Audio of frames [first_frame, last_frame) at each of `rates`.
+
+  With `highpass_hz` > 0 each rate's audio goes through
+  `audio_io.highpass` (DC offset and rumble removed).
+  """
   rate, n = desc['original_sample_rate'], desc['original_n_samples']
   start = first_frame * rate // frame_rate  # Exact: see `load_chunk`.
   stop = min(_sample_at(last_frame, rate, frame_rate), n)
@@ -282,11 +287,13 @@ def _read_resampled(desc, first_frame, last_frame, rates, frame_rate):
     if target not in out:
       length = (last_frame - first_frame) * (target // frame_rate)
       audio = audio_io.resample(raw, from_rate=rate, to_rate=target)[:length]
+      if highpass_hz:
+        audio = audio_io.highpass(audio, target, highpass_hz)
       out[target] = np.pad(audio, (0, length - len(audio)))
   return [out[target] for target in rates]
 
 
-def load_chunk(desc, plan, sample_rate, frame_rate):
+def load_chunk(desc, plan, sample_rate, frame_rate, highpass_hz=0.0):
   """Descriptor -> chunk with its audio (and context) at both sample rates.
 
   Reads frames [start - context, end + context) of the file, where the
@@ -299,6 +306,8 @@ def load_chunk(desc, plan, sample_rate, frame_rate):
     plan: From `make_plan` (train/eval threshold, number of chunks).
     sample_rate: Rate of 'audio' in Hz.
     frame_rate: Feature frame rate in Hz.
+    highpass_hz: 0, or the cut-off of a high-pass applied to the audio at
+      both rates (before f0 and loudness; the context absorbs its start).
 
   Yields:
     {'path', 'chunk_index', 'key', 'split', 'start_frame', 'n_frames',
@@ -322,7 +331,7 @@ def load_chunk(desc, plan, sample_rate, frame_rate):
   try:
     audio, audio_16k = _read_resampled(
         desc, first, last, (sample_rate, features.CREPE_SAMPLE_RATE),
-        frame_rate)
+        frame_rate, highpass_hz)
   except Exception as e:  # pylint: disable=broad-except
     yield skip_chunk(ex, 'loading', e)
     return
