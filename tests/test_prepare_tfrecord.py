@@ -360,6 +360,20 @@ def test_highpass_removes_a_dc_offset_and_keeps_the_tone(tmp_path):
     np.testing.assert_allclose(b['f0_hz'], a['f0_hz'], rtol=1e-3)
 
 
+def test_highpass_keeps_digital_silence_silent():
+  # A note with an offset, then exact zeros: the filter's tail (about 1e-6
+  # RMS) must not appear where the recording is silent.
+  note = harmonic_tone(220.0, 0.5) + 0.05
+  audio = np.concatenate([note, np.zeros(8000 + 37, np.float32)])
+  out = audio_io.highpass(audio, SAMPLE_RATE, 20.0)
+  first_silent = -(-len(note) // audio_io.SILENT_BLOCK) * audio_io.SILENT_BLOCK
+  assert not np.any(out[first_silent:])
+  assert abs(float(np.mean(out[:len(note)]))) < 2e-3
+  assert out.dtype == np.float32 and out.shape == audio.shape
+  np.testing.assert_array_equal(audio_io.highpass(np.zeros(0), 16000, 20),
+                                np.zeros(0, np.float32))
+
+
 def test_chunks_merge_short_tail_and_windows_cover_the_end():
   # 2.5 s at 50 Hz in 2 s chunks: the 0.5 s tail joins the first chunk.
   assert stages.chunk_bounds(125, 100, 50) == [(0, 125)]

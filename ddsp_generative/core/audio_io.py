@@ -245,11 +245,19 @@ def resample(audio, from_rate, to_rate, method='soxr_hq'):
                           res_type='soxr_hq').astype(np.float32)
 
 
+# `highpass` keeps blocks of this many samples that are exactly 0 at 0.
+SILENT_BLOCK = 64
+
+
 def highpass(audio, sample_rate, cutoff_hz, order=2):
   """Removes a DC offset and sub-sonic content: a Butterworth high-pass.
 
   Causal (`scipy.signal.sosfilt`), its state started at the first sample's
-  steady state, so a constant offset does not ring at the start.
+  steady state, so a constant offset does not ring at the start. Digital
+  silence stays silent: where a whole block of `SILENT_BLOCK` input samples
+  is exactly 0 the output is 0 too, not the filter's decaying tail (about
+  1e-6 RMS after a note with an offset, which a log-magnitude loss sees
+  as sound where the recording has none).
 
   Args:
     audio: Mono audio, [n_samples].
@@ -266,7 +274,13 @@ def highpass(audio, sample_rate, cutoff_hz, order=2):
   sos = signal.butter(order, cutoff_hz, 'highpass', fs=sample_rate,
                       output='sos')
   zi = signal.sosfilt_zi(sos) * audio[0]
-  return signal.sosfilt(sos, audio, zi=zi)[0].astype(np.float32)
+  out = signal.sosfilt(sos, audio, zi=zi)[0].astype(np.float32)
+  n = len(audio) // SILENT_BLOCK * SILENT_BLOCK
+  silent = ~np.any(audio[:n].reshape(-1, SILENT_BLOCK), axis=1)
+  out[:n].reshape(-1, SILENT_BLOCK)[silent] = 0.0
+  if n < len(audio) and not np.any(audio[n:]):
+    out[n:] = 0.0
+  return out
 
 
 def load_audio(path, sample_rate=None):
