@@ -107,7 +107,6 @@ def main(argv):
   del argv
   import numpy as np  # pylint: disable=g-import-not-at-top
   from ddsp_generative.core import tfrecords  # pylint: disable=g-import-not-at-top
-  from ddsp_generative.evaluation import realism  # pylint: disable=g-import-not-at-top
   from ddsp_generative.sampling import model_io  # pylint: disable=g-import-not-at-top
   trained = model_io.load_model(FLAGS.model_dir)
   n_samples = trained.example_frames * trained.hop_size
@@ -124,10 +123,10 @@ def main(argv):
                   [float(c) for c in FLAGS.highpass_hz])
   print(f'{FLAGS.model_dir} (step {trained.step}), {len(audio)} held-out '
         f'clips of {FLAGS.eval_tfrecord_pattern}\n')
-  sections = {'as_is': score(realism, audio, sets, trained.sample_rate)}
+  sections = {'as_is': score(audio, sets, trained.sample_rate)}
   if FLAGS.both_highpass_hz > 0:
     sections['highpassed'] = score(
-        realism, *both_highpassed(audio, sets, trained.sample_rate,
+        *both_highpassed(audio, sets, trained.sample_rate,
                                   FLAGS.both_highpass_hz),
         trained.sample_rate,
         title=f'real and every set high-passed at '
@@ -148,8 +147,9 @@ def both_highpassed(audio, sets, sample_rate, cutoff):
   return apply(audio), {name: apply(x) for name, x in sets.items()}
 
 
-def score(realism, audio, sets, sample_rate, title='as decoded'):
+def score(audio, sets, sample_rate, title='as decoded'):
   """Prints and returns `realism.compare` of the sets against real audio."""
+  from ddsp_generative.evaluation import realism  # pylint: disable=g-import-not-at-top
   section = realism.compare(audio, sets, sample_rate, seed=FLAGS.seed,
                             folds=FLAGS.folds, paired_sets=tuple(sets),
                             progress=True)

@@ -478,6 +478,7 @@ def prepare_tfrecord(input_audio_paths,
         hop_secs * frame_rate, frame_rate, hop_frames, hop_frames / frame_rate)
   hop_secs = _as_number(hop_frames / frame_rate)
   chunk_secs = _as_number(chunk_secs or 0)
+  highpass_hz = _as_number(highpass_hz)
   output_tfrecord_path = os.path.abspath(output_tfrecord_path)
   output_dir, prefix = os.path.split(output_tfrecord_path)
   if not prefix or os.path.isdir(output_tfrecord_path):
@@ -510,7 +511,7 @@ def prepare_tfrecord(input_audio_paths,
           frame_rate=frame_rate, example_secs=example_secs,
           hop_secs=hop_secs, eval_split_fraction=eval_split_fraction,
           chunk_secs=chunk_secs, center=center, f0_estimator=f0_estimator,
-          highpass_hz=_as_number(highpass_hz))
+          highpass_hz=highpass_hz)
     split_names = ('train', 'eval') if eval_split_fraction else ('all',)
     summary = _read_summary(work_dir, prefix, split_names)
     summary['skipped_files'] = sorted(
@@ -553,7 +554,7 @@ def prepare_tfrecord(input_audio_paths,
             'center': bool(center),
             'eval_split_fraction': eval_split_fraction,
             'f0_estimator': f0_estimator,
-            'highpass_hz': _as_number(highpass_hz),
+            'highpass_hz': highpass_hz,
             'f0_fmin_hz': f0_lib.FMIN_HZ if f0_estimator != 'crepe' else None,
             'f0_fmax_hz': f0_lib.FMAX_HZ if f0_estimator != 'crepe' else None,
             'loudness_n_fft': features.LOUDNESS_N_FFT,

@@ -57,10 +57,6 @@ DEFAULT_FIT_TYPES = ('standard_normal', 'gmm', 'hmm', 'conditional')
 DEFAULT_CANDIDATES = (1, 2, 4, 8, 12, 16)
 
 
-def _save(fig, path):
-  plotting.save_png(fig, path)
-
-
 def score_priors(named_priors, heldout):
   """Held-out NLL per frame of each prior.
 
@@ -157,7 +153,7 @@ def plot_nll(path, rows):
                fontsize=9)
   ax.legend(fontsize=7)
   fig.tight_layout()
-  _save(fig, path)
+  plotting.save_png(fig, path)
 
 
 def plot_curve(path, curve, n_train, n_heldout):
@@ -180,7 +176,7 @@ def plot_curve(path, curve, n_train, n_heldout):
     ax.xaxis.set_major_locator(ticker.MaxNLocator(integer=True))
   fig.suptitle('Gaussian mixtures over z', fontsize=9)
   fig.tight_layout()
-  _save(fig, path)
+  plotting.save_png(fig, path)
 
 
 def plot_embedding(path, xy, component, midi, loudness_db, title):
@@ -204,7 +200,7 @@ def plot_embedding(path, xy, component, midi, loudness_db, title):
     ax.set_yticks([])
   fig.suptitle(title, fontsize=10)
   fig.tight_layout()
-  _save(fig, path)
+  plotting.save_png(fig, path)
 
 
 def output_paths(save_dir):
