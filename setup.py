@@ -136,6 +136,7 @@ setuptools.setup(
             'ddsp_generative_sample = ddsp_generative.sample:console_entry_point',
             'ddsp_generative_evaluate_reconstruction = ddsp_generative.evaluate_reconstruction:console_entry_point',
             'ddsp_generative_train_envelopes = ddsp_generative.train_envelopes:console_entry_point',
+            'ddsp_generative_train_expression = ddsp_generative.train_expression:console_entry_point',
             'ddsp_generative_evaluate_generation = ddsp_generative.evaluate_generation:console_entry_point',
             'ddsp_generative_transfer = ddsp_generative.transfer:console_entry_point',
         ],

@@ -51,7 +51,7 @@ def main(argv):
                        f'pitch_{instrument}_{FLAGS.minutes:g}min.json')
     record = evaluate_pitch_lib.evaluate_pitch(
         paths, out, estimators=estimators, frame_rate=FLAGS.frame_rate,
-        plot_dir=os.path.splitext(out)[0] + '_plots')
+        plot_dir=os.path.splitext(out)[0] + '_plots', overwrite=True)
     print(f'{instrument}: {len(paths)} files, '
           f"{record['audio_secs'] / 60:.1f} min (rendered or found in "
           f'{render_secs:.0f} s); results {out}')

@@ -10,20 +10,27 @@ against real half B, with the real-vs-real floor). A variant that moves the
 C2ST or the Fréchet distance says which part of the sound separates:
 
 * 'resynthesis': harmonic + filtered noise, as the model plays;
-* 'noise_x0.5': the filtered noise 6 dB down;
+* 'noise_x<g>': the filtered noise scaled by g (--noise_gains, e.g. 0.5:
+  6 dB down, 1.41: 3 dB up);
 * 'harmonic_only': no noise at all;
 * 'noise_band0_off': the noise filter's lowest band (0 Hz to one band's
   width: 242 Hz with 33 bands at 16 kHz) switched off;
 * 'noise_hp<f>': the noise through a 4th-order Butterworth high-pass at f Hz
   (--highpass_hz, comma-separated), i.e. no noise below the instrument's
-  lowest notes.
+  lowest notes;
+* 'f0_jitter<c>': the harmonic synthesizer played with its f0 perturbed,
+  frame by frame, by Gaussian noise of c cents (--f0_jitter_cents; the
+  synthesizer interpolates it to the sample rate, so the jitter is
+  band-limited to half the frame rate): harmonics that are not exactly
+  periodic, as a bowed or blown tone's are not.
 
 Every variant uses the same encoder z, decoder outputs and noise draw (seed
 = the batch's first clip index), so only the mix differs.
 
 With --both_highpass_hz=F (> 0) the same run scores everything a second
-time with the real clips and every set through one 2nd-order Butterworth
-high-pass at F Hz: content below F (a DC offset, sub-sonic rumble) that the
+time with the real clips and every set through
+`ddsp_generative.core.audio_io.highpass` at F Hz (the 2nd-order Butterworth
+of `prepare_tfrecord --highpass_hz`, clip by clip): content below F (a DC offset, sub-sonic rumble) that the
 test would otherwise see on one side only. The shipped yardstick
 (`evaluation.realism`, feature set v1) is unchanged; this is a diagnosis.
 
@@ -44,6 +51,9 @@ flags.DEFINE_string('model_dir', None, 'A ddsp_run model dir with a z '
 flags.DEFINE_string('eval_tfrecord_pattern', None, 'Held-out TFRecords '
                     '(files the model never trained on, no overlap).')
 flags.DEFINE_list('highpass_hz', ['150', '250'], 'Noise high-pass cut-offs.')
+flags.DEFINE_list('noise_gains', ['0.5'], 'Gains of the noise variants.')
+flags.DEFINE_list('f0_jitter_cents', [], 'Standard deviations (cents) of '
+                  'the f0-jitter variants.')
 flags.DEFINE_integer('folds', 5, 'Cross-validation folds.')
 flags.DEFINE_integer('seed', 0, 'Seed of the realism test.')
 flags.DEFINE_float('both_highpass_hz', 0.0, 'Also score with real and '
@@ -57,14 +67,25 @@ BATCH = 16
 SILENT_DB = -50.0
 
 
-def variants(harmonic, noise, noise_band0_off, sample_rate, cutoffs):
-  """{name: [n, n_samples]} mixes of the two synthesizers' signals."""
+def variants(parts, sample_rate, cutoffs, gains):
+  """{name: [n, n_samples]} mixes of the synthesizers' signals.
+
+  Args:
+    parts: From `decode_parts`.
+    sample_rate: Audio rate in Hz.
+    cutoffs: Noise high-pass cut-offs in Hz.
+    gains: Noise gains.
+  """
   import numpy as np  # pylint: disable=g-import-not-at-top
   import scipy.signal  # pylint: disable=g-import-not-at-top
-  sets = {'resynthesis': harmonic + noise,
-          'noise_x0.5': harmonic + 0.5 * noise,
-          'harmonic_only': harmonic,
-          'noise_band0_off': harmonic + noise_band0_off}
+  harmonic, noise = parts['harmonic'], parts['noise']
+  sets = {'resynthesis': harmonic + noise}
+  for gain in gains:
+    sets[f'noise_x{gain:g}'] = harmonic + gain * noise
+  sets['harmonic_only'] = harmonic
+  sets['noise_band0_off'] = harmonic + parts['noise_band0_off']
+  for name, jittered in parts['jitter'].items():
+    sets[name] = jittered + noise
   for cutoff in cutoffs:
     sos = scipy.signal.butter(4, cutoff, 'highpass', fs=sample_rate,
                               output='sos')
@@ -73,13 +94,19 @@ def variants(harmonic, noise, noise_band0_off, sample_rate, cutoffs):
   return sets
 
 
-def decode_parts(trained, audio, f0_hz, loudness_db):
-  """(harmonic, noise, noise with band 0 off), each [n, n_samples]."""
+def decode_parts(trained, audio, f0_hz, loudness_db, jitter_cents=()):
+  """The synthesizers' signals, each [n, n_samples].
+
+  Returns:
+    {'harmonic', 'noise', 'noise_band0_off', 'jitter': {'f0_jitter<c>':
+    the harmonic signal with f0 jittered by c cents}}.
+  """
   import numpy as np  # pylint: disable=g-import-not-at-top
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   from tqdm import tqdm  # pylint: disable=g-import-not-at-top
   model = trained.model
   parts = [[], [], []]
+  jitter = {f'f0_jitter{c:g}': [] for c in jitter_cents}
   for i in tqdm(range(0, len(audio), BATCH), desc='resynthesis',
                 unit='batch'):
     features = trained._audio_features(  # pylint: disable=protected-access
@@ -100,7 +127,17 @@ def decode_parts(trained, audio, f0_hz, loudness_db):
         parts[1].append(signals['filtered_noise']['signal'].numpy())
       else:
         parts[2].append(signals['filtered_noise']['signal'].numpy())
-  return tuple(np.concatenate(p) for p in parts)
+    rng = np.random.default_rng(i)
+    harmonic = model.processor_group.processors[0]
+    for cents in jitter_cents:
+      f0 = features['f0_hz'].numpy()
+      f0 = f0 * 2.0 ** (rng.normal(0.0, cents, f0.shape) / 1200.0)
+      signal = harmonic(features['amps'], features['harmonic_distribution'],
+                        tf.constant(f0, tf.float32))
+      jitter[f'f0_jitter{cents:g}'].append(signal.numpy())
+  harmonic, noise, band0_off = (np.concatenate(p) for p in parts)
+  return {'harmonic': harmonic, 'noise': noise, 'noise_band0_off': band0_off,
+          'jitter': {k: np.concatenate(v) for k, v in jitter.items()}}
 
 
 def main(argv):
@@ -117,10 +154,11 @@ def main(argv):
   keep = rms_db > SILENT_DB
   audio, f0_hz, loudness_db = (data[k][keep] for k in
                                ('audio', 'f0_hz', 'loudness_db'))
-  harmonic, noise, band0_off = decode_parts(trained, audio, f0_hz,
-                                            loudness_db)
-  sets = variants(harmonic, noise, band0_off, trained.sample_rate,
-                  [float(c) for c in FLAGS.highpass_hz])
+  parts = decode_parts(trained, audio, f0_hz, loudness_db,
+                       [float(c) for c in FLAGS.f0_jitter_cents])
+  sets = variants(parts, trained.sample_rate,
+                  [float(c) for c in FLAGS.highpass_hz],
+                  [float(g) for g in FLAGS.noise_gains])
   print(f'{FLAGS.model_dir} (step {trained.step}), {len(audio)} held-out '
         f'clips of {FLAGS.eval_tfrecord_pattern}\n')
   sections = {'as_is': score(audio, sets, trained.sample_rate)}
@@ -137,13 +175,13 @@ def main(argv):
 
 
 def both_highpassed(audio, sets, sample_rate, cutoff):
-  """(audio, sets), each [n, n_samples], through one high-pass at cutoff."""
+  """(audio, sets), each [n, n_samples], clip by clip through
+  `audio_io.highpass` at cutoff."""
   import numpy as np  # pylint: disable=g-import-not-at-top
-  import scipy.signal  # pylint: disable=g-import-not-at-top
-  sos = scipy.signal.butter(2, cutoff, 'highpass', fs=sample_rate,
-                            output='sos')
+  from ddsp_generative.core import audio_io  # pylint: disable=g-import-not-at-top
   def apply(x):
-    return scipy.signal.sosfilt(sos, x, axis=-1).astype(np.float32)
+    return np.stack([audio_io.highpass(clip, sample_rate, cutoff)
+                     for clip in x])
   return apply(audio), {name: apply(x) for name, x in sets.items()}
 
 

@@ -153,8 +153,8 @@ def _midi_paths():
   return paths
 
 
-def main(argv):
-  cli.check_args(argv, FLAGS, {
+def main(unused_argv):
+  cli.check_args(FLAGS, {
       'model_dir': ' (a ddsp_run --save_dir)',
       'eval_tfrecord_pattern': ", e.g. 'data/train.tfrecord-eval*'"})
   if FLAGS.n_examples < 0 or 0 < FLAGS.n_examples < 4:

@@ -17,6 +17,8 @@ Usage:
     --output=results/pitch_violin.json
 
 The plots go to `results/pitch_violin_plots/` (--plot_dir; '' for none).
+An existing report, or plots it would write, are only replaced with
+--overwrite; that is checked before any estimator runs.
 """
 
 import glob
@@ -42,26 +44,38 @@ flags.DEFINE_string('plot_dir', None,
 flags.DEFINE_integer('frame_rate', 250, 'Estimator frame rate.')
 flags.DEFINE_float('voicing_threshold', 0.5,
                    'Confidence at and above which a frame counts as voiced.')
+flags.DEFINE_boolean('overwrite', False,
+                     'Replace an existing report (--output) and its plots.')
 
 
-def main(unused_argv):
-  """From command line."""
-  # Imported here so that --help does not wait for TensorFlow.
-  # pylint: disable=g-import-not-at-top
-  from ddsp_generative import environment
-  from ddsp_generative.evaluation import pitch as evaluate_pitch_lib
-  # pylint: enable=g-import-not-at-top
-  if not FLAGS.output:
-    raise cli.UsageError(cli.required_hint('output'))
+def _audio_paths():
+  """The audio files --audio_filepatterns matches (not their sidecars)."""
+  return sorted({p for pattern in FLAGS.audio_filepatterns
+                 for p in glob.glob(os.path.expanduser(pattern),
+                                    recursive=True)
+                 if os.path.isfile(p) and not p.endswith(('.json', '.csv',
+                                                          '.png'))})
+
+
+def _plot_dir():
+  """--plot_dir, default '<output without extension>_plots' ('' for none)."""
+  if FLAGS.plot_dir is None:
+    return os.path.splitext(FLAGS.output)[0] + '_plots'
+  return FLAGS.plot_dir
+
+
+def check_flags():
+  """The checks before any estimation: flags, inputs, existing outputs.
+
+  Raises:
+    cli.UserError: Naming the flag and the fix.
+  """
+  cli.check_args(FLAGS, ('output',))
   if os.path.isdir(FLAGS.output):
     raise cli.UsageError(f'--output={FLAGS.output} is a directory: give the '
                          'JSON file to write, e.g. '
                          f'{os.path.join(FLAGS.output, "pitch.json")}.')
-  paths = sorted({p for pattern in FLAGS.audio_filepatterns
-                  for p in glob.glob(os.path.expanduser(pattern),
-                                     recursive=True)
-                  if os.path.isfile(p) and not p.endswith(('.json', '.csv',
-                                                           '.png'))})
+  paths = _audio_paths()
   if not paths:
     folders = [p for p in FLAGS.audio_filepatterns
                if os.path.isdir(os.path.expanduser(p))]
@@ -69,18 +83,31 @@ def main(unused_argv):
             f"{os.path.join(folders[0], '*.wav')}')" if folders else '')
     raise cli.UsageError('No files match --audio_filepatterns='
                          f"{','.join(FLAGS.audio_filepatterns)}{hint}.")
-  plot_dir = FLAGS.plot_dir
-  if plot_dir is None:
-    plot_dir = os.path.splitext(FLAGS.output)[0] + '_plots'
+  plot_dir = _plot_dir()
   if plot_dir and os.path.lexists(plot_dir) and not os.path.isdir(plot_dir):
     raise cli.UsageError(f'--plot_dir={plot_dir} is not a directory (a file, '
                          "or a broken symbolic link): choose another, or '' "
                          'for no plots.')
+  # No TensorFlow; the estimators load only when they run.
+  from ddsp_generative.evaluation import pitch as evaluate_pitch_lib  # pylint: disable=g-import-not-at-top
+  evaluate_pitch_lib.check_not_written(paths, FLAGS.output, plot_dir or None,
+                                       FLAGS.overwrite)
+
+
+def main(unused_argv):
+  """From command line."""
+  # Imported here so that --help does not wait for them.
+  # pylint: disable=g-import-not-at-top
+  from ddsp_generative import environment
+  from ddsp_generative.evaluation import pitch as evaluate_pitch_lib
+  # pylint: enable=g-import-not-at-top
+  plot_dir = _plot_dir()
   try:
     record = evaluate_pitch_lib.evaluate_pitch(
-        paths, FLAGS.output, estimators=FLAGS.estimators or None,
+        _audio_paths(), FLAGS.output, estimators=FLAGS.estimators or None,
         frame_rate=FLAGS.frame_rate,
-        voicing_threshold=FLAGS.voicing_threshold, plot_dir=plot_dir or None)
+        voicing_threshold=FLAGS.voicing_threshold, plot_dir=plot_dir or None,
+        overwrite=FLAGS.overwrite)
   except cli.UserError:
     raise  # Names its file already (an unreadable audio file, a busy report).
   except ValueError as e:
@@ -97,7 +124,7 @@ def main(unused_argv):
 
 def console_entry_point():
   """From pip installed script."""
-  cli.run(main, __name__)
+  cli.run(main, __name__, checks=check_flags)
 
 
 if __name__ == '__main__':

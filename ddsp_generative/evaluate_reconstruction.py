@@ -74,8 +74,8 @@ def _check_not_written(output, figure):
                                  FLAGS.overwrite, choose='--output')
 
 
-def main(argv):
-  cli.check_args(argv, FLAGS, {
+def main(unused_argv):
+  cli.check_args(FLAGS, {
       'model_dir': ' (a ddsp_run --save_dir)',
       'eval_tfrecord_pattern': ", e.g. 'data/train.tfrecord-eval*'"})
   if FLAGS.batch_size < 1:

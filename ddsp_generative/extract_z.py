@@ -41,11 +41,11 @@ flags.DEFINE_list('pipeline_options', [],
                   'Comma-separated Beam pipeline options; default the '
                   'DirectRunner on every core, as for '
                   'ddsp_generative_prepare_tfrecord.')
-flags.mark_flags_as_required(['input_tfrecord_filepatterns', 'output_path',
-                              'model_dir'])
 
 
 def main(unused_argv):
+  cli.check_args(FLAGS, ('input_tfrecord_filepatterns', 'output_path',
+                         'model_dir'))
   # Beam and TensorFlow load here, so that --help and flag errors are fast.
   from ddsp_generative.data_preparation import extract_z_lib  # pylint: disable=g-import-not-at-top
   metadata = extract_z_lib.extract_z(

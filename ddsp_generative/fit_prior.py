@@ -107,8 +107,8 @@ flags.DEFINE_float('holdout_fraction', 0.1,
 flags.DEFINE_boolean('overwrite', False, 'Replace an existing --output.')
 
 
-def main(argv):
-  cli.check_args(argv, FLAGS, ('z_dataset', 'output'))
+def main(unused_argv):
+  cli.check_args(FLAGS, ('z_dataset', 'output'))
   try:
     cli.parse_gin(FLAGS.gin_file, FLAGS.gin_param)
   except (ValueError, SyntaxError, tokenize.TokenError, OSError) as e:

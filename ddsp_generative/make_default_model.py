@@ -55,6 +55,9 @@ flags.DEFINE_integer('envelope_frames', 250, 'Envelope VAE window (frames): '
                      'example would be mostly padding.')
 flags.DEFINE_integer('noise_bands', 129, 'Bands of the filtered noise '
                      '(N_NOISE_BANDS; the size mixin has 33).')
+flags.DEFINE_integer('expression_steps', 2000, 'Expression VAE training '
+                     'steps (ddsp_generative_train_expression on the note '
+                     'dataset of the prepared data; 0: none).')
 flags.DEFINE_boolean('rerun', False, 'Redo steps whose outputs exist.')
 
 
@@ -68,7 +71,8 @@ def main(unused_argv):
       train_steps=FLAGS.train_steps, size=FLAGS.size, prior=FLAGS.prior,
       envelope_steps=FLAGS.envelope_steps,
       envelope_frames=FLAGS.envelope_frames, rerun=FLAGS.rerun,
-      recipe=artifacts.command_line(), noise_bands=FLAGS.noise_bands)
+      recipe=artifacts.command_line(), noise_bands=FLAGS.noise_bands,
+      expression_steps=FLAGS.expression_steps)
 
 
 def console_entry_point():

@@ -95,6 +95,11 @@ flags.DEFINE_float('highpass_hz', 0.0,
                    '20 removes a DC offset and rumble, which the '
                    'synthesizers cannot play (benchmarks/RESULTS.md, issue '
                    '14: the rendered data sets carry a DC offset).')
+flags.DEFINE_boolean('notes', True,
+                     'Also write the note dataset notes_<prefix>.json beside '
+                     'the TFRecords: each chunk\'s controls and the notes '
+                     'segmented from them (onset, offset, pitch, level), the '
+                     'expression model\'s training data. --nonotes skips it.')
 flags.DEFINE_boolean('overwrite', False,
                      'Replace a dataset that already exists at '
                      '--output_tfrecord_path.')
@@ -150,6 +155,10 @@ def summary(metadata, metadata_path):
     lines.append(f"Skipped {len(metadata['skipped_chunks'])} chunk(s):")
     lines.extend(f"  {s['path']} chunk {s['chunk_index']}: {s['reason']}"
                  for s in metadata['skipped_chunks'])
+  if metadata.get('notes_file'):
+    lines.append(f"Notes: {metadata['n_notes']} notes segmented from the "
+                 'controls, in '
+                 f"{os.path.join(directory, metadata['notes_file'])}")
   if metadata.get('counters'):
     lines.append('Stage counters: ' + ', '.join(
         f'{k}={v}' for k, v in metadata['counters'].items()))
@@ -159,6 +168,7 @@ def summary(metadata, metadata_path):
 
 def run():
   """Globs the inputs, runs the pipeline and prints a summary."""
+  cli.check_args(FLAGS, ('output_tfrecord_path', 'input_audio_filepatterns'))
   # Imported here so that --help does not wait for TensorFlow.
   # pylint: disable=g-import-not-at-top
   from ddsp_generative.core import artifacts
@@ -166,10 +176,6 @@ def run():
   # pylint: enable=g-import-not-at-top
 
   logging.getLogger('apache_beam').setLevel(FLAGS.beam_log_level)
-  if not FLAGS.output_tfrecord_path:
-    raise cli.UsageError(cli.required_hint('output_tfrecord_path'))
-  if not FLAGS.input_audio_filepatterns:
-    raise cli.UsageError(cli.required_hint('input_audio_filepatterns'))
   input_audio_paths = expand_filepatterns(FLAGS.input_audio_filepatterns)
   if not input_audio_paths:
     raise cli.UsageError(
@@ -200,7 +206,8 @@ def run():
         f0_estimator=FLAGS.f0_estimator,
         overwrite=FLAGS.overwrite,
         pipeline_options=FLAGS.pipeline_options,
-        highpass_hz=FLAGS.highpass_hz)
+        highpass_hz=FLAGS.highpass_hz,
+        write_notes=FLAGS.notes)
   except (FileExistsError, prepare_tfrecord_lib.NoExamplesError,
           environment.CrepeNotInstalledError) as e:
     raise cli.UserError(str(e)) from e

@@ -56,8 +56,8 @@ flags.DEFINE_integer('tsne_iterations', 1000, 'Gradient steps of t-SNE '
 flags.DEFINE_boolean('overwrite', False, 'Replace existing figures.')
 
 
-def main(argv):
-  cli.check_args(argv, FLAGS, ('z_dataset', 'save_dir'))
+def main(unused_argv):
+  cli.check_args(FLAGS, ('z_dataset', 'save_dir'))
   unknown = set(FLAGS.fit or ()) - set(priors.prior_types())
   if unknown:
     raise cli.UsageError(f'Unknown --fit types {sorted(unknown)}; known: '

@@ -56,8 +56,7 @@ flags.DEFINE_boolean('overwrite', False,
 
 def main(unused_argv):
   """From command line."""
-  if not FLAGS.output_dir:
-    raise cli.UsageError(cli.required_hint('output_dir'))
+  cli.check_args(FLAGS, ('output_dir',))
   try:
     record = render_midi.render_dataset(
         FLAGS.output_dir, instrument=FLAGS.instrument, minutes=FLAGS.minutes,

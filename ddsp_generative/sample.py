@@ -80,6 +80,11 @@ flags.DEFINE_string('envelope_model', None, 'Envelope VAE (a '
                     'ddsp_generative_train_envelopes --save_dir, or '
                     '"default" for the embedded one): sample expressive '
                     'f0/loudness envelopes at --pitch.')
+flags.DEFINE_string('expression', 'auto', 'How --midi_file notes are '
+                    'played: "auto" (the model directory\'s expression/ '
+                    'model when it has one, ddsp_generative_train_expression;'
+                    ' else the rules), "rules" (ADSR envelopes, --peak_db), '
+                    'or the directory of an expression model.')
 flags.DEFINE_integer('chunk_frames', None, 'Frames decoded at a time '
                      '(memory); default 1000 (4 s at 250 frames/s).')
 flags.DEFINE_boolean('overwrite', False, 'Replace existing sample files.')
@@ -88,7 +93,21 @@ flags.DEFINE_multi_string('gin_param', [], 'Gin bindings for the controls, '
                           'e.g. "control_source.source = @Melody()".')
 
 
-def control_bindings(using_default_model, level_bindings=()):
+EXPRESSION_DIR = 'expression'
+
+
+def expression_dir(model_dir):
+  """The expression model --expression asks for, or None for the rules."""
+  if FLAGS.expression == 'rules':
+    return None
+  if FLAGS.expression != 'auto':
+    return FLAGS.expression
+  path = os.path.join(model_dir, EXPRESSION_DIR)
+  return path if os.path.isdir(path) else None
+
+
+def control_bindings(using_default_model, level_bindings=(),
+                     expression=None):
   """Gin bindings of the control source the flags ask for.
 
   Args:
@@ -96,6 +115,7 @@ def control_bindings(using_default_model, level_bindings=()):
       levels and phrase).
     level_bindings: For other models, the note sources' levels inside their
       training loudness (`sampler.default_level_bindings`).
+    expression: None, or the expression model that plays --midi_file.
 
   Returns:
     List of gin bindings, parsed before --gin_file/--gin_param.
@@ -117,6 +137,9 @@ def control_bindings(using_default_model, level_bindings=()):
   if FLAGS.midi_file:
     bindings += ['control_source.source = @MidiFile()',
                  f'MidiFile.path = {FLAGS.midi_file!r}']
+    if expression:
+      bindings += [f'MidiFile.expression = {expression!r}',
+                   f'MidiFile.expression_seed = {FLAGS.seed!r}']
   elif (using_default_model and FLAGS.pitch is None and
         FLAGS.duration is None):
     # A phrase, unless the flags ask for a Note; --gin_file/--gin_param come
@@ -206,6 +229,10 @@ def check_flags():
   if FLAGS.model_dir and not os.path.isdir(FLAGS.model_dir):
     raise cli.UserError(f'Model directory not found: {FLAGS.model_dir} '
                         '(--model_dir: a ddsp_run --save_dir).')
+  if FLAGS.expression not in ('auto', 'rules'):
+    require(os.path.isdir(FLAGS.expression),
+            f'--expression={FLAGS.expression}: directory not found ("auto", '
+            '"rules" or a ddsp_generative_train_expression --save_dir).')
   path = FLAGS.envelope_model
   if path and path != 'default' and not os.path.isdir(path):
     raise cli.UserError(f'--envelope_model={path}: directory not found (a '
@@ -272,7 +299,8 @@ def _sample(sampler):
   sampler.parse_control_config(
       FLAGS.gin_file, FLAGS.gin_param,
       defaults=control_bindings(using_default,
-                                sampler.default_level_bindings(ranges)))
+                                sampler.default_level_bindings(ranges),
+                                expression_dir(model_dir)))
   try:
     source = sampler.control_source()
   except (ValueError, OSError) as e:  # Bad MIDI, durations, envelope files.

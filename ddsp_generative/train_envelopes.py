@@ -60,8 +60,8 @@ flags.DEFINE_boolean('overwrite', False,
 flags.DEFINE_boolean('progress', True, 'Show a progress bar.')
 
 
-def main(argv):
-  cli.check_args(argv, FLAGS, ('tfrecord_pattern', 'save_dir'))
+def main(unused_argv):
+  cli.check_args(FLAGS, ('tfrecord_pattern', 'save_dir'))
   # Heavy (TensorFlow): imported once the flags are known to be usable.
   from ddsp_generative import envelopes  # pylint: disable=g-import-not-at-top
   cli.parse_gin(FLAGS.gin_file, FLAGS.gin_param)

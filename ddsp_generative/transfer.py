@@ -90,8 +90,8 @@ def check_flags():
   Raises:
     cli.UsageError: Naming the flag and the fix.
   """
+  cli.check_args(FLAGS, ('input_audio',))
   require = cli.require
-  require(FLAGS.input_audio, cli.required_hint('input_audio'))
   transfer_lib.check_input(FLAGS.input_audio)  # Exit 2 when unreadable.
   if FLAGS.model_dir:
     require(os.path.isdir(FLAGS.model_dir), f'--model_dir={FLAGS.model_dir}: '

@@ -19,6 +19,32 @@ def write_synthetic_wavs(directory, n_files=2, secs_per_file=3.0, seed=0):
                                  sample_rate=SAMPLE_RATE, seed=seed)
 
 
+@pytest.fixture
+def clear_gin():
+  """Clears gin's bindings after the test (use with pytest.mark.usefixtures)."""
+  import gin  # pylint: disable=g-import-not-at-top
+  yield
+  gin.clear_config()
+
+
+def write_z_pattern(directory, examples, metadata):
+  """Writes a z dataset of `examples` in directory; returns its pattern.
+
+  Args:
+    directory: A folder (e.g. `tmp_path_factory.mktemp('z')`).
+    examples: Dicts with 'z' [n_frames, z_dims] (and 'f0_hz',
+      'loudness_db' [n_frames]), as `z_dataset.write_z_dataset` takes them.
+    metadata: Its metadata (frame_rate, model_dir, model_step, ...).
+
+  Returns:
+    The file pattern, '<directory>/z.tfrecord*'.
+  """
+  from ddsp_generative.core import z_dataset  # pylint: disable=g-import-not-at-top
+  path = os.path.join(str(directory), 'z.tfrecord')
+  z_dataset.write_z_dataset(path, examples, metadata)
+  return path + '*'
+
+
 @pytest.fixture(scope='session')
 def tiny_tfrecords(tmp_path_factory):
   """TFRecords of 1 s examples from synthetic melodies (6 s of audio).

@@ -26,6 +26,7 @@ OWN_FLAGS = {
     'ddsp_generative_sample': ('save_dir', 'n_samples', 'midi_file'),
     'ddsp_generative_evaluate_reconstruction': ('model_dir',),
     'ddsp_generative_train_envelopes': ('tfrecord_pattern', 'save_dir'),
+    'ddsp_generative_train_expression': ('note_dataset', 'save_dir'),
     'ddsp_generative_evaluate_generation': ('model_dir',),
     'ddsp_generative_transfer': ('input_audio', 'octave_shift', 'z'),
 }
@@ -90,6 +91,9 @@ def test_stray_argument_is_one_line(script):
     ('ddsp_generative_fit_prior', '--z_dataset'),
     ('ddsp_generative_extract_z', '--input_tfrecord_filepatterns'),
     ('ddsp_generative_train_envelopes', '--tfrecord_pattern'),
+    ('ddsp_generative_evaluate_pitch', '--output'),
+    ('ddsp_generative_render_dataset', '--output_dir'),
+    ('ddsp_generative_transfer', '--input_audio'),
 ])
 def test_missing_required_flag_is_one_line(script, flag):
   result = run([os.path.join(BIN, script)])
@@ -97,6 +101,38 @@ def test_missing_required_flag_is_one_line(script, flag):
   lines = error_lines(result)
   assert len(lines) == 1, result.stderr
   assert lines[0].startswith(f'{script}: error: {flag} is required')
+
+
+def test_required_flags_are_declared_one_way():
+  # Every command declares its required flags with cli.check_args: not
+  # absl's mark_flag(s)_as_required, nor a hand-made `required_hint` check.
+  package = os.path.join(ROOT, 'ddsp_generative')
+  commands = [n for n in os.listdir(package) if n.endswith('.py')]
+  for name in commands:
+    with open(os.path.join(package, name)) as f:
+      source = f.read()
+    assert 'mark_flag' not in source, name
+    assert 'required_hint(' not in source, name
+
+
+def test_check_args_names_the_first_missing_flag():
+  from absl import flags  # pylint: disable=g-import-not-at-top
+  from ddsp_generative import cli  # pylint: disable=g-import-not-at-top
+  values = flags.FlagValues()
+  flags.DEFINE_string('model_dir', None, 'The model.', flag_values=values)
+  flags.DEFINE_string('output', None, 'Report JSON to write.',
+                      flag_values=values)
+  values(['command'])
+  with pytest.raises(cli.UsageError) as raised:
+    cli.check_args(values, ('output', 'model_dir'))
+  assert str(raised.value) == (
+      '--output is required: pass --output=... (Report JSON to write).')
+  assert raised.value.exit_code == 2
+  with pytest.raises(cli.UsageError, match=r'^--model_dir is required \(a '
+                     r'ddsp_run --save_dir\)\.$'):
+    cli.check_args(values, {'model_dir': ' (a ddsp_run --save_dir)'})
+  values.output = values.model_dir = 'x'
+  cli.check_args(values, ('output', 'model_dir'))  # Nothing missing.
 
 
 def test_bad_flag_value_is_one_line():

@@ -77,6 +77,17 @@ def test_normalisation_round_trip():
   assert normalize.normalize_window(f0_hz, np.full(300, -80.0)) is None
 
 
+def test_read_controls_lists_every_example_whole(tiny_tfrecords, windows):
+  # A list, unlike the lazy `tfrecords.read_examples` (another name).
+  examples = envelopes.read_controls(tiny_tfrecords)
+  assert isinstance(examples, list) and not hasattr(envelopes,
+                                                    'read_examples')
+  assert len(examples) == windows['stats']['examples']
+  for example in examples:
+    assert sorted(example) == ['f0_confidence', 'f0_hz', 'loudness_db']
+    assert len(example['f0_hz']) == len(example['loudness_db']) == N_FRAMES
+
+
 def test_short_examples_are_padded_with_silence(tiny_tfrecords):
   padded = envelopes.load_windows(tiny_tfrecords, 300)
   stats = padded['stats']

@@ -2,6 +2,7 @@
 
 import json
 import os
+import time
 
 import conftest
 import numpy as np
@@ -9,8 +10,10 @@ import pytest
 
 from ddsp_generative.core import artifacts
 from ddsp_generative.core import audio_io
-from ddsp_generative.evaluation import pitch as evaluate_pitch_lib
 from ddsp_generative.core import f0_truth
+from ddsp_generative.core import features
+from ddsp_generative.evaluation import pitch as evaluate_pitch_lib
+from ddsp_generative.evaluation import report_files
 from ddsp_generative.recipes import synthetic
 
 SAMPLE_RATE = 16000
@@ -133,13 +136,60 @@ def test_evaluate_pitch_needs_sidecars_and_known_estimators(tmp_path):
                                       estimators=['swipe'])
 
 
+def test_existing_report_or_plots_need_overwrite(tmp_path):
+  path = write_melody(str(tmp_path))
+  out, plots = str(tmp_path / 'pitch.json'), str(tmp_path / 'plots')
+
+  def run(**kwargs):
+    return evaluate_pitch_lib.evaluate_pitch(
+        [path], out, estimators=['yin'], plot_dir=plots, **kwargs)
+
+  record = run()
+  # Audio at the pipeline's f0 rate, whose one home is core.features.
+  assert record['sample_rate'] == features.CREPE_SAMPLE_RATE
+  assert not hasattr(evaluate_pitch_lib, 'SAMPLE_RATE')
+  with open(out, 'rb') as f:
+    first = f.read()
+  with pytest.raises(report_files.ReportExistsError,
+                     match=f'^{out} exists: pass --overwrite'):
+    run()
+  with open(out, 'rb') as f:
+    assert f.read() == first
+  # A plot left without its report (an interrupted run) is refused too.
+  os.remove(out)
+  plot = evaluate_pitch_lib.plot_path(plots, path)
+  with pytest.raises(report_files.ReportExistsError,
+                     match=f'^{plot} exists without its report {out} .* '
+                     'choose another --output or --plot_dir'):
+    run()
+  assert not os.path.exists(out)
+  assert run(overwrite=True)['n_files'] == 1
+  assert os.path.exists(out) and os.path.exists(plot)
+
+
 def test_cli_prints_table_and_writes_results(tmp_path):
   write_melody(str(tmp_path))
   out = str(tmp_path / 'pitch.json')
-  result = conftest.run_cli(
-      'ddsp_generative.evaluate_pitch',
-      f"--audio_filepatterns={tmp_path / '*.wav'}", '--estimators=yin',
-      f'--output={out}')
+  args = (f"--audio_filepatterns={tmp_path / '*.wav'}", '--estimators=yin',
+          f'--output={out}')
+  result = conftest.run_cli('ddsp_generative.evaluate_pitch', *args)
   assert '| yin |' in result.stdout and 'RPA (50 c)' in result.stdout
   assert os.path.exists(str(tmp_path / 'pitch_plots' / 'melody.pitch.png'))
   assert json.load(open(out))['totals']['yin']['rpa'] > 0.9
+  # Run again: refused in one line, before any estimation, unless
+  # --overwrite.
+  with open(out, 'rb') as f:
+    first = f.read()
+  start = time.monotonic()
+  refused = conftest.run_cli('ddsp_generative.evaluate_pitch', *args,
+                             expect_ok=False)
+  assert time.monotonic() - start < 3
+  assert refused.returncode == 2 and refused.stdout == ''
+  assert refused.stderr.splitlines() == [
+      f'ddsp_generative_evaluate_pitch: error: {out} exists: pass '
+      '--overwrite or choose another --output.']
+  with open(out, 'rb') as f:
+    assert f.read() == first
+  again = conftest.run_cli('ddsp_generative.evaluate_pitch', *args,
+                           '--overwrite')
+  assert '| yin |' in again.stdout

@@ -91,6 +91,11 @@ _PROBE = textwrap.dedent('''
             f.write('x' * 100)
       if case == 'erofs':  # No read-only mount to write to for real here.
         raise OSError(errno.EROFS, os.strerror(errno.EROFS), path)
+      if case == 'step':  # A recipe's step (demo, make_default_model) fails.
+        from ddsp_generative.recipes import pipeline_steps
+        pipeline_steps.run_step('9. a failing step', [
+            sys.executable, '-c',
+            'import sys; print("boom: the step failed"); sys.exit(3)'], path)
 
 
     if __name__ == '__main__':
@@ -133,6 +138,18 @@ def test_unexpected_error_without_stage_names_the_innermost_frame(probe):
       'ddsp_generative_probe_command: error: TypeError in '
       'ddsp_generative.core.artifacts.provenance (artifacts.py:'), line
   assert line.endswith('-- rerun with --verbosity=1 for the traceback.')
+
+
+def test_failed_recipe_step_is_one_line(probe, tmp_path):
+  # As every command fails: `<command>: error: ...`, after the step's log.
+  result = probe('step', tmp_path / 'logs')
+  assert result.returncode == 1
+  log = tmp_path / 'logs' / '9_a_failing_step.log'
+  assert one_error(result, 'probe_command') == (
+      'ddsp_generative_probe_command: error: step failed (9. a failing step, '
+      f'exit status 3): see the error above and the full log {log}.')
+  assert 'boom: the step failed' in result.stdout
+  assert log.read_text() == 'boom: the step failed\n'
 
 
 def test_disk_full_names_what_was_written(probe):

@@ -10,7 +10,6 @@ import sys
 import conftest
 from ddsp_generative.priors import fitting
 from ddsp_generative import priors
-from ddsp_generative.core import z_dataset
 import gin
 import numpy as np
 import pytest
@@ -27,6 +26,8 @@ METADATA = {
 }
 CANDIDATES = 'GaussianMixturePrior.candidate_n_components = [1, 2, 3, 4, 5]'
 
+pytestmark = pytest.mark.usefixtures('clear_gin')
+
 
 @pytest.fixture(scope='module')
 def z_pattern(tmp_path_factory):
@@ -39,15 +40,8 @@ def z_pattern(tmp_path_factory):
     examples.append({'z': z.astype(np.float32),
                      'f0_hz': np.full(len(labels), 220.0, np.float32),
                      'loudness_db': np.full(len(labels), -20.0, np.float32)})
-  path = str(tmp_path_factory.mktemp('z') / 'z.tfrecord')
-  z_dataset.write_z_dataset(path, examples, METADATA)
-  return path + '*'
-
-
-@pytest.fixture(autouse=True)
-def clear_gin():
-  yield
-  gin.clear_config()
+  return conftest.write_z_pattern(tmp_path_factory.mktemp('z'), examples,
+                                  METADATA)
 
 
 def run_main(expect_ok=True, **flag_values):

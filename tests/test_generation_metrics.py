@@ -25,6 +25,15 @@ def _random_covariance(rng, dims):
   return a @ a.T / dims + 0.1 * np.eye(dims)
 
 
+def test_audio_goes_to_the_embedding_rate_from_any_rate():
+  # Named for its fixed target: `audio_io.resample` takes both rates.
+  assert not hasattr(gm, 'resample')
+  for rate in (16000, 22050, 44100):
+    x = gm.to_embedding_rate(np.zeros(rate, np.float32), rate)
+    assert x.dtype == np.float64 and x.shape == (gm.EMBEDDING_SAMPLE_RATE,)
+  assert gm.num_embedding_frames(44100, 44100) == SR // gm.HOP + 1
+
+
 def test_frechet_distance_of_identical_sets_is_zero():
   x = np.random.default_rng(0).normal(size=[500, 8])
   assert gm.frechet_distance(x, x) == pytest.approx(0.0, abs=1e-6)

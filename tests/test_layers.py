@@ -3,7 +3,7 @@
 """The package's layers import one way, upwards only (parsed with `ast`).
 
   bootstrap (root __init__, environment, version, gin_path)
-  core < training = priors = envelopes < controls < sampling
+  core < training = priors = envelopes = expression < controls < sampling
        < data_preparation = evaluation < recipes < cli < commands
 
 A module may import its own subpackage, bootstrap and lower layers; never a
@@ -26,7 +26,7 @@ BOOTSTRAP_LAYER = -1
 COMMAND_LAYER = 7
 LAYERS = {
     'core': 0,
-    'training': 1, 'priors': 1, 'envelopes': 1,
+    'training': 1, 'priors': 1, 'envelopes': 1, 'expression': 1,
     'controls': 2,
     'sampling': 3,
     'data_preparation': 4, 'evaluation': 4,

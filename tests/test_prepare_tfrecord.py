@@ -192,8 +192,11 @@ def test_pipeline_metadata(prepared, inputs):
   split = metadata['splits']['all']
   assert split['n_examples'] == 7 and split['file_pattern'] == 'train.tfrecord*'
   directory = os.path.dirname(output)
+  notes_path = artifacts.tfrecord_notes_path(output)
+  assert metadata['notes_file'] == os.path.basename(notes_path)
   assert sorted(os.listdir(directory)) == sorted(
-      split['shards'] + [os.path.basename(metadata_path)])
+      split['shards'] + [os.path.basename(metadata_path),
+                         os.path.basename(notes_path)])
   assert split['shard_counts'] == {
       shard: {'n_examples': 7,
               'n_bytes': os.path.getsize(os.path.join(directory, shard))}

@@ -8,7 +8,6 @@ import os
 import conftest
 from ddsp_generative.priors import fitting
 from ddsp_generative.evaluation import prior_figures as prior_figures_lib
-from ddsp_generative.core import z_dataset
 import gin
 import numpy as np
 import pytest
@@ -26,19 +25,15 @@ SMALL = ('GaussianMixturePrior.candidate_n_components = [1, 2, 3]',
          'ConditionalMixturePrior.candidate_n_components = [2, 3]')
 
 
+pytestmark = pytest.mark.usefixtures('clear_gin')
+
+
 @pytest.fixture(scope='module')
 def z_pattern(tmp_path_factory):
-  path = str(tmp_path_factory.mktemp('z') / 'z.tfrecord')
   examples = synthetic_z.conditional_examples(n_examples=10, n_frames=120,
                                               seed=0)
-  z_dataset.write_z_dataset(path, examples, METADATA)
-  return path + '*'
-
-
-@pytest.fixture(autouse=True)
-def clear_gin():
-  yield
-  gin.clear_config()
+  return conftest.write_z_pattern(tmp_path_factory.mktemp('z'), examples,
+                                  METADATA)
 
 
 def test_command_line_writes_the_figures_and_numbers(z_pattern, tmp_path):

@@ -7,6 +7,7 @@ import logging
 
 from ddsp_generative.core import artifacts
 from ddsp_generative import priors
+from ddsp_generative.priors import base as prior_base
 import gin
 import numpy as np
 import pytest
@@ -227,3 +228,20 @@ def test_gin_configures_the_prior():
   assert (prior.n_components, prior.covariance_type) == (2, 'diag')
   # Direct construction is unaffected (gin.register).
   assert priors.GaussianMixturePrior().n_components is None
+
+
+@pytest.mark.parametrize('prior_class', [priors.HiddenMarkovPrior,
+                                         priors.ConditionalMixturePrior,
+                                         priors.ConditionalNetworkPrior])
+@pytest.mark.parametrize('radius', [0.0, 1.0, 1.5])
+def test_every_ar_prior_bounds_its_spectral_radius_alike(prior_class,
+                                                         radius):
+  # One check (`base.checked_spectral_radius`) for every prior with AR
+  # dynamics: the same message whichever prior is built.
+  with pytest.raises(ValueError) as raised:
+    prior_class(max_spectral_radius=radius)
+  assert str(raised.value) == (
+      'max_spectral_radius must be in (0, 1), so that long samples stay '
+      f'stable; got {radius}.')
+  assert prior_base.checked_spectral_radius(0.5) == 0.5
+  assert prior_class(max_spectral_radius=0.9).max_spectral_radius == 0.9

@@ -2,10 +2,13 @@
 # Licensed under the Apache License, Version 2.0.
 """Tests for the conditional prior: z given the requested f0 and loudness."""
 
+import inspect
 import json
 
 from ddsp_generative import priors
+from ddsp_generative.priors import fitting
 from ddsp_generative.priors import markov
+import gin
 import numpy as np
 import pytest
 import synthetic_z
@@ -154,3 +157,24 @@ def test_one_control_track_for_a_batch(prior):
                    loudness_db=ld[None])
   assert z.shape == (3, 25, 4)
   assert not np.array_equal(z[0], z[1])
+
+
+def test_gin_binds_its_own_parameters_with_the_hmm_signature():
+  # The constructor is HiddenMarkovPrior's; gin still registers every
+  # parameter under ConditionalMixturePrior, saves its defaults in the
+  # operative config (as a prior's 'gin_config' records it), keeps the HMM's
+  # bindings to the HMM and rejects unknown parameters when parsing.
+  try:
+    gin.parse_config(['HiddenMarkovPrior.em_iterations = 3',
+                      'ConditionalMixturePrior.tol = 0.5'])
+    prior = fitting.make_prior('conditional')
+    assert isinstance(prior, priors.ConditionalMixturePrior)
+    assert prior.em_iterations == 20 and prior.tol == 0.5
+    assert prior.condition_range is None
+    operative = gin.operative_config_str()
+    for name in inspect.signature(priors.HiddenMarkovPrior).parameters:
+      assert f'ConditionalMixturePrior.{name} = ' in operative, name
+    with pytest.raises(ValueError, match="doesn't have a parameter"):
+      gin.parse_config(['ConditionalMixturePrior.n_componentz = 3'])
+  finally:
+    gin.clear_config()

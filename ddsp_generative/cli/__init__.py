@@ -58,27 +58,29 @@ def define_realism_flags(compared, module_name):
                     module_name=module_name)
 
 
-def check_args(argv, flag_values, required):
-  """Rejects stray arguments and missing required flags.
+def check_args(flag_values, required):
+  """Rejects missing required flags: how every command declares them.
+
+  Call it first in the command's `checks` (see `run`), or first in `main`
+  when it has none. (Stray positional arguments never get this far: the
+  runner's flag parser rejects them.)
 
   Args:
-    argv: The argv absl passes to `main`.
     flag_values: absl's FLAGS.
     required: Flag names, or {name: hint} where hint ends the message
-      (e.g. ' (a ddsp_run --save_dir)').
+      (e.g. ' (a ddsp_run --save_dir)'); without a hint the message is
+      `runner.required_hint`'s, naming the flag's help.
 
   Raises:
-    UsageError: Naming the first problem.
+    UsageError: Naming the first missing flag (exit 2).
   """
-  if len(argv) > 1:
-    raise UsageError(f'Unexpected arguments: {argv[1:]}')
   hints = required if isinstance(required, dict) else dict.fromkeys(
       required, '')
   for name, hint in hints.items():
     if not getattr(flag_values, name):
       if hint:
         raise UsageError(f'--{name} is required{hint}.')
-      raise UsageError(runner.required_hint(name))
+      raise UsageError(runner.required_hint(name, flag_values))
 
 
 def parse_gin(gin_files, gin_params):

@@ -91,9 +91,18 @@ def _show_help(module):
   sys.exit(0)
 
 
-def required_hint(name):
-  """'--name is required: pass --name=... (its help).'"""
-  flag = FLAGS[name] if name in FLAGS else None
+def required_hint(name, flag_values=None):
+  """'--name is required: pass --name=... (its help).'
+
+  Args:
+    name: The flag's name.
+    flag_values: The FlagValues defining it; default absl's FLAGS.
+
+  Returns:
+    The message.
+  """
+  flag_values = FLAGS if flag_values is None else flag_values
+  flag = flag_values[name] if name in flag_values else None
   what = _one_line(flag.help) if flag is not None and flag.help else 'a value'
   return f'--{name} is required: pass --{name}=... ({what.rstrip(".")}).'
 

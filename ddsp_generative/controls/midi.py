@@ -20,6 +20,14 @@
   sounding note at each time is taken, with a warning; with `top_voice=False`
   it is a `PolyphonicMidiError` naming the first overlap.
 
+* Expression: with `expression` (a trained expression model's directory,
+  `ddsp_generative_train_expression`) the notes are played by that model
+  instead of these rules (`expression.playing.ExpressionLine`): attacks,
+  legato transitions, vibrato, releases that ring past the note-off and the
+  level of each velocity, as the training audio plays them; `peak_db`,
+  `velocity_db_range`, `legato`, `portamento` and the ADSR and vibrato
+  arguments then do not apply.
+
 Files that cannot give a melody (missing, unreadable, no notes, drums only,
 an impossible tempo) raise `MidiFileError`, a ValueError naming the file and
 the fix.
@@ -355,7 +363,8 @@ class MidiFile(sources.NoteLineSource):
                transpose=0.0, start=0.0, duration=None, portamento=0.05,
                legato_gap=0.01, max_legato_overlap=0.05, attack=0.05,
                decay=0.15, sustain_db=-4.0, release=0.15, vibrato_hz=0.0,
-               vibrato_cents=0.0):
+               vibrato_cents=0.0, expression=None, expression_seed=0,
+               expression_temperature=1.0):
     """Reads the file.
 
     Args:
@@ -380,6 +389,11 @@ class MidiFile(sources.NoteLineSource):
       release: ADSR release (s), within each note's or phrase's end.
       vibrato_hz: Vibrato rate.
       vibrato_cents: Vibrato depth in cents.
+      expression: None (the rules above), or the directory of a trained
+        expression model that plays the notes (module docstring).
+      expression_seed: Seed of the expression model's per-note latents.
+      expression_temperature: Their prior's scale (0: every note played
+        the most typical way).
     """
     path = os.fspath(path)
     self.config = dict(
@@ -389,7 +403,9 @@ class MidiFile(sources.NoteLineSource):
         portamento=portamento, legato_gap=legato_gap,
         max_legato_overlap=max_legato_overlap, attack=attack, decay=decay,
         sustain_db=sustain_db, release=release, vibrato_hz=vibrato_hz,
-        vibrato_cents=vibrato_cents)
+        vibrato_cents=vibrato_cents, expression=expression,
+        expression_seed=expression_seed,
+        expression_temperature=expression_temperature)
     if duration is not None:
       units.check_duration(duration, 'MidiFile duration')
     if not np.isfinite(start) or start < 0:
@@ -432,8 +448,13 @@ class MidiFile(sources.NoteLineSource):
                                     f'MIDI file {path}: pitch')
     self.peak_dbs = sources.velocity_to_db(notes[:, VELOCITY], peak_db,
                                             velocity_db_range)
+    self.velocities = notes[:, VELOCITY]
     self.duration = duration
     self.portamento = portamento
+    self.expression = None
+    if expression is not None:
+      self.expression = sources.load_expression(
+          expression, expression_seed, expression_temperature)
 
   @staticmethod
   def _window(notes, path, start, duration):
@@ -451,6 +472,10 @@ class MidiFile(sources.NoteLineSource):
     return notes
 
   def _make_line(self, frame_rate):
+    if self.expression is not None:
+      return self.expression.line(frame_rate, self.starts, self.ends,
+                                  self.pitches, self.velocities,
+                                  self.duration)
     return sources.NoteLine(
         self.starts, self.ends, self.pitches, self.peak_dbs, self.slurs,
         frame_rate, duration=self.duration, envelope=self.envelope,

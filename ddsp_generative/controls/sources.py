@@ -314,6 +314,49 @@ def check_vibrato(vibrato_hz, vibrato_cents, what):
   return vibrato_hz, vibrato_cents
 
 
+class Expression:
+  """A trained expression model that plays a note source's notes.
+
+  Made by `load_expression`; `line` gives an `expression.playing.
+  ExpressionLine`, which has `NoteLine`'s interface.
+  """
+
+  def __init__(self, model, record, path, seed=0, temperature=1.0):
+    self.model, self.record, self.path = model, record, path
+    self.seed, self.temperature = int(seed), float(temperature)
+    self.levels = record['training']['notes']['level_db_percentiles']
+
+  def line(self, frame_rate, starts, ends, pitches, velocities,
+           duration=None):
+    """The notes played by the model at frame_rate (its own rate)."""
+    from ddsp_generative.expression import playing  # pylint: disable=g-import-not-at-top
+    if int(round(frame_rate)) != int(self.model.frame_rate):
+      raise ValueError(
+          f'The expression model {self.path} plays at '
+          f'{self.model.frame_rate} frames/s, the DDSP model at '
+          f'{frame_rate}: train one on the DDSP model\'s data.')
+    return playing.ExpressionLine(
+        self.model, starts, ends, pitches,
+        playing.velocity_levels(velocities, self.levels), seed=self.seed,
+        temperature=self.temperature, duration=duration)
+
+
+def load_expression(path, seed=0, temperature=1.0):
+  """Loads a saved expression model (`expression.saving`) as `Expression`.
+
+  Raises:
+    ValueError: A temperature that is not finite and >= 0.
+    artifacts.ArtifactError: No or a bad model at `path`.
+  """
+  from ddsp_generative.expression import saving  # pylint: disable=g-import-not-at-top
+  check_finite(temperature, 'expression_temperature')
+  if temperature < 0:
+    raise ValueError(f'expression_temperature must be >= 0, got '
+                     f'{temperature}.')
+  model, record = saving.load_model(path)
+  return Expression(model, record, path, seed, temperature)
+
+
 class ControlSource:
   """Base of the sources that compute any range of frames on their own.
 

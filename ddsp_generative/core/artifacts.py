@@ -167,7 +167,8 @@ def staged_output(destination, files=None, replaces=(), prefix='.tmp-'):
     shutil.rmtree(staging, ignore_errors=True)
 
 
-def write_json(path, kind, format_version, payload, extra_provenance=None):
+def write_json(path, kind, format_version, payload, extra_provenance=None,
+               compact=False):
   """Atomically writes a versioned JSON artefact.
 
   Args:
@@ -176,6 +177,8 @@ def write_json(path, kind, format_version, payload, extra_provenance=None):
     format_version: Integer version of the kind's format.
     payload: JSON-serialisable dict (NumPy arrays are converted to lists).
     extra_provenance: Optional dict added to the provenance record.
+    compact: No indentation (for artefacts that hold long arrays, e.g. the
+      note dataset's frame-level controls: a third of the size).
 
   Returns:
     The dict written.
@@ -188,7 +191,8 @@ def write_json(path, kind, format_version, payload, extra_provenance=None):
   record.update(_to_jsonable(payload))
   with atomic_path(path) as tmp:
     with open(tmp, 'w') as f:
-      json.dump(record, f, indent=2, sort_keys=False, allow_nan=False)
+      json.dump(record, f, indent=None if compact else 2, sort_keys=False,
+                allow_nan=False, separators=(',', ':') if compact else None)
       f.write('\n')
   return record
 
@@ -241,7 +245,25 @@ def tfrecord_metadata_path(output_tfrecord_path):
   Returns:
     e.g. 'data/metadata_train.json'.
   """
+  return _beside_tfrecords(output_tfrecord_path, 'metadata')
+
+
+def tfrecord_notes_path(output_tfrecord_path):
+  """Path of the note dataset written beside a TFRecord dataset.
+
+  Args:
+    output_tfrecord_path: TFRecord path prefix, e.g. 'data/train.tfrecord'.
+
+  Returns:
+    e.g. 'data/notes_train.json' (like the metadata, outside the TFRecords'
+    file pattern).
+  """
+  return _beside_tfrecords(output_tfrecord_path, 'notes')
+
+
+def _beside_tfrecords(output_tfrecord_path, kind):
+  """'<dir>/<kind>_<prefix without .tfrecord>.json'."""
   directory, base = os.path.split(output_tfrecord_path)
   if base.endswith('.tfrecord'):
     base = base[:-len('.tfrecord')]
-  return os.path.join(directory, f'metadata_{base}.json')
+  return os.path.join(directory, f'{kind}_{base}.json')

@@ -24,6 +24,11 @@ example_secs * frame_rate, +1 when `center`), and are read unchanged by
 * A file's last chunk, when shorter than one example, joins the one before it
   instead of being zero-padded to `chunk_secs`; the last window of a chunk
   ends at the chunk's end, so no audio is dropped or padded.
+* Notes: each chunk's controls are also segmented into notes
+  (`expression.segmentation`) and written, with the controls and their
+  source and offset, as a versioned note dataset beside the TFRecords
+  (`notes_<prefix>.json`, `expression.note_dataset`; `write_notes=False`
+  skips it): the expression model's training data.
 * The train/eval split is deterministic: the chunks with the smallest SHA-256
   of their audio go to eval.
 * Progress: each finished chunk logs 'Chunks done: k/n' with an estimate of
@@ -68,6 +73,8 @@ from ddsp_generative.core import f0 as f0_lib
 from ddsp_generative.data_preparation import beam_runner
 from ddsp_generative.data_preparation import prepare_tfrecord_stages as stages
 from ddsp_generative.data_preparation import prepare_tfrecord_write as write
+from ddsp_generative.expression import note_dataset
+from ddsp_generative.expression import segmentation
 
 SILENCE_THRESHOLD_DB = stages.SILENCE_THRESHOLD_DB
 COUNTER_NAMESPACE = stages.COUNTER_NAMESPACE
@@ -112,7 +119,7 @@ def _write_summary(pcolls, path):
 def _build_pipeline(pipeline, input_audio_paths, work_dir, prefix, num_shards,
                     sample_rate, frame_rate, example_secs, hop_secs,
                     eval_split_fraction, chunk_secs, center, f0_estimator,
-                    highpass_hz=0.0):
+                    highpass_hz=0.0, segmenter=None):
   """Adds the stages to `pipeline`; they write under `work_dir`."""
   dirs = stages.work_dirs(work_dir)
   for d in dirs.values():
@@ -161,9 +168,12 @@ def _build_pipeline(pipeline, input_audio_paths, work_dir, prefix, num_shards,
 
   skipped = ((scanned[SKIPPED], loaded[SKIPPED], with_f0[SKIPPED],
               with_loudness[SKIPPED]) | 'collect_skipped' >> beam.Flatten())
-  _write_summary({'skipped': skipped, 'files': scanned[FILES],
-                  'parts': parts, 'shards': shards},
-                 os.path.join(dirs['summary'], 'summary.jsonl'))
+  summary = {'skipped': skipped, 'files': scanned[FILES], 'parts': parts,
+             'shards': shards}
+  if segmenter is not None:
+    summary['phrases'] = with_loudness.chunks | 'segment_notes' >> beam.Map(
+        stages.segment_notes, frame_rate=frame_rate, segmenter=segmenter)
+  _write_summary(summary, os.path.join(dirs['summary'], 'summary.jsonl'))
 
 
 def _run_pipeline(pipeline_options, **build_args):
@@ -271,15 +281,16 @@ def validate_parameters(sample_rate=16000, frame_rate=250, example_secs=4,
 
 
 def existing_outputs(output_tfrecord_path):
-  """Shards of a dataset at this prefix (any split), and its metadata."""
+  """Shards of a dataset at this prefix (any split), its metadata and notes."""
   directory, prefix = os.path.split(os.path.abspath(output_tfrecord_path))
   pattern = tfrecords.shard_pattern(prefix)
   found = sorted(os.path.join(directory, name)
                  for name in (os.listdir(directory)
                               if os.path.isdir(directory) else [])
                  if pattern.match(name))
-  metadata = artifacts.tfrecord_metadata_path(output_tfrecord_path)
-  return found + ([metadata] if os.path.exists(metadata) else [])
+  beside = (artifacts.tfrecord_metadata_path(output_tfrecord_path),
+            artifacts.tfrecord_notes_path(output_tfrecord_path))
+  return found + [path for path in beside if os.path.exists(path)]
 
 
 def refuse_existing(output_tfrecord_path):
@@ -361,7 +372,8 @@ def _read_summary(work_dir, prefix, split_names):
   """Reads what the pipeline wrote beside the shards in `work_dir`."""
   summary_path = os.path.join(stages.work_dirs(work_dir)['summary'],
                               'summary.jsonl')
-  records = {'skipped': [], 'files': [], 'parts': [], 'shards': []}
+  records = {'skipped': [], 'files': [], 'parts': [], 'shards': [],
+             'phrases': []}
   for record in _read_json_lines(summary_path):
     records[record.pop('summary')].append(record)
   skipped, parts, shards = (records['skipped'], records['parts'],
@@ -388,6 +400,7 @@ def _read_summary(work_dir, prefix, split_names):
   files = sorted(records['files'], key=lambda f: f['path'])
   return {
       'splits': splits,
+      'phrases': records['phrases'],
       'files': files,
       'file_warnings': [{'path': f['path'], 'reason': f['warning']}
                         for f in files if f.get('warning')],
@@ -419,7 +432,8 @@ def prepare_tfrecord(input_audio_paths,
                      f0_estimator='pyin',
                      overwrite=False,
                      pipeline_options=(),
-                     highpass_hz=0.0):
+                     highpass_hz=0.0,
+                     write_notes=True):
   """Prepares TFRecords for ddsp training and writes their metadata JSON.
 
   Args:
@@ -451,6 +465,10 @@ def prepare_tfrecord(input_audio_paths,
       loudness and writing: e.g. 20 removes a recording's DC offset and
       rumble, which the harmonic and noise synthesizers cannot play and
       which otherwise draw noise into the model's lowest band.
+    write_notes: Also write the note dataset
+      (`artifacts.tfrecord_notes_path`, `expression.note_dataset`): each
+      chunk's controls and the notes `expression.segmentation.Segmenter`
+      (its defaults, or gin bindings) finds in them.
 
   Returns:
     The metadata dict written to `artifacts.tfrecord_metadata_path(...)`.
@@ -486,6 +504,8 @@ def prepare_tfrecord(input_audio_paths,
         f'output_tfrecord_path ({output_tfrecord_path}) must be a file '
         'prefix, e.g. data/train.tfrecord, not a folder.')
   metadata_path = artifacts.tfrecord_metadata_path(output_tfrecord_path)
+  notes_path = artifacts.tfrecord_notes_path(output_tfrecord_path)
+  segmenter = segmentation.Segmenter() if write_notes else None
   if not overwrite:  # Before the lock: a refused run writes nothing.
     refuse_existing(output_tfrecord_path)
   if f0_estimator == 'crepe':
@@ -511,7 +531,7 @@ def prepare_tfrecord(input_audio_paths,
           frame_rate=frame_rate, example_secs=example_secs,
           hop_secs=hop_secs, eval_split_fraction=eval_split_fraction,
           chunk_secs=chunk_secs, center=center, f0_estimator=f0_estimator,
-          highpass_hz=highpass_hz)
+          highpass_hz=highpass_hz, segmenter=segmenter)
     split_names = ('train', 'eval') if eval_split_fraction else ('all',)
     summary = _read_summary(work_dir, prefix, split_names)
     summary['skipped_files'] = sorted(
@@ -531,6 +551,11 @@ def prepare_tfrecord(input_audio_paths,
              if n_dropped else '') + '.')
     _stage_shards(work_dir, staging)
     shutil.rmtree(work_dir)
+    notes = None
+    if segmenter is not None:
+      notes = note_dataset.write(
+          os.path.join(staging, os.path.basename(notes_path)),
+          summary['phrases'], frame_rate, segmenter, prefix)
     record = artifacts.write_json(
         os.path.join(staging, os.path.basename(metadata_path)),
         kind=METADATA_KIND,
@@ -555,6 +580,8 @@ def prepare_tfrecord(input_audio_paths,
             'eval_split_fraction': eval_split_fraction,
             'f0_estimator': f0_estimator,
             'highpass_hz': highpass_hz,
+            'notes_file': (os.path.basename(notes_path) if notes else None),
+            'n_notes': notes['n_notes'] if notes else None,
             'f0_fmin_hz': f0_lib.FMIN_HZ if f0_estimator != 'crepe' else None,
             'f0_fmax_hz': f0_lib.FMAX_HZ if f0_estimator != 'crepe' else None,
             'loudness_n_fft': features.LOUDNESS_N_FFT,

@@ -36,6 +36,7 @@ from ddsp_generative.core import audio_io
 from ddsp_generative.core import features
 from ddsp_generative import environment
 from ddsp_generative.core import f0 as f0_lib
+from ddsp_generative.expression import note_dataset
 
 SILENCE_THRESHOLD_DB = -60.0
 COUNTER_NAMESPACE = 'prepare-tfrecord'
@@ -311,7 +312,7 @@ def load_chunk(desc, plan, sample_rate, frame_rate, highpass_hz=0.0):
 
   Yields:
     {'path', 'chunk_index', 'key', 'split', 'start_frame', 'n_frames',
-    'context_frames',
+    'context_frames', 'ends_file' (the chunk's end is its file's),
     'audio_ctx' [n_ctx_frames * hop], 'audio_16k_ctx', 'start_time'}, or a
     SKIPPED record.
   """
@@ -327,6 +328,8 @@ def load_chunk(desc, plan, sample_rate, frame_rate, highpass_hz=0.0):
         'start_frame': desc['start_frame'],
         'n_frames': desc['end_frame'] - desc['start_frame'],
         'context_frames': desc['start_frame'] - first,
+        'ends_file': _sample_at(desc['end_frame'], rate, frame_rate) >= (
+            desc['original_n_samples']),
         'start_time': start_time}
   try:
     audio, audio_16k = _read_resampled(
@@ -376,3 +379,23 @@ def add_loudness(ex, frame_rate, center):
     return
   count('compute-loudness')
   yield dict(ex, loudness_db=loudness_db[first:last].astype(np.float32))
+
+
+def segment_notes(ex, frame_rate, segmenter):
+  """Chunk -> its phrase for the note dataset: controls and notes.
+
+  Args:
+    ex: Chunk from `add_loudness`.
+    frame_rate: Frames per second.
+    segmenter: An `expression.segmentation.Segmenter`.
+
+  Returns:
+    `expression.note_dataset.phrase`'s record.
+  """
+  record = note_dataset.phrase(
+      ex['path'], ex['chunk_index'], ex['split'], ex['start_frame'],
+      frame_rate, {k: ex[k] for k in note_dataset.CONTROLS}, segmenter,
+      last_chunk=ex['ends_file'])
+  count('segment-notes')
+  count('notes', len(record['notes']))
+  return record

@@ -23,7 +23,7 @@ that samples a trained envelope VAE for the sampler, `EnvelopeControl`, is in
 from ddsp_generative.envelopes.data import EnvelopeDataError
 from ddsp_generative.envelopes.data import load_windows
 from ddsp_generative.envelopes.data import make_dataset
-from ddsp_generative.envelopes.data import read_examples
+from ddsp_generative.envelopes.data import read_controls
 from ddsp_generative.envelopes.model import EnvelopeVae
 from ddsp_generative.envelopes.model import slerp
 from ddsp_generative.envelopes.normalize import normalize_window

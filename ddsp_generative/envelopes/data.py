@@ -36,8 +36,11 @@ class EnvelopeDataError(errors.UserError, ValueError):
   """TFRecords that give no envelope window."""
 
 
-def read_examples(file_pattern):
+def read_controls(file_pattern):
   """The control features of every example matching a TFRecord pattern.
+
+  All in memory, checked and trimmed to a common length per example (the
+  lazy reader of any features is `tfrecords.read_examples`).
 
   Args:
     file_pattern: e.g. 'data/train.tfrecord*'.
@@ -92,7 +95,7 @@ def cut_windows(example, n_frames, hop_frames=None):
   """Cuts one example's controls into raw windows (padding a short one).
 
   Args:
-    example: Dict from `read_examples`.
+    example: Dict from `read_controls`.
     n_frames: Frames per window.
     hop_frames: Frames between window starts; default n_frames.
 
@@ -134,7 +137,7 @@ def load_windows(file_pattern, n_frames, hop_frames=None):
   """
   if int(n_frames) < 1:
     raise ValueError(f'n_frames must be positive, got {n_frames}.')
-  examples = read_examples(file_pattern)
+  examples = read_controls(file_pattern)
   envelopes, pitches = [], []
   stats = dict(examples=len(examples), windows=0, padded_windows=0,
                silent_windows=0, example_frames=sorted(

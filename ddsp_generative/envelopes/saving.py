@@ -24,16 +24,12 @@ huge model), and the weights must load into it and be finite. Anything else
 is a one-line `artifacts.ArtifactError`.
 """
 
-import hashlib
 import inspect
 import math
 import os
-import re
-
-import numpy as np
 
 from ddsp_generative.core import artifacts
-from ddsp_generative.core import gin_safety
+from ddsp_generative.core import weights
 from ddsp_generative.envelopes import normalize
 from ddsp_generative.envelopes.model import EnvelopeVae
 
@@ -51,15 +47,9 @@ _INT_RANGES = dict(n_frames=(1, 30_000), latent_dims=(1, 4096),
                    frame_rate=(1, 100_000))
 _LIST_RANGES = dict(channels=(1, 1024), strides=(1, 64))
 _MAX_LAYERS = 16
-_SHA256 = re.compile(r'^[0-9a-f]{64}$')
 
 
-def sha256(path):
-  digest = hashlib.sha256()
-  with open(path, 'rb') as f:
-    for block in iter(lambda: f.read(1 << 20), b''):
-      digest.update(block)
-  return digest.hexdigest()
+sha256 = weights.file_sha256  # Kept for callers of this name.
 
 
 def model_json_path(path):
@@ -91,13 +81,11 @@ def save_model(model, save_dir, training=None, overwrite=False):
                             f'{save_dir}; pass overwrite=True (--overwrite) '
                             'to replace it.')
     os.remove(json_path)
-  weights_path = os.path.join(save_dir, WEIGHTS_FILE)
-  with artifacts.atomic_path(weights_path) as tmp:
-    model.save_weights(tmp, save_format='h5')
+  entry = weights.save(model, os.path.join(save_dir, WEIGHTS_FILE))
   payload = dict(
       config=model.get_config(),
       normalization=normalize.constants(),
-      weights=dict(file=WEIGHTS_FILE, sha256=sha256(weights_path)),
+      weights=entry,
       training=training or {})
   artifacts.write_json(json_path, KIND, FORMAT_VERSION, payload)
   return json_path
@@ -171,40 +159,9 @@ def _min_weight_bytes(config):
 
 
 def weights_path_of(record, json_path):
-  """The weights file a saved JSON names, checked to lie beside it.
-
-  Args:
-    record: The JSON's dict.
-    json_path: The JSON.
-
-  Returns:
-    (path, sha256) of the weights file.
-
-  Raises:
-    artifacts.ArtifactError: A malformed 'weights' entry, or a file that
-      resolves (symlinks followed) outside the JSON's directory.
-  """
-  model_dir = os.path.dirname(os.path.abspath(json_path))
-  weights = record.get('weights', {})
-  if not isinstance(weights, dict):
-    weights = {'file': weights}
-  name = weights.get('file', WEIGHTS_FILE)
-  sha = weights.get('sha256')
-  if not isinstance(name, str) or not name or '\0' in name:
-    raise artifacts.ArtifactError(
-        f'{json_path} names no valid weights file ({name!r}): the file is '
-        f'corrupt or was edited; {TRAIN_HINT} again.')
-  path = os.path.join(model_dir, name)
-  if not gin_safety.inside_directory(path, model_dir):
-    raise artifacts.ArtifactError(
-        f'{json_path} names a weights file outside its directory ({name!r} '
-        f'-> {os.path.realpath(path)}): refused, an envelope model may only '
-        f'use its own files; {TRAIN_HINT}, or copy the weights beside it.')
-  if not isinstance(sha, str) or not _SHA256.match(sha):
-    raise artifacts.ArtifactError(
-        f'{json_path} has no valid SHA-256 of its weights ({sha!r}): the '
-        f'file is corrupt or was edited; {TRAIN_HINT} again.')
-  return path, sha
+  """(path, sha256) of the weights file a saved JSON names (`weights`)."""
+  return weights.entry_path(record, json_path, WEIGHTS_FILE,
+                            'an envelope model', TRAIN_HINT)
 
 
 def load_model(path):
@@ -236,13 +193,7 @@ def load_model(path):
         f'{TRAIN_HINT} again.')
   config = check_config(record.get('config'), json_path)
   weights_path, sha = weights_path_of(record, json_path)
-  if not os.path.isfile(weights_path):
-    raise artifacts.ArtifactError(
-        f'The weights of {json_path} are missing: {weights_path}.')
-  if sha != sha256(weights_path):
-    raise artifacts.ArtifactError(
-        f'{weights_path} is not the weights file {json_path} was saved with '
-        '(SHA-256 differs).')
+  weights.check_file(weights_path, sha, json_path)
   size = os.path.getsize(weights_path)
   if _min_weight_bytes(config) > size:
     raise artifacts.ArtifactError(
@@ -255,16 +206,5 @@ def load_model(path):
   except (TypeError, ValueError) as e:
     raise artifacts.ArtifactError(
         f'{json_path} has an invalid model config: {e}') from e
-  try:
-    model.load_weights(weights_path)
-  except (ValueError, OSError, KeyError, TypeError, IndexError) as e:
-    detail = ' '.join(str(e).split())[:300]
-    raise artifacts.ArtifactError(
-        f'Cannot load {weights_path} into the architecture of {json_path}: '
-        f'{detail}') from e
-  bad = [w.name for w in model.weights if not np.all(np.isfinite(w.numpy()))]
-  if bad:
-    raise artifacts.ArtifactError(
-        f'{weights_path} holds non-finite weights ({bad[0]}): the file is '
-        f'corrupt; {TRAIN_HINT} again.')
+  weights.load(model, weights_path, json_path, TRAIN_HINT)
   return model, record

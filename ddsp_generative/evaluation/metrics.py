@@ -4,7 +4,8 @@
 
 The embedding (fixed, offline, no learned weights):
 
-* audio resampled to 16 kHz (`scipy.signal.resample_poly`);
+* audio resampled to 16 kHz (`scipy.signal.resample_poly`,
+  `to_embedding_rate`);
 * power STFT: Hann window, 1024-sample FFT, hop 256 (16 ms), frames centred
   on `j * 256` with zero padding (librosa's `center=True`);
 * 64-band Slaney mel filterbank (0-8 kHz), log power in dB (ref 1.0,
@@ -58,8 +59,17 @@ EMBEDDING = {
 }
 
 
-def resample(audio, sample_rate):
-  """The embedding's resampling: [n_samples] -> float64 [n] at 16 kHz."""
+def to_embedding_rate(audio, sample_rate):
+  """The embedding's resampling: [n_samples] -> float64 [n] at 16 kHz.
+
+  Args:
+    audio: Mono audio, [n_samples].
+    sample_rate: Its (source) rate in Hz; the target is always
+      EMBEDDING_SAMPLE_RATE (`audio_io.resample` takes both rates).
+
+  Returns:
+    float64 [n] at EMBEDDING_SAMPLE_RATE (polyphase).
+  """
   return audio_io.resample(audio, from_rate=sample_rate,
                            to_rate=EMBEDDING_SAMPLE_RATE, method='polyphase')
 
@@ -74,7 +84,7 @@ def mel_power(audio, sample_rate):
   Returns:
     float64 [n_frames, N_MELS], frame j centred on 16 kHz sample j * HOP.
   """
-  x = resample(audio, sample_rate)
+  x = to_embedding_rate(audio, sample_rate)
   power = np.abs(librosa.stft(x, n_fft=N_FFT, hop_length=HOP, window='hann',
                               center=True, pad_mode='constant')) ** 2
   mel = librosa.feature.melspectrogram(
@@ -103,7 +113,7 @@ def frame_embedding(audio, sample_rate):
 
 def num_embedding_frames(n_samples, sample_rate):
   """Frames `frame_embedding` returns for a clip of n_samples."""
-  n_resampled = len(resample(np.zeros(n_samples), sample_rate))
+  n_resampled = len(to_embedding_rate(np.zeros(n_samples), sample_rate))
   return n_resampled // HOP + 1
 
 
@@ -318,7 +328,7 @@ def frame_flatness(audio, sample_rate, audible=None):
   Returns:
     float64 [n_audible_frames] flatness in [0, 1].
   """
-  x = resample(audio, sample_rate)
+  x = to_embedding_rate(audio, sample_rate)
   power = np.abs(librosa.stft(x, n_fft=N_FFT, hop_length=HOP, window='hann',
                               center=True, pad_mode='constant')) ** 2
   flatness = librosa.feature.spectral_flatness(

@@ -4,10 +4,11 @@
 
 For each audio file with a ground-truth sidecar (`f0_truth`: `<name>.f0.json`
 from `ddsp_generative_render_dataset`, or `<name>.f0.csv`), each estimator of
-`ddsp_generative.core.f0` runs on the audio at 16 kHz on ddsp's frame grid, exactly
-as in `ddsp_generative_prepare_tfrecord`; its f0 (interpolated in log
-frequency) and confidence (linearly) are read at the truth's frame times and
-scored with `mir_eval.melody`:
+`ddsp_generative.core.f0` runs on the audio at 16 kHz
+(`features.CREPE_SAMPLE_RATE`) on ddsp's frame grid, exactly as in
+`ddsp_generative_prepare_tfrecord`; its f0 (interpolated in log frequency)
+and confidence (linearly) are read at the truth's frame times and scored
+with `mir_eval.melody`:
 
 * pitch, on the truth's audible frames (a note is on and began at least
   `onset_skip_secs` ago): raw pitch accuracy (RPA: within 50 cents), raw
@@ -22,7 +23,8 @@ Totals pool the frames of all files. Results go to a versioned JSON artefact
 and, per file, a PNG of the estimates against the truth: the PNGs are one set
 in their folder, published first, the JSON its own set, published last
 (`report_files`); the run holds the JSON's lock throughout, so a second run
-writing the same report is refused at once.
+writing the same report is refused at once. An existing report, or a plot it
+would write, is only replaced with `overwrite` (`check_not_written`).
 """
 
 import os
@@ -37,13 +39,13 @@ from ddsp_generative import environment
 from ddsp_generative.core import errors
 from ddsp_generative.core import f0 as f0_lib
 from ddsp_generative.core import f0_truth
+from ddsp_generative.core import features
 from ddsp_generative.core import publish
 from ddsp_generative.evaluation import report_files
 
 KIND = 'pitch_evaluation'
 FORMAT_VERSION = 1
 CENT_TOLERANCE = 50.0
-SAMPLE_RATE = 16000  # The pipeline estimates f0 on 'audio_16k'.
 COUNTS = ('n_audible', 'n_pitch_correct', 'n_chroma_correct', 'n_scored',
           'voicing_tp', 'voicing_fp', 'voicing_fn')
 PLOT_SUFFIX = '.pitch.png'
@@ -64,6 +66,44 @@ def plot_path(plot_dir, audio_path):
       os.path.basename(audio_path))[0] + PLOT_SUFFIX)
 
 
+def output_paths(audio_paths, output_path, plot_dir=None):
+  """Every file a report writes: its JSON, and a plot per audio file.
+
+  Args:
+    audio_paths: The audio files scored.
+    output_path: The report's JSON.
+    plot_dir: The plots' folder, or None for no plots.
+
+  Returns:
+    The paths, the JSON first.
+  """
+  paths = [os.fspath(output_path)]
+  if plot_dir:
+    paths += [plot_path(plot_dir, os.fspath(p)) for p in audio_paths]
+  return paths
+
+
+def check_not_written(audio_paths, output_path, plot_dir=None,
+                      overwrite=False):
+  """Refuses to replace an existing report or its plots without overwrite.
+
+  Args:
+    audio_paths: The audio files to score.
+    output_path: The report's JSON.
+    plot_dir: The plots' folder, or None for no plots.
+    overwrite: Whether --overwrite was given.
+
+  Raises:
+    report_files.ReportExistsError: A file of the report exists and
+      overwrite is False (one line naming it and the fix).
+  """
+  output_path = os.fspath(output_path)
+  plots_only = plot_dir and not os.path.lexists(output_path)
+  report_files.check_not_written(
+      output_paths(audio_paths, output_path, plot_dir), output_path,
+      overwrite, choose='--output or --plot_dir' if plots_only else '--output')
+
+
 def _old_plots(output_path):
   """The plots the report now at output_path lists (it is being replaced)."""
   try:
@@ -80,7 +120,8 @@ def default_estimators():
   return ['pyin', 'yin'] + (['crepe'] if environment.crepe_available() else [])
 
 
-def estimate(audio, estimator, frame_rate=250, sample_rate=SAMPLE_RATE):
+def estimate(audio, estimator, frame_rate=250,
+             sample_rate=features.CREPE_SAMPLE_RATE):
   """Runs an estimator on centred frames; times it.
 
   Args:
@@ -129,7 +170,8 @@ def score(truth, est, voicing_threshold=0.5):
 
   Returns:
     dict of 'rpa', 'rca', 'median_abs_cents', 'mean_abs_cents',
-    'voicing_precision', 'voicing_recall', the COUNTS, and 'cents_error' (estimate - truth on the audible frames, [n_audible]).
+    'voicing_precision', 'voicing_recall', the COUNTS, and 'cents_error'
+    (estimate - truth on the audible frames, [n_audible]).
   """
   est_f0, confidence = at_times(est, truth['times'])
   ref_cent, est_cent = _cents(truth['f0_hz']), _cents(est_f0)
@@ -189,13 +231,14 @@ def _json_safe(metrics):
 
 def _warm_up(estimators, frame_rate):
   """One short call each, so that JIT compilation is not timed."""
-  noise = 0.1 * np.random.default_rng(0).standard_normal(SAMPLE_RATE // 2)
+  noise = 0.1 * np.random.default_rng(0).standard_normal(
+      features.CREPE_SAMPLE_RATE // 2)
   for estimator in estimators:
     estimate(noise.astype(np.float32), estimator, frame_rate)
 
 
 def evaluate_pitch(audio_paths, output_path, estimators=None, frame_rate=250,
-                   voicing_threshold=0.5, plot_dir=None):
+                   voicing_threshold=0.5, plot_dir=None, overwrite=False):
   """Scores estimators on audio files with ground-truth sidecars.
 
   Args:
@@ -205,6 +248,8 @@ def evaluate_pitch(audio_paths, output_path, estimators=None, frame_rate=250,
     frame_rate: Estimator frame rate (the pipeline's default is 250).
     voicing_threshold: Confidence at and above which a frame is voiced.
     plot_dir: Folder for one PNG per file (None: no plots).
+    overwrite: Replace an existing report and its plots; else refuse them
+      before any estimation.
 
   Returns:
     The record written: 'files' (per file, per estimator metrics) and
@@ -215,6 +260,8 @@ def evaluate_pitch(audio_paths, output_path, estimators=None, frame_rate=250,
     PitchEvalError: An audio file that cannot be read (a ValueError too).
     environment.CrepeNotInstalledError: 'crepe' without the crepe package.
     publish.OutputBusyError: Another run writes the same report.
+    report_files.ReportExistsError: The report or one of its plots exists
+      and overwrite is False.
   """
   estimators = list(estimators or default_estimators())
   for name in estimators:
@@ -231,16 +278,19 @@ def evaluate_pitch(audio_paths, output_path, estimators=None, frame_rate=250,
   if missing:
     raise ValueError(f'{len(missing)} file(s) have no ground-truth sidecar '
                      f'({" or ".join(f0_truth.SUFFIXES)}), e.g. {missing[0]}.')
+  check_not_written(paths, output_path, plot_dir, overwrite)
   with report_files.lock(output_path, describe(output_path)):
+    # Again under the lock: a run that just ended may have written it.
+    check_not_written(paths, output_path, plot_dir, overwrite)
     return _evaluate_and_write(paths, sidecars, output_path, estimators,
                                frame_rate, voicing_threshold, plot_dir)
 
 
 def _load(path):
-  """An audio file at SAMPLE_RATE; a file that is not audio is named."""
+  """An audio file at the pipeline's f0 rate; one not audio is named."""
   try:
     with errors.stage(f'reading the audio {path}'):
-      audio, _ = audio_io.load_audio(path, SAMPLE_RATE)
+      audio, _ = audio_io.load_audio(path, features.CREPE_SAMPLE_RATE)
   except audio_io.BadAudioError as e:
     raise PitchEvalError(f'Cannot read the audio {path}: {e}.') from e
   return audio
@@ -269,15 +319,16 @@ def _evaluate_and_write(paths, sidecars, output_path, estimators, frame_rate,
                            'secs': 0.0} for e in estimators}
   plots = []  # (path, truth, estimates, title), drawn once all are scored.
   audio_secs = 0.0
+  rate = features.CREPE_SAMPLE_RATE  # As the pipeline's f0, on 'audio_16k'.
   for path in paths:
     truth = _read_truth(sidecars[path])
     audio = _load(path)
-    audio_secs += len(audio) / SAMPLE_RATE
+    audio_secs += len(audio) / rate
     results, estimates = {}, {}
     for name in estimators:
       estimates[name] = estimate(audio, name, frame_rate)
       result = score(truth, estimates[name], voicing_threshold)
-      result['realtime_factor'] = len(audio) / SAMPLE_RATE / max(
+      result['realtime_factor'] = len(audio) / rate / max(
           estimates[name]['secs'], 1e-9)
       results[name] = _json_safe(result)
       pool = pooled[name]
@@ -286,7 +337,7 @@ def _evaluate_and_write(paths, sidecars, output_path, estimators, frame_rate,
       pool['errors'].append(np.abs(result['cents_error']))
       pool['secs'] += estimates[name]['secs']
     record = {'audio': path, 'truth': sidecars[path],
-              'duration_secs': len(audio) / SAMPLE_RATE,
+              'duration_secs': len(audio) / rate,
               'estimators': results}
     if plot_dir:
       record['plot'] = plot_path(plot_dir, path)
@@ -309,7 +360,7 @@ def _evaluate_and_write(paths, sidecars, output_path, estimators, frame_rate,
     record = artifacts.write_json(
         os.path.join(staging, name), KIND, FORMAT_VERSION,
         payload={'estimators': estimators, 'frame_rate': frame_rate,
-                 'sample_rate': SAMPLE_RATE,
+                 'sample_rate': rate,
                  'voicing_threshold': voicing_threshold,
                  'cent_tolerance': CENT_TOLERANCE, 'n_files': len(files),
                  'audio_secs': audio_secs, 'totals': totals, 'files': files})

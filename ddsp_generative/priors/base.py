@@ -260,6 +260,25 @@ def check_stable(name, matrices):
                          'so samples would grow without bound')
 
 
+def checked_spectral_radius(max_spectral_radius):
+  """The bound AR matrices are shrunk to, as a float in (0, 1).
+
+  Args:
+    max_spectral_radius: A prior's `max_spectral_radius` argument.
+
+  Returns:
+    It, as a float.
+
+  Raises:
+    ValueError: It is not in (0, 1), so long samples would not stay stable.
+  """
+  value = float(max_spectral_radius)
+  if not 0.0 < value < 1.0:
+    raise ValueError('max_spectral_radius must be in (0, 1), so that long '
+                     f'samples stay stable; got {max_spectral_radius}.')
+  return value
+
+
 def check_range(name, value_range):
   """Raises unless each row (min, max) of value_range [n, 2] has min <= max."""
   if np.any(value_range[..., 0] > value_range[..., 1]):

@@ -144,40 +144,17 @@ def requested_conditions(prior_name, f0_hz, loudness_db, n_frames, batch_size,
 @gin.register(module='ddsp_generative.priors')
 @base.register_type('conditional')
 class ConditionalMixturePrior(hmm.HiddenMarkovPrior):
-  """Mixture over [z, pitch, loudness], sampled given the controls."""
+  """Mixture over [z, pitch, loudness], sampled given the controls.
+
+  Its constructor is `HiddenMarkovPrior`'s (gin registers it with the same
+  parameters under this name); the number of components is chosen on the z
+  frames, as for the HMM.
+  """
 
   SAMPLE_MODES = ('independent', 'component', 'temporal')
   CONDITIONS = ('f0_hz', 'loudness_db')
-
-  def __init__(self,
-               n_components=None,
-               candidate_n_components=gmm.DEFAULT_CANDIDATE_N_COMPONENTS,
-               reg_covar=1e-6,
-               max_iter=200,
-               n_init=1,
-               selection='bic',
-               em_iterations=20,
-               tol=1e-4,
-               transition_pseudocount=1.0,
-               ridge=1e-5,
-               max_spectral_radius=0.995,
-               init_max_frames=200_000,
-               chunk_frames=1000,
-               default_mode='temporal'):
-    """Constructor; arguments as for `HiddenMarkovPrior`.
-
-    The number of components is chosen on the z frames, as for the HMM.
-    """
-    super().__init__(
-        n_components=n_components,
-        candidate_n_components=candidate_n_components, reg_covar=reg_covar,
-        max_iter=max_iter, n_init=n_init, selection=selection,
-        em_iterations=em_iterations, tol=tol,
-        transition_pseudocount=transition_pseudocount, ridge=ridge,
-        max_spectral_radius=max_spectral_radius,
-        init_max_frames=init_max_frames, chunk_frames=chunk_frames,
-        default_mode=default_mode)
-    self.condition_range = None
+  # [2, 2] (min, max) of each condition feature in training; set by fitting.
+  condition_range = None
 
   @property
   def n_conditions(self):

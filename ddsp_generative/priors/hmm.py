@@ -93,10 +93,8 @@ class HiddenMarkovPrior(gmm.GaussianMixturePrior):
     self.tol = float(tol)
     self.transition_pseudocount = float(transition_pseudocount)
     self.ridge = float(ridge)
-    self.max_spectral_radius = float(max_spectral_radius)
-    if not 0.0 < self.max_spectral_radius < 1.0:
-      raise ValueError('max_spectral_radius must be in (0, 1), so that long '
-                       f'samples stay stable; got {max_spectral_radius}.')
+    self.max_spectral_radius = base.checked_spectral_radius(
+        max_spectral_radius)
     self.init_max_frames = int(init_max_frames)
     self.chunk_frames = None if chunk_frames is None else int(chunk_frames)
     self.transition_matrix = None

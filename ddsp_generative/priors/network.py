@@ -239,10 +239,8 @@ class ConditionalNetworkPrior(base.Prior):
     self.final_learning_rate = float(final_learning_rate)
     self.min_scale = float(min_scale)
     self.ridge = float(ridge)
-    self.max_spectral_radius = float(max_spectral_radius)
-    if not 0.0 < self.max_spectral_radius < 1.0:
-      raise ValueError('max_spectral_radius must be in (0, 1), so that long '
-                       f'samples stay stable; got {max_spectral_radius}.')
+    self.max_spectral_radius = base.checked_spectral_radius(
+        max_spectral_radius)
     self.weights = None
     self.c_mean = self.c_std = self.condition_range = None
     self.z_mean = self.z_std = self.z_cov = None

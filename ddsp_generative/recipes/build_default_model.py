@@ -4,9 +4,10 @@
 
 `build` runs every step as the command a user runs (each in its own process,
 logged under `<work_dir>/logs`): render a data set, prepare TFRecords, train
-with `ddsp_run`, extract z, fit the prior, train the envelope VAE; then
+with `ddsp_run`, extract z, fit the prior, train the envelope VAE and the
+expression VAE (on the note dataset the prepare step writes); then
 `package` writes the weights (no optimizer state), the operative config, the
-prior, the envelope model and `manifest.json`. Steps whose outputs exist are
+prior, the envelope and expression models and `manifest.json`. Steps whose outputs exist are
 skipped unless `rerun`.
 """
 
@@ -65,8 +66,9 @@ def control_ranges(file_pattern):
       np.concatenate([ex['loudness_db'] for ex in examples]))
 
 
-def package(model_dir, prior_path, envelope_dir, output_dir, manifest):
-  """Writes the model's weights, config, prior and envelope model.
+def package(model_dir, prior_path, envelope_dir, output_dir, manifest,
+            expression_dir=None):
+  """Writes the model's weights, config, prior, envelope and expression models.
 
   Args:
     model_dir: The ddsp_run --save_dir.
@@ -74,6 +76,8 @@ def package(model_dir, prior_path, envelope_dir, output_dir, manifest):
     envelope_dir: The envelope VAE's save dir.
     output_dir: Destination; replaced only once the copy is complete.
     manifest: Dict recorded as manifest.json.
+    expression_dir: The expression VAE's save dir (copied as
+      `expression/`, where the sampler finds it), or None.
   """
   from ddsp_generative.core import artifacts  # pylint: disable=g-import-not-at-top
   from ddsp_generative.sampling import model_io  # pylint: disable=g-import-not-at-top
@@ -89,6 +93,8 @@ def package(model_dir, prior_path, envelope_dir, output_dir, manifest):
       f.write(trained.operative_config)
     shutil.copy(prior_path, os.path.join(staging, 'prior.json'))
     shutil.copytree(envelope_dir, os.path.join(staging, 'envelopes'))
+    if expression_dir:
+      shutil.copytree(expression_dir, os.path.join(staging, 'expression'))
     manifest = dict(manifest, model=trained.info(),
                     files=sorted(os.listdir(staging)))
     manifest['model']['model_dir'] = 'default_model'
@@ -102,7 +108,8 @@ def package(model_dir, prior_path, envelope_dir, output_dir, manifest):
 def build(work_dir, output_dir, instrument='violin', minutes=15.0, seed=0,
           train_steps=5000, size='gin/sizes/small.gin',
           prior='conditional_net', envelope_steps=3000, envelope_frames=250,
-          rerun=False, recipe=None, noise_bands=NOISE_BANDS):
+          rerun=False, recipe=None, noise_bands=NOISE_BANDS,
+          expression_steps=2000):
   """Runs every step of the recipe and packages the model.
 
   Args:
@@ -120,6 +127,8 @@ def build(work_dir, output_dir, instrument='violin', minutes=15.0, seed=0,
     rerun: Redo steps whose outputs exist.
     recipe: The command line recorded in the manifest.
     noise_bands: Bands of the filtered noise (`N_NOISE_BANDS`).
+    expression_steps: Expression VAE training steps (on the note dataset
+      the prepare step writes); 0: none is trained or shipped.
   """
   work = os.path.abspath(work_dir)
   output_dir = os.path.abspath(output_dir)
@@ -129,6 +138,7 @@ def build(work_dir, output_dir, instrument='violin', minutes=15.0, seed=0,
   z_path = os.path.join(work, 'data', 'z.tfrecord')
   prior_path = os.path.join(work, 'prior.json')
   envelope_dir = os.path.join(work, 'envelopes')
+  expression_dir = os.path.join(work, 'expression')
   logs = os.path.join(work, 'logs')
   script = pipeline_steps.console_script
   overwrite = ['--overwrite'] if rerun else []
@@ -177,6 +187,16 @@ def build(work_dir, output_dir, instrument='violin', minutes=15.0, seed=0,
           f'--gin_param=EnvelopeVae.n_frames={envelope_frames}',
       ], logs, rerun=rerun,
       done_marker=os.path.join(envelope_dir, 'envelope_vae.json')))
+  if expression_steps:
+    times.add('train_expression', pipeline_steps.run_step(
+        '7. train the expression VAE', [
+            script('ddsp_generative_train_expression'),
+            '--note_dataset=' + os.path.join(work, 'data',
+                                             f'notes_{instrument}.json'),
+            f'--save_dir={expression_dir}', f'--steps={expression_steps}',
+            f'--seed={seed}', '--noprogress',
+        ] + overwrite, logs, rerun=rerun,
+        done_marker=os.path.join(expression_dir, 'expression_vae.json')))
 
   manifest = {
       'recipe': recipe,
@@ -189,6 +209,7 @@ def build(work_dir, output_dir, instrument='violin', minutes=15.0, seed=0,
       'prior': prior,
       'envelope_steps': envelope_steps,
       'envelope_frames': envelope_frames,
+      'expression_steps': expression_steps,
       'hardware': {'machine': platform.machine(),
                    'processor': platform.processor(),
                    'cpu_count': os.cpu_count(), 'gpu': None},
@@ -200,4 +221,5 @@ def build(work_dir, output_dir, instrument='violin', minutes=15.0, seed=0,
   manifest['training_controls'] = control_ranges(f'{data}-train*')
   with open(os.path.join(audio_dir, 'dataset.json')) as f:
     manifest['dataset'] = json.load(f).get('provenance', {})
-  package(model_dir, prior_path, envelope_dir, output_dir, manifest)
+  package(model_dir, prior_path, envelope_dir, output_dir, manifest,
+          expression_dir if expression_steps else None)

@@ -15,11 +15,17 @@ import subprocess
 import sys
 import time
 
+from ddsp_generative.core import errors
+
 # Lines of the commands' logs worth showing as progress.
 _PROGRESS = re.compile(
     r'(step: \d*00\t|^Wrote|^z dataset|^Fitted|held-out NLL|\.wav$|'
     r'^(\w+\.)*\w+Error: |^ddsp_generative\w*: |Chunks done: \d*0/|'
     r'^Trained|^Saved)')
+
+
+class StepFailedError(errors.UserError):
+  """A pipeline command failed; the message names its step and full log."""
 
 
 def console_script(name):
@@ -43,7 +49,8 @@ def run_step(title, command, log_dir, done_marker=None, rerun=False):
     Wall-clock seconds the step took (0 when skipped).
 
   Raises:
-    SystemExit: The command failed (the end of its log is printed).
+    StepFailedError: The command failed (the end of its log is printed
+      first; the command's own error line is in it).
   """
   if done_marker and os.path.exists(done_marker) and not rerun:
     print(f'== {title}: already done ({done_marker})', flush=True)
@@ -65,7 +72,10 @@ def run_step(title, command, log_dir, done_marker=None, rerun=False):
         print('   ' + line.rstrip()[-160:], flush=True)
   if process.returncode:
     sys.stdout.write(''.join(tail))
-    sys.exit(f'Step failed ({title}); full log: {log_path}')
+    sys.stdout.flush()
+    raise StepFailedError(
+        f'step failed ({title}, exit status {process.returncode}): see the '
+        f'error above and the full log {log_path}.')
   took = time.time() - start
   print(f'   ({took:.0f} s, log: {log_path})', flush=True)
   return took

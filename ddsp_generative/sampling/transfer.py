@@ -63,6 +63,7 @@ from ddsp_generative.core import features
 from ddsp_generative.core import plotting
 from ddsp_generative.core import publish
 from ddsp_generative.core import units
+from ddsp_generative.core import weights
 from ddsp_generative.sampling import sampler
 
 TRANSFER_KIND = 'transfer'
@@ -633,8 +634,8 @@ def transfer(trained, input_path, save_dir, z_source=None, prior=None,
                       origin)
     z = encode_z(trained, analysis, progress) if z_source == 'encoder' else (
         None)
-    from ddsp_generative.envelopes import saving  # pylint: disable=g-import-not-at-top
-    input_info = dict(analysis.source.info, sha256=saving.sha256(input_path))
+    input_info = dict(analysis.source.info,
+                      sha256=weights.file_sha256(input_path))
     with publish.output_set(save_dir, name, manifest=name + '.json',
                             what=paths['json']) as staging:
       staged = {k: os.path.join(staging, os.path.basename(p))
