@@ -77,6 +77,7 @@ setuptools.setup(
                                                'ddsp_generative.*']),
     package_data={'ddsp_generative': ['sampling/default_model/*',
                                       'sampling/default_model/envelopes/*',
+                                      'sampling/default_model/expression/*',
                                       'gin/*.gin', 'gin/*/*.gin',
                                       'gin/*/*/*.gin']},
     cmdclass={'build_py': BuildPyWithStartup},

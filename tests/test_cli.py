@@ -235,7 +235,7 @@ def test_default_model_recipe_defaults_match_the_shipped_manifest():
       '  shipped = json.load(f)\n'
       'shipped = shipped.get("payload", shipped)\n'
       'for name in ("instrument", "minutes", "seed", "train_steps", "prior",\n'
-      '             "envelope_steps", "envelope_frames"):\n'
+      '             "envelope_steps", "envelope_frames", "expression_steps"):\n'
       '  assert getattr(m.FLAGS, name) == shipped[name], name\n'
       'assert m.FLAGS.size in shipped["gin_files"]\n'
       'print("ok")\n')
