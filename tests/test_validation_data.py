@@ -28,6 +28,7 @@ import soundfile as sf
 import tensorflow as tf
 
 from ddsp_generative.core import artifacts
+from ddsp_generative.expression import note_dataset
 from ddsp_generative.core import audio_io
 from ddsp_generative.core import publish
 from ddsp_generative.core import tfrecords
@@ -247,6 +248,10 @@ def test_examples_with_non_finite_features_are_dropped_and_counted(
   assert metadata['n_examples_dropped'] == 1 and metadata['n_examples'] == 1
   (example,) = tfrecords.read_examples(output + '*')
   assert all(np.all(np.isfinite(example[k])) for k in tfrecords.FEATURE_KEYS)
+  # The note dataset keeps the chunk, the bad frame silent, and counts it.
+  assert metadata['counters']['notes-non-finite-frame'] == 1
+  notes = note_dataset.read(artifacts.tfrecord_notes_path(output))
+  assert len(notes['phrases']) == 2
 
 
 # ------------------------------------------------------------- Flags ----
@@ -660,7 +665,8 @@ def test_concurrent_prepare_second_is_refused_first_completes(tmp_path):
       str(out_dir / 'metadata_train.json'), lib.METADATA_KIND,
       [lib.METADATA_FORMAT_VERSION])
   assert visible(out_dir) == sorted(metadata['splits']['all']['shards'] +
-                                    ['metadata_train.json'])
+                                    ['metadata_train.json',
+                                     'notes_train.json'])
   assert len(list(tfrecords.read_examples(f'{out_dir}/train.tfrecord*'))) == (
       4)
   assert not publish.stale_entries(out_dir, 'train.tfrecord')
@@ -695,7 +701,7 @@ def test_kill_while_publishing_then_refuse_then_overwrite(tmp_path):
   assert replaced.returncode == 0, replaced.stderr[-3000:]
   assert 'leftover(s) of an interrupted run' in replaced.stderr
   assert not publish.stale_entries(data, 'train.tfrecord')
-  assert visible(data) == ['metadata_train.json',
+  assert visible(data) == ['metadata_train.json', 'notes_train.json',
                            'train.tfrecord-00000-of-00002',
                            'train.tfrecord-00001-of-00002']
   assert len(list(tfrecords.read_examples(output + '*'))) == 2

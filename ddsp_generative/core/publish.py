@@ -181,7 +181,8 @@ def _fault(moved, fault_after):
 
 
 @contextlib.contextmanager
-def output_set(directory, name, manifest=None, replaces=(), what=None):
+def output_set(directory, name, manifest=None, replaces=(), what=None,
+               before_manifest=()):
   """Stages an output set and publishes it, manifest last, on success.
 
   Args:
@@ -194,6 +195,12 @@ def output_set(directory, name, manifest=None, replaces=(), what=None):
       overwrite by name (e.g. shards of an old shard count); or a callable
       returning them, called at publish time.
     what: How to name the output in a busy error.
+    before_manifest: Base names published after the other files and
+      before the manifest, and whose old versions are removed first with
+      the old manifest (files that describe the set, e.g. the note dataset
+      beside TFRecord shards: a run killed while publishing leaves new
+      shards without metadata, which readers refuse as incomplete, never
+      an old note dataset beside them).
 
   Yields:
     The staging folder: write every file of the set into it, under the base
@@ -209,13 +216,14 @@ def output_set(directory, name, manifest=None, replaces=(), what=None):
                                dir=directory)
     try:
       yield staging
-      _publish(staging, directory, manifest, replaces)
+      _publish(staging, directory, manifest, replaces, before_manifest)
     finally:
       shutil.rmtree(staging, ignore_errors=True)
 
 
-def _publish(staging, directory, manifest, replaces):
-  """Moves the staged files into `directory`, the manifest last."""
+def _publish(staging, directory, manifest, replaces, before_manifest=()):
+  """Moves the staged files into `directory`: `before_manifest` second to
+  last, the manifest last."""
   umask = os.umask(0)
   os.umask(umask)
   staged = sorted(
@@ -223,15 +231,19 @@ def _publish(staging, directory, manifest, replaces):
       if os.path.isfile(os.path.join(staging, entry)))
   fault_after = _fault_after()
   old = replaces() if callable(replaces) else replaces
-  if manifest is not None:
+  # The old manifest (and the files that describe the old set) go first.
+  for entry in ([manifest] if manifest is not None else []) + list(
+      before_manifest):
     with contextlib.suppress(FileNotFoundError):
-      os.remove(os.path.join(directory, manifest))
+      os.remove(os.path.join(directory, entry))
   new_paths = {os.path.join(directory, entry) for entry in staged}
   for path in old:
     if os.path.abspath(path) not in new_paths:
       with contextlib.suppress(FileNotFoundError):
         os.remove(path)
-  ordered = [e for e in staged if e != manifest]
+  late = set(before_manifest)
+  ordered = [e for e in staged if e != manifest and e not in late]
+  ordered += [e for e in staged if e in late]
   ordered += [e for e in staged if e == manifest]
   for moved, entry in enumerate(ordered):
     _fault(moved, fault_after)

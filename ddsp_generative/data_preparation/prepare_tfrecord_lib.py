@@ -515,7 +515,8 @@ def prepare_tfrecord(input_audio_paths,
   with publish.output_set(
       output_dir, prefix, manifest=os.path.basename(metadata_path),
       replaces=lambda: existing_outputs(output_tfrecord_path),
-      what=f'The TFRecord dataset {output_tfrecord_path}') as staging:
+      what=f'The TFRecord dataset {output_tfrecord_path}',
+      before_manifest=(os.path.basename(notes_path),)) as staging:
     if not overwrite:  # Again under the lock: another run may have finished.
       refuse_existing(output_tfrecord_path)
     work_dir = os.path.join(staging, 'work')

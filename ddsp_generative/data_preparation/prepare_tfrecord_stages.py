@@ -384,6 +384,9 @@ def add_loudness(ex, frame_rate, center):
 def segment_notes(ex, frame_rate, segmenter):
   """Chunk -> its phrase for the note dataset: controls and notes.
 
+  Non-finite control frames (their examples are dropped from the
+  TFRecords) are silent and unvoiced in the phrase, and counted.
+
   Args:
     ex: Chunk from `add_loudness`.
     frame_rate: Frames per second.
@@ -392,10 +395,18 @@ def segment_notes(ex, frame_rate, segmenter):
   Returns:
     `expression.note_dataset.phrase`'s record.
   """
+  controls = {}
+  for key, silent in (('f0_hz', 0.0), ('f0_confidence', 0.0),
+                      ('loudness_db', features.LOUDNESS_PAD_DB)):
+    values = np.asarray(ex[key], np.float64)
+    bad = ~np.isfinite(values)
+    if np.any(bad):  # Frames whose examples are dropped: silence here.
+      count('notes-non-finite-frame', int(bad.sum()))
+      values = np.where(bad, silent, values)
+    controls[key] = values
   record = note_dataset.phrase(
       ex['path'], ex['chunk_index'], ex['split'], ex['start_frame'],
-      frame_rate, {k: ex[k] for k in note_dataset.CONTROLS}, segmenter,
-      last_chunk=ex['ends_file'])
+      frame_rate, controls, segmenter, last_chunk=ex['ends_file'])
   count('segment-notes')
   count('notes', len(record['notes']))
   return record
