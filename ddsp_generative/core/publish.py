@@ -106,6 +106,23 @@ def lock(directory, name, what=None):
       handle.close()
 
 
+def directory_lock(path, what=None):
+  """The lock of a directory that is itself the output (a model's).
+
+  It lies beside the directory (`<parent>/.<name>.lock`), so the directory
+  holds only the output's files.
+
+  Args:
+    path: The output directory.
+    what: How to name it in the error.
+
+  Returns:
+    The `lock` context manager.
+  """
+  parent, name = os.path.split(os.path.abspath(path))
+  return lock(parent, name, what=what)
+
+
 def _acquire(path, what):
   """Opens and flocks the lock file at path; raises OutputBusyError."""
   while True:

@@ -152,17 +152,14 @@ def train_envelope_vae(tfrecord_pattern, save_dir=None, steps=2000,
 def lock(save_dir):
   """Holds the lock of the envelope model directory save_dir (a whole run).
 
-  The directory is the output: its lock lies beside it
-  (`<parent>/.<name>.lock`), so save_dir holds only the model's files.
-
   Args:
     save_dir: The model's directory.
 
   Returns:
-    The `publish.lock` context manager.
+    The `publish.directory_lock` context manager.
   """
-  parent, name = os.path.split(os.path.abspath(save_dir))
-  return publish.lock(parent, name, what=f'The envelope model in {save_dir}')
+  return publish.directory_lock(save_dir,
+                                what=f'The envelope model in {save_dir}')
 
 
 def _check_not_saved(save_dir, overwrite):

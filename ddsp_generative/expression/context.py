@@ -33,6 +33,11 @@ or before the first note) and the loudness, scaled by `scale_loudness`.
 import numpy as np
 
 from ddsp_generative.core import units
+from ddsp_generative.expression.segmentation import LEVEL
+from ddsp_generative.expression.segmentation import OFFSET  # pylint: disable=unused-import
+from ddsp_generative.expression.segmentation import ONSET
+from ddsp_generative.expression.segmentation import PITCH
+from ddsp_generative.expression.segmentation import RELEASE
 
 N_CONTEXT = 12
 CLIP_SECS = 2.0
@@ -45,7 +50,6 @@ LOUDNESS_SCALE_DB = 30.0
 MAX_DEVIATION = 6.0  # Semitones.
 MIN_CONFIDENCE = 0.5
 SILENT_DB = -70.0
-ONSET, OFFSET, PITCH, LEVEL, RELEASE = range(5)
 
 
 def constants():
@@ -92,8 +96,7 @@ def features(notes, times):
     (context float32 [n_frames, N_CONTEXT], note ids int32 [n_frames]: the
     index of note k, 0 before the first note).
   """
-  notes = np.asarray(notes, np.float64).reshape(-1, 5) if not np.size(
-      notes) else np.asarray(notes, np.float64)
+  notes = np.asarray(notes, np.float64)
   times = np.asarray(times, np.float64)
   n = len(times)
   out = np.zeros((n, N_CONTEXT), np.float32)

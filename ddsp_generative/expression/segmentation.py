@@ -187,10 +187,7 @@ class Segmenter:
       window = pitch[t:t + min_frames]
       after_gap = t > 0 and not np.isfinite(pitch[t - 1])
       if not np.all(np.isfinite(window)) or (
-          not after_gap and np.all(np.abs(window - current) <= (
-              self.hysteresis)) or (
-                  not after_gap and abs(window[0] - current) <= (
-                      self.hysteresis))):
+          not after_gap and abs(window[0] - current) <= self.hysteresis):
         t += 1
         continue
       new = float(np.median(window))

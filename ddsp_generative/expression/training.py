@@ -216,8 +216,8 @@ def train_expression_vae(note_dataset_path, save_dir=None, steps=2000,
                   notes=level_stats(train), segmenter=data['segmenter'])
   if not save_dir:
     return _fit(model, windows, eval_windows, settings, log_every, progress)
-  parent, name = os.path.split(os.path.abspath(save_dir))
-  with publish.lock(parent, name, what=f'The expression model in {save_dir}'):
+  with publish.directory_lock(save_dir,
+                              what=f'The expression model in {save_dir}'):
     _check_not_saved(save_dir, overwrite)
     model, summary = _fit(model, windows, eval_windows, settings, log_every,
                           progress)
