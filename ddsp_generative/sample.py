@@ -13,9 +13,12 @@ that is a file or read-only) are refused before any work.
 
 Usage:
 
-  # The embedded default model (a small violin model), its prior and a
-  # phrase: no arguments at all.
+  # The embedded default model (a small violin model), its prior, and a new
+  # phrase per sample composed by its phrase model and played by its
+  # expression model: no arguments at all. Steer the phrase:
   python -m ddsp_generative.sample
+  python -m ddsp_generative.sample --n_samples=4 --n_notes=24 \
+    --key="D major" --register=62-81 --tempo=0.8
 
   python -m ddsp_generative.sample --model_dir=models/violin \
     --prior=models/violin/prior.json --save_dir=samples \
@@ -33,7 +36,12 @@ Usage:
     --gin_param="control_source.source = @Melody()" \
     --gin_param="Melody.pitches = (60, 64, 67, 72)"
 
-When --prior is not given, `<model_dir>/prior.json` is used.
+When --prior is not given, `<model_dir>/prior.json` is used. With no
+--midi_file, --envelope_model or --pitch, a model that has a phrase model
+(`<model_dir>/expression/phrase_model.json`, ddsp_generative_train_expression)
+composes a new phrase per sample (seed + i), steered by --n_notes,
+--duration, --key, --register and --tempo, and writes its MIDI file beside
+the WAV (sample_000.mid).
 """
 
 import math
@@ -85,6 +93,22 @@ flags.DEFINE_string('expression', 'auto', 'How --midi_file notes are '
                     'model when it has one, ddsp_generative_train_expression;'
                     ' else the rules), "rules" (ADSR envelopes, --peak_db), '
                     'or the directory of an expression model.')
+flags.DEFINE_string('phrase_model', 'auto', 'What plays when no control is '
+                    'asked for (no --midi_file, --envelope_model or --pitch):'
+                    ' "auto" composes a new phrase per sample with '
+                    '<model_dir>/expression/phrase_model.json when the model '
+                    'has one (ddsp_generative_train_expression); "none" never'
+                    ' composes; or a phrase_model.json.')
+flags.DEFINE_integer('n_notes', None, 'Notes of a composed phrase; default '
+                     'the phrase model\'s (16 for the embedded one).')
+flags.DEFINE_string('key', None, 'Key of a composed phrase, e.g. "D major", '
+                    '"F# minor", or "none" (any pitch); default the key of a '
+                    'training melody, drawn per sample.')
+flags.DEFINE_string('register', None, 'Pitch range of a composed phrase, '
+                    '"LOW-HIGH" in MIDI (e.g. "62-81"), within the training '
+                    'notes\' range.')
+flags.DEFINE_float('tempo', None, 'Speed of a composed phrase relative to '
+                   'the training melodies (2: twice as fast).')
 flags.DEFINE_integer('chunk_frames', None, 'Frames decoded at a time '
                      '(memory); default 1000 (4 s at 250 frames/s).')
 flags.DEFINE_boolean('overwrite', False, 'Replace existing sample files.')
@@ -94,6 +118,42 @@ flags.DEFINE_multi_string('gin_param', [], 'Gin bindings for the controls, '
 
 
 EXPRESSION_DIR = 'expression'
+PHRASE_MODEL_FILE = 'phrase_model.json'  # expression.phrases.FILE_NAME
+PHRASE_FLAGS = ('n_notes', 'key', 'register', 'tempo')
+NOTE_SOURCES = ('Note', 'Melody', 'Glissando', 'MidiFile', 'Phrase')
+
+
+def phrase_model_path(model_dir):
+  """The phrase model that composes when no control is asked for, or None.
+
+  Args:
+    model_dir: The model directory (the embedded default's when None).
+  """
+  if FLAGS.midi_file or FLAGS.envelope_model or FLAGS.pitch is not None:
+    return None
+  if FLAGS.phrase_model == 'none':
+    return None
+  if FLAGS.phrase_model != 'auto':
+    return FLAGS.phrase_model
+  model_dir = model_dir or default_model.PACKAGE_DIR
+  path = os.path.join(model_dir, EXPRESSION_DIR, PHRASE_MODEL_FILE)
+  return path if os.path.isfile(path) else None
+
+
+def parse_register(text):
+  """(low, high) MIDI pitches of --register ("62-81").
+
+  Raises:
+    cli.UserError: Naming the form.
+  """
+  try:
+    low, high = (float(v) for v in text.split('-'))
+  except ValueError:
+    low = high = None
+  if low is None or not 0 <= low <= high <= 127:
+    raise cli.UserError(f'--register={text}: give "LOW-HIGH" MIDI pitches '
+                        'in [0, 127], low first, e.g. --register=62-81.')
+  return low, high
 
 
 def expression_dir(model_dir):
@@ -134,7 +194,21 @@ def control_bindings(using_default_model, level_bindings=(),
         bindings.append(f'EnvelopeControl.{flag_name} = '
                         f'{getattr(FLAGS, flag_name)!r}')
     return bindings
-  if FLAGS.midi_file:
+  phrase = phrase_model_path(FLAGS.model_dir)
+  if phrase:
+    bindings += ['control_source.source = @Phrase()',
+                 f'Phrase.model_path = {phrase!r}',
+                 f'Phrase.seed = {FLAGS.seed!r}']
+    if expression:
+      bindings.append(f'Phrase.expression = {expression!r}')
+    for flag_name in ('n_notes', 'duration', 'key', 'tempo'):
+      if getattr(FLAGS, flag_name) is not None:
+        bindings.append(f'Phrase.{flag_name} = '
+                        f'{getattr(FLAGS, flag_name)!r}')
+    if FLAGS.register:
+      low, high = parse_register(FLAGS.register)
+      bindings += [f'Phrase.low = {low!r}', f'Phrase.high = {high!r}']
+  elif FLAGS.midi_file:
     bindings += ['control_source.source = @MidiFile()',
                  f'MidiFile.path = {FLAGS.midi_file!r}']
     if expression:
@@ -145,17 +219,18 @@ def control_bindings(using_default_model, level_bindings=(),
     # A phrase, unless the flags ask for a Note; --gin_file/--gin_param come
     # after and override it.
     bindings += list(default_model.DEFAULT_CONTROLS)
-  for flag_name, binding in (('pitch', 'Note.pitch'),
-                             ('duration', 'Note.duration')):
-    if getattr(FLAGS, flag_name) is not None:
-      bindings.append(f'{binding} = {getattr(FLAGS, flag_name)!r}')
+  if not phrase:
+    for flag_name, binding in (('pitch', 'Note.pitch'),
+                               ('duration', 'Note.duration')):
+      if getattr(FLAGS, flag_name) is not None:
+        bindings.append(f'{binding} = {getattr(FLAGS, flag_name)!r}')
   if FLAGS.peak_db is not None:
     bindings += [f'{name}.peak_db = {FLAGS.peak_db!r}'
-                 for name in ('Note', 'Melody', 'Glissando', 'MidiFile')]
+                 for name in NOTE_SOURCES]
   return bindings
 
 
-def planned_outputs(save_dir, n_samples):
+def planned_outputs(save_dir, n_samples, midi=False):
   """The files a run would write, as `sampler.sample_paths` names them.
 
   Kept here (with a test that it matches) so that the check of existing
@@ -164,12 +239,14 @@ def planned_outputs(save_dir, n_samples):
   Args:
     save_dir: --save_dir.
     n_samples: --n_samples.
+    midi: A composed phrase: its MIDI file too.
 
   Returns:
-    Paths, for every sample its WAV, PNG and JSON.
+    Paths, for every sample its WAV, PNG, JSON (and MIDI).
   """
+  exts = ('wav', 'png', 'json') + (('mid',) if midi else ())
   return [os.path.join(save_dir, f'sample_{i:03d}.{ext}')
-          for i in range(n_samples) for ext in ('wav', 'png', 'json')]
+          for i in range(n_samples) for ext in exts]
 
 
 def check_save_dir(save_dir):
@@ -193,6 +270,50 @@ def check_save_dir(save_dir):
     raise cli.UserError(
         f'--save_dir={save_dir} cannot be written ({path} is read-only or '
         'not yours): choose a writable --save_dir.')
+
+
+def check_phrase_flags():
+  """--phrase_model and the flags that steer a composed phrase.
+
+  Raises:
+    cli.UserError: Naming the flag and the fix.
+  """
+  from ddsp_generative.expression import keys  # pylint: disable=g-import-not-at-top
+  path = FLAGS.phrase_model
+  if path not in ('auto', 'none') and not os.path.isfile(path):
+    raise cli.UserError(f'--phrase_model={path}: file not found ("auto", '
+                        '"none" or a phrase_model.json from '
+                        'ddsp_generative_train_expression).')
+  steering = [f'--{name}' for name in PHRASE_FLAGS
+              if getattr(FLAGS, name) is not None]
+  if steering and not phrase_model_path(FLAGS.model_dir):
+    why = ('--midi_file, --envelope_model or --pitch chooses another control'
+           if FLAGS.midi_file or FLAGS.envelope_model or
+           FLAGS.pitch is not None else
+           'this model has no phrase model (expression/phrase_model.json; '
+           'fit one with ddsp_generative_train_expression)')
+    raise cli.UserError(f'{", ".join(steering)} steer a composed phrase, but '
+                        f'{why}.')
+  if FLAGS.n_notes is not None:
+    cli.require(FLAGS.n_notes >= 1, f'--n_notes must be >= 1, not '
+                f'{FLAGS.n_notes}.')
+  if FLAGS.tempo is not None:
+    cli.require(math.isfinite(FLAGS.tempo) and FLAGS.tempo > 0,
+                f'--tempo must be a positive factor, not {FLAGS.tempo}.')
+  phrase = phrase_model_path(FLAGS.model_dir)
+  if phrase:
+    from ddsp_generative.expression import phrases  # pylint: disable=g-import-not-at-top
+    try:
+      model = phrases.load(phrase)
+      if FLAGS.register:
+        model.register(*parse_register(FLAGS.register))
+    except phrases.PhraseModelError as e:
+      raise cli.UserError(str(e)) from e
+  if FLAGS.key is not None:
+    try:
+      keys.parse_key(FLAGS.key)
+    except keys.KeyNameError as e:
+      raise cli.UserError(f'--key: {e}') from e
 
 
 def check_flags():
@@ -238,9 +359,12 @@ def check_flags():
     raise cli.UserError(f'--envelope_model={path}: directory not found (a '
                         'ddsp_generative_train_envelopes --save_dir, or '
                         '"default").')
+  check_phrase_flags()
   check_save_dir(FLAGS.save_dir)
   if not FLAGS.overwrite:
-    existing = [p for p in planned_outputs(FLAGS.save_dir, FLAGS.n_samples)
+    existing = [p for p in planned_outputs(
+        FLAGS.save_dir, FLAGS.n_samples,
+        midi=bool(phrase_model_path(FLAGS.model_dir)))
                 if os.path.exists(p)]
     if existing:
       raise cli.UserError(

@@ -1,15 +1,21 @@
 # Copyright 2026 The ddsp_generative Authors.
 # Licensed under the Apache License, Version 2.0.
-r"""Trains an expression model: `ddsp_generative_train_expression`.
+r"""Trains an expression model and a phrase model: `ddsp_generative_train_expression`.
 
-Learns how the training audio plays its notes (attacks, legato transitions,
-vibrato, releases past the note-off, dynamics from the level) from the note
-dataset `ddsp_generative_prepare_tfrecord` writes beside the TFRecords
-(`notes_<prefix>.json`; see `ddsp_generative.expression`), and saves the
-model in --save_dir as `expression_vae_weights.h5` + `expression_vae.json`
-(versioned, no pickle; the JSON is written last). Saved as `expression/`
-inside a DDSP model directory, the sampler plays every note-based control
-and --midi_file through it.
+From the note dataset `ddsp_generative_prepare_tfrecord` writes beside the
+TFRecords (`notes_<prefix>.json`; see `ddsp_generative.expression`) it
+learns, into --save_dir:
+
+* the expression model: how the training audio plays its notes (attacks,
+  legato transitions, vibrato, releases past the note-off, dynamics from
+  the level), `expression_vae_weights.h5` + `expression_vae.json`;
+* the phrase model: which notes it plays (intervals, rhythms, rests,
+  dynamics; variable-order Markov models), `phrase_model.json`.
+
+All versioned, no pickle (each JSON written last). Saved as `expression/`
+inside a DDSP model directory, the sampler plays every --midi_file through
+the expression model and, given no control, composes a new phrase per
+sample with the phrase model.
 
 Usage:
 
@@ -17,12 +23,19 @@ Usage:
     --note_dataset=data/violin/notes_violin.json \
     --save_dir=models/violin/expression --steps=2000 --seed=0
 
-  # A smaller model, 2 s windows:
+  # Only the phrase model (seconds, no TensorFlow), of order 3:
+  ddsp_generative_train_expression --note_dataset=data/notes_violin.json \
+    --save_dir=models/violin/expression --models=phrases \
+    --gin_param='train_phrase_model.order = 3'
+
+  # A smaller expression model, 2 s windows:
   ddsp_generative_train_expression --note_dataset=data/notes_violin.json \
     --save_dir=models/violin/expression \
     --gin_param='ExpressionVae.units = 64' \
     --gin_param='train_expression_vae.window_secs = 2.0'
 """
+
+import os
 
 from absl import flags
 from absl import logging
@@ -45,13 +58,74 @@ flags.DEFINE_multi_string('gin_param', [],
 flags.DEFINE_boolean('overwrite', False,
                      'Replace a model already saved in --save_dir.')
 flags.DEFINE_boolean('progress', True, 'Show a progress bar.')
+flags.DEFINE_list('models', ['expression', 'phrases'],
+                  'What to train: "expression" (the expression VAE), '
+                  '"phrases" (the phrase model), or both.')
+
+MODELS = ('expression', 'phrases')
+# The files each model saves (expression.saving.MODEL_JSON and
+# expression.phrases.FILE_NAME; a test checks they match): known here so
+# that an existing output is refused before TensorFlow loads.
+SAVED_FILES = {'expression': 'expression_vae.json',
+               'phrases': 'phrase_model.json'}
+
+
+def check_flags():
+  """The checks that need no model or data."""
+  cli.check_args(FLAGS, ('note_dataset', 'save_dir'))
+  unknown = [m for m in FLAGS.models if m not in MODELS]
+  cli.require(FLAGS.models and not unknown,
+              f'--models={",".join(FLAGS.models)}: give "expression", '
+              '"phrases" or both (comma-separated).')
+  if os.path.lexists(FLAGS.save_dir) and not os.path.isdir(FLAGS.save_dir):
+    raise cli.UserError(f'--save_dir={FLAGS.save_dir} is not a directory: '
+                        'choose another --save_dir.')
+  if not os.path.isfile(FLAGS.note_dataset):
+    raise cli.UserError(
+        f'--note_dataset={FLAGS.note_dataset}: file not found '
+        '(ddsp_generative_prepare_tfrecord writes notes_<prefix>.json beside '
+        'the TFRecords).')
+  if not FLAGS.overwrite:
+    for name in FLAGS.models:
+      path = os.path.join(FLAGS.save_dir, SAVED_FILES[name])
+      if os.path.exists(path):
+        what = 'An expression' if name == 'expression' else 'A phrase'
+        raise cli.UserError(f'{what} model is already saved at {path}; pass '
+                            '--overwrite to replace it.')
 
 
 def main(unused_argv):
-  cli.check_args(FLAGS, ('note_dataset', 'save_dir'))
-  # Heavy (TensorFlow): imported once the flags are known to be usable.
-  from ddsp_generative.expression import training  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.expression import phrases  # pylint: disable=g-import-not-at-top
+  training = None
+  if 'expression' in FLAGS.models:
+    # Heavy (TensorFlow), and registers the VAE's gin names: imported once
+    # the flags are known to be usable.
+    from ddsp_generative.expression import training  # pylint: disable=g-import-not-at-top
   cli.parse_gin(FLAGS.gin_file, FLAGS.gin_param)
+  if training is not None:
+    _train_expression(training)
+  if 'phrases' in FLAGS.models:
+    try:
+      _, summary = phrases.train_phrase_model(
+          FLAGS.note_dataset, save_dir=FLAGS.save_dir,
+          overwrite=FLAGS.overwrite)
+    except FileExistsError as e:
+      raise cli.UserError(str(e)) from e
+    held = summary.get('held_out')
+    print(f'Phrase model (order {summary["order"]}) fitted on '
+          f'{summary["melodies"]} melodies ({summary["notes"]} notes, '
+          f'pitches {summary["pitch_range"][0]}-{summary["pitch_range"][1]}'
+          + (f'); held-out {held["melodies"]} melodies: intervals '
+             f'{held["bits_per_event"]["intervals"]:.2f} bits/note '
+             f'(order 0: {held["order_0_bits_per_event"]["intervals"]:.2f}), '
+             f'rhythm {held["bits_per_event"]["rhythm"]:.2f} '
+             f'({held["order_0_bits_per_event"]["rhythm"]:.2f}).'
+             if held else ').'))
+    print(f'Model: {summary["model_path"]}')
+
+
+def _train_expression(training):
+  """Trains and saves the expression VAE (`training` is its module)."""
   try:
     _, summary = training.train_expression_vae(
         FLAGS.note_dataset, save_dir=FLAGS.save_dir, steps=FLAGS.steps,
@@ -74,7 +148,7 @@ def main(unused_argv):
 
 
 def console_entry_point():
-  cli.run(main, __name__)
+  cli.run(main, __name__, checks=check_flags)
 
 
 if __name__ == '__main__':

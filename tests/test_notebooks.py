@@ -30,7 +30,8 @@ TINY_ENVELOPES = ('EnvelopeVae.n_frames = 250', 'EnvelopeVae.latent_dims = 8',
                   'EnvelopeVae.channels = (16, 32, 32, 32)',
                   'EnvelopeVae.hidden_units = 64')
 TINY_GENERATE = dict(duration=1.0, n_samples=1, interpolation_steps=3,
-                     map_points=300, midi_notes=3, note_secs=0.3)
+                     map_points=300, midi_notes=3, note_secs=0.3,
+                     phrase_notes=3)
 
 
 def read_notebook(name):
@@ -158,7 +159,11 @@ def test_generate_notebook_embedded_default(tmp_path):
                                **TINY_GENERATE), tmp_path)
   assert not errors(nb)
   audio, images = rich_outputs(nb)
-  assert audio >= 5 and images >= 6, (audio, images)
+  assert audio >= 6 and images >= 7, (audio, images)
+  # Its phrase model composes a phrase, played and shown.
+  (phrase_cell,) = [c for c in nb.cells if 'controls.Phrase(' in c.source]
+  assert rich_outputs(nbformat.v4.new_notebook(cells=[phrase_cell])) == (
+      1, 1)
 
 
 def test_train_your_own_notebook(tmp_path):

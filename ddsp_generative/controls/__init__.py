@@ -5,6 +5,8 @@
   sources   Note, Glissando, Melody (gin): notes with ADSR envelopes and
             vibrato, generated from scratch
   midi      MidiFile (gin): a MIDI file's top voice
+  phrase    Phrase (gin): a new phrase from a phrase model
+            (`ddsp_generative.expression.phrases`), per seed
   envelope  EnvelopeControl (gin): curves drawn from an envelope VAE
             (`ddsp_generative.envelopes`; imports TensorFlow, so it is not
             imported here: the sampler registers it)
@@ -25,6 +27,7 @@ sidecars contain.
 from ddsp_generative.controls.midi import MidiFile
 from ddsp_generative.controls.midi import MidiFileError
 from ddsp_generative.controls.midi import PolyphonicMidiError
+from ddsp_generative.controls.phrase import Phrase
 from ddsp_generative.controls.sources import adsr_args
 from ddsp_generative.controls.sources import adsr_db
 from ddsp_generative.controls.sources import as_blocks

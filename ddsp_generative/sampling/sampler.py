@@ -124,9 +124,24 @@ def sample_name(index):
   return f'{SAMPLE_PREFIX}{index:03d}'
 
 
-def sample_paths(save_dir, index):
+def sample_paths(save_dir, index, with_midi=False):
+  """Sample `index`'s files: WAV, PNG, JSON and (with_midi) the MIDI file."""
   stem = os.path.join(save_dir, sample_name(index))
-  return {'wav': stem + '.wav', 'png': stem + '.png', 'json': stem + '.json'}
+  paths = {'wav': stem + '.wav', 'png': stem + '.png', 'json': stem + '.json'}
+  if with_midi:
+    paths['mid'] = stem + '.mid'
+  return paths
+
+
+def sample_sources(source, n_samples, seed):
+  """The control source of each sample.
+
+  A source with `for_seed` (a composed `controls.Phrase`) makes a new one
+  per sample seed (another phrase each); any other plays in every sample.
+  """
+  if hasattr(source, 'for_seed'):
+    return [source.for_seed(seed + i) for i in range(n_samples)]
+  return [source] * n_samples
 
 
 def describe_controls(source):
@@ -270,7 +285,7 @@ def training_controls(trained, prior=None):
 
 
 # The note-based control sources whose `peak_db` sets their level.
-LEVEL_SOURCES = ('Note', 'Melody', 'Glissando', 'MidiFile')
+LEVEL_SOURCES = ('Note', 'Melody', 'Glissando', 'MidiFile', 'Phrase')
 
 
 def default_level_bindings(ranges):
@@ -572,8 +587,11 @@ def generate(trained, prior, source, n_samples=1, seed=0, mode=None,
     mode = mode or prior.default_mode
   if trained.z_dims is not None and prior is None:
     raise ValueError('This model decodes from z: give it a prior.')
-  blocks = sources.as_blocks(source, trained.frame_rate, BLOCK_FRAMES)
-  planned = [sample_paths(save_dir, i) for i in range(n_samples)]
+  per_sample = sample_sources(source, n_samples, seed)
+  blocks = [sources.as_blocks(s, trained.frame_rate, BLOCK_FRAMES)
+            for s in per_sample]
+  planned = [sample_paths(save_dir, i, with_midi=hasattr(s, 'write_midi'))
+             for i, s in enumerate(per_sample)]
   try:
     os.makedirs(save_dir, exist_ok=True)
     with publish.lock(save_dir, RUN_LOCK_NAME, what=f'--save_dir={save_dir}'):
@@ -583,26 +601,38 @@ def generate(trained, prior, source, n_samples=1, seed=0, mode=None,
         raise SamplesExistError(
             f'{len(existing)} sample files already exist in {save_dir} (e.g. '
             f'{existing[0]}): pass --overwrite or choose another --save_dir.')
-      check_output_space(save_dir, n_samples, blocks.n_frames, trained,
+      check_output_space(save_dir, n_samples,
+                         max(b.n_frames for b in blocks), trained,
                          sum(os.path.getsize(p) for p in existing))
       _clean_leftovers(save_dir)
       ranges, origin = training_controls(trained, prior)
-      outside = scan_controls(blocks, trained, source, ranges, origin)
-      facts = dict(source=source, ranges=ranges, outside=outside,
-                   prior_path=prior_path, mode=mode,
-                   chunk_frames=chunk_frames)
+      outside = [scan_controls(b, trained, s, ranges, origin)
+                 for b, s in _unique(zip(blocks, per_sample))]
       written = []
-      clip_secs = blocks.n_frames / trained.frame_rate
-      with tqdm(total=round(n_samples * clip_secs, 2), unit='s audio',
+      total_secs = sum(b.n_frames for b in blocks) / trained.frame_rate
+      with tqdm(total=round(total_secs, 2), unit='s audio',
                 desc='sampling', disable=not progress) as bar:
         for i in range(n_samples):
-          written.append(_write_sample(trained, prior, blocks, i, seed + i,
-                                       save_dir, bar, facts))
+          facts = dict(source=per_sample[i], ranges=ranges,
+                       outside=outside[min(i, len(outside) - 1)],
+                       prior_path=prior_path, mode=mode,
+                       chunk_frames=chunk_frames, paths=planned[i])
+          written.append(_write_sample(trained, prior, blocks[i], i,
+                                       seed + i, save_dir, bar, facts))
   except OSError as e:  # Creating --save_dir or its lock.
     if isinstance(e, errors.UserError):
       raise
     raise _write_error(e, e.filename or save_dir, save_dir) from e
   return written
+
+
+def _unique(pairs):
+  """(blocks, source) pairs without repeats of one source (checked once)."""
+  out = []
+  for blocks, source in pairs:
+    if not out or source is not out[-1][1]:
+      out.append((blocks, source))
+  return out
 
 
 def z_blocks(trained, prior, blocks, sample_seed, mode):
@@ -638,7 +668,7 @@ def _write_sample(trained, prior, blocks, index, sample_seed, save_dir, bar,
   """Stages and publishes sample `index`; returns its paths."""
   from ddsp_generative.sampling import streaming  # pylint: disable=g-import-not-at-top
   name = sample_name(index)
-  paths = sample_paths(save_dir, index)
+  paths = facts['paths']
   mode = facts['mode']
   plot_samples = int(PLOT_SECS * trained.sample_rate)
   plot_frames = int(math.ceil(plot_samples / trained.hop_size))
@@ -689,12 +719,18 @@ def _write_sample(trained, prior, blocks, index, sample_seed, save_dir, bar,
                 f'mode={mode}  step={trained.step}' +
                 (f'  (first {PLOT_SECS:g} s)' if n_written > len(shown)
                  else ''))
+      if 'mid' in paths:
+        current = paths['mid']
+        facts['source'].write_midi(
+            os.path.join(staging, os.path.basename(paths['mid'])))
       current = paths['json']
       artifacts.write_json(
           os.path.join(staging, os.path.basename(paths['json'])), 'sample',
           SAMPLE_FORMAT_VERSION, {
               'audio': os.path.basename(paths['wav']),
               'spectrogram': os.path.basename(paths['png']),
+              'midi': (os.path.basename(paths['mid']) if 'mid' in paths
+                       else None),
               'seed': sample_seed,
               'sample_rate': trained.sample_rate,
               'duration_secs': n_written / trained.sample_rate,

@@ -30,6 +30,7 @@ DEFAULT_LEVELS = (
     'Melody.peak_db = -5.0',
     'Glissando.peak_db = -5.0',
     'MidiFile.peak_db = -3.0',
+    'Phrase.peak_db = -3.0',
 )
 # Controls of `python -m ddsp_generative.sample` when none are given: a
 # phrase in the violin's middle register (gin, for the control sources).
