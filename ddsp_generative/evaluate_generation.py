@@ -64,8 +64,8 @@ import glob
 import os
 
 from absl import flags
-from absl import logging
 from ddsp_generative import cli
+from ddsp_generative.evaluation import report_paths
 
 FLAGS = flags.FLAGS
 
@@ -110,36 +110,6 @@ flags.DEFINE_multi_string('gin_param', [], 'Gin bindings for the control '
                           'source, e.g. "control_source.source = @Melody()".')
 
 
-def _check_not_written(save_dir):
-  from ddsp_generative.evaluation import generation_report  # pylint: disable=g-import-not-at-top
-  generation_report.check_not_written(save_dir, FLAGS.overwrite)
-
-
-def _load_priors(trained):
-  from ddsp_generative.core import artifacts  # pylint: disable=g-import-not-at-top
-  from ddsp_generative.core import errors  # pylint: disable=g-import-not-at-top
-  from ddsp_generative import priors  # pylint: disable=g-import-not-at-top
-  from ddsp_generative.sampling import sampler  # pylint: disable=g-import-not-at-top
-  paths = FLAGS.prior or [os.path.join(FLAGS.model_dir,
-                                       sampler.DEFAULT_PRIOR_NAME)]
-  loaded = []
-  for path in paths:
-    if not os.path.exists(path):
-      raise cli.UsageError(
-          f'No prior at {path}: fit one with ddsp_generative_extract_z and '
-          'ddsp_generative_fit_prior, or pass --prior.')
-    try:
-      with errors.stage(f'reading the prior {path}'):
-        prior = priors.load_prior(path)
-        priors.check_compatible(prior, trained.z_dims, trained.fingerprint,
-                                frame_rate=trained.frame_rate,
-                                sample_rate=trained.sample_rate)
-    except (artifacts.ArtifactError, priors.PriorMismatchError) as e:
-      raise cli.UsageError(f'{path}: {e}') from e
-    loaded.append(prior)
-  return loaded, paths
-
-
 def _midi_paths():
   """The files --midi_pattern matches, sorted; [] without it."""
   if not FLAGS.midi_pattern:
@@ -153,7 +123,12 @@ def _midi_paths():
   return paths
 
 
-def main(unused_argv):
+def check_flags():
+  """The checks that need no model: flags, paths, an existing report.
+
+  Raises:
+    cli.UserError: Naming the flag and the fix.
+  """
   cli.check_args(FLAGS, {
       'model_dir': ' (a ddsp_run --save_dir)',
       'eval_tfrecord_pattern': ", e.g. 'data/train.tfrecord-eval*'"})
@@ -166,88 +141,35 @@ def main(unused_argv):
     raise cli.UsageError(f'Model directory not found: {FLAGS.model_dir}. '
                          'Train one with `ddsp_run --mode=train '
                          '--save_dir=... --gin_file=gin/harmonic_noise_z.gin`.')
-  midi_paths = _midi_paths()
+  _midi_paths()
   if FLAGS.save_dir:
-    _check_not_written(FLAGS.save_dir)
-  # Heavy imports here, so that --help is fast.
-  from ddsp_generative.controls import midi  # pylint: disable=g-import-not-at-top
-  from ddsp_generative.evaluation import generation as lib  # pylint: disable=g-import-not-at-top
+    report_paths.check_generation_not_written(FLAGS.save_dir, FLAGS.overwrite)
+
+
+def main(unused_argv):
+  # TensorFlow and the model load here, once the checks passed.
   from ddsp_generative.evaluation import generation_report  # pylint: disable=g-import-not-at-top
-  from ddsp_generative.evaluation import realism  # pylint: disable=g-import-not-at-top
-  from ddsp_generative.evaluation import realism_sets  # pylint: disable=g-import-not-at-top
-  from ddsp_generative.sampling import model_io  # pylint: disable=g-import-not-at-top
-  from ddsp_generative.sampling import sampler  # pylint: disable=g-import-not-at-top
-  from ddsp_generative.core import tfrecords  # pylint: disable=g-import-not-at-top
-
-  try:
-    trained = model_io.load_model(FLAGS.model_dir, checkpoint=FLAGS.checkpoint)
-  except model_io.ModelLoadError as e:
-    raise cli.UsageError(str(e)) from e
-  if trained.z_dims is None:
-    if FLAGS.prior or FLAGS.modes:
-      logging.warning('The model in %s has no z: --prior and --modes are '
-                      'ignored.', FLAGS.model_dir)
-    prior_list, prior_paths = [], []
-  else:
-    prior_list, prior_paths = _load_priors(trained)
-  save_dir = FLAGS.save_dir or os.path.join(
-      FLAGS.model_dir, 'eval', f'generation-{trained.step}')
-  _check_not_written(save_dir)
-
-  sources = []
-  if FLAGS.n_control_samples > 0 or midi_paths:
-    # The model's config was parsed by load_model; add the controls' config,
-    # the note sources' levels inside the training loudness first (as
-    # ddsp_generative.sample does).
-    ranges, _ = sampler.training_controls(
-        trained, prior_list[0] if prior_list else None)
-    sampler.parse_control_config(
-        FLAGS.gin_file, FLAGS.gin_param,
-        defaults=sampler.default_level_bindings(ranges))
-  if FLAGS.n_control_samples > 0:
-    source = sampler.control_source()
-    sources.append((type(source).__name__, source))
-  # A second run writing the same report is refused until this one ends.
-  with generation_report.lock(save_dir):
-    _check_not_written(save_dir)
-    try:
-      report, sets = lib.evaluate(
-          trained, prior_list, FLAGS.eval_tfrecord_pattern,
-          modes=FLAGS.modes if prior_list else None,
-          n_examples=FLAGS.n_examples or None,
-          seed=FLAGS.seed, f0_estimator=FLAGS.f0_estimator,
-          voiced_threshold=FLAGS.voiced_threshold,
-          audible_db=FLAGS.audible_db, k=FLAGS.knn_k,
-          max_points=FLAGS.max_points, control_sources=sources,
-          n_control_samples=FLAGS.n_control_samples,
-          prior_paths=prior_paths, realism=FLAGS.realism,
-          c2st_folds=FLAGS.c2st_folds, midi_paths=midi_paths,
-          realism_split=FLAGS.realism_split)
-    except (tfrecords.DatasetMismatchError, lib.GenerationEvalError,
-            realism.RealismError, realism_sets.RealismSetsError,
-            midi.MidiFileError) as e:
-      raise cli.UsageError(str(e)) from e
-    _, written = generation_report.write_report(
-        save_dir, report, sets, trained.sample_rate,
-        n_figure_columns=FLAGS.n_figure_examples)
+  from ddsp_generative.evaluation import generation_run  # pylint: disable=g-import-not-at-top
+  report, written = generation_run.evaluate_generation(
+      FLAGS.model_dir, FLAGS.eval_tfrecord_pattern,
+      checkpoint=FLAGS.checkpoint, prior_paths=FLAGS.prior, modes=FLAGS.modes,
+      n_examples=FLAGS.n_examples, seed=FLAGS.seed, save_dir=FLAGS.save_dir,
+      f0_estimator=FLAGS.f0_estimator,
+      voiced_threshold=FLAGS.voiced_threshold, audible_db=FLAGS.audible_db,
+      knn_k=FLAGS.knn_k, max_points=FLAGS.max_points,
+      n_control_samples=FLAGS.n_control_samples,
+      n_figure_examples=FLAGS.n_figure_examples,
+      realism_section=FLAGS.realism, c2st_folds=FLAGS.c2st_folds,
+      realism_split=FLAGS.realism_split, midi_paths=_midi_paths(),
+      overwrite=FLAGS.overwrite, gin_files=FLAGS.gin_file,
+      gin_params=FLAGS.gin_param)
   print(generation_report.markdown_table(report))
-  best = report['best_mode']  # None for a model without z.
-  if best is not None and best['gap_closed'] is None:
-    logging.info('Best mode %s (lowest FD); random z is not farther from the '
-                 'real audio than the resynthesis, so no gap is closed.',
-                 best['name'])
-  elif best is not None:
-    logging.info('Best mode %s closes %.0f%% of the random-z to resynthesis '
-                 'FD gap (target %.0f%%).', best['name'],
-                 100 * best['gap_closed'], 100 * best['target'])
-  for key in ('json', 'table', 'figure', 'ltas'):
-    if ((key != 'figure' or FLAGS.n_figure_examples) and
-        (key != 'ltas' or 'realism' in report)):
-      print(written[key])
+  for path in written:
+    print(path)
 
 
 def console_entry_point():
-  cli.run(main, __name__)
+  cli.run(main, __name__, checks=check_flags)
 
 
 if __name__ == '__main__':

@@ -34,8 +34,8 @@ fewer stop the run with the fix (--c2st_folds=2, more examples,
 import os
 
 from absl import flags
-from absl import logging
 from ddsp_generative import cli
+from ddsp_generative.evaluation import report_paths
 
 FLAGS = flags.FLAGS
 
@@ -65,16 +65,12 @@ flags.DEFINE_multi_string('gin_param', [], 'Gin bindings applied after the '
                           'model\'s operative config.')
 
 
-def _check_not_written(output, figure):
-  from ddsp_generative.evaluation import report_files  # pylint: disable=g-import-not-at-top
-  figure = figure or os.path.splitext(output)[0] + '.png'
-  # The files `reconstruction.output_paths` names (without its heavy import).
-  ltas = os.path.splitext(figure)[0] + '_ltas.png'
-  report_files.check_not_written([output, figure, ltas], output,
-                                 FLAGS.overwrite, choose='--output')
+def check_flags():
+  """The checks that need no model: flags, paths, an existing report.
 
-
-def main(unused_argv):
+  Raises:
+    cli.UserError: Naming the flag and the fix.
+  """
   cli.check_args(FLAGS, {
       'model_dir': ' (a ddsp_run --save_dir)',
       'eval_tfrecord_pattern': ", e.g. 'data/train.tfrecord-eval*'"})
@@ -83,64 +79,34 @@ def main(unused_argv):
   if FLAGS.c2st_folds < 2:
     raise cli.UsageError(f'--c2st_folds must be >= 2, not '
                          f'{FLAGS.c2st_folds}.')
+  if not os.path.isdir(FLAGS.model_dir):
+    raise cli.UsageError(f'Model directory not found: {FLAGS.model_dir}. '
+                         'Train one with `ddsp_run --mode=train '
+                         '--save_dir=... --gin_file=gin/harmonic_noise_z.gin`.')
   if FLAGS.output:
-    _check_not_written(FLAGS.output, FLAGS.figure)
-  # Heavy imports here, so that --help is fast.
-  from ddsp_generative.evaluation import realism  # pylint: disable=g-import-not-at-top
-  from ddsp_generative.evaluation import realism_sets  # pylint: disable=g-import-not-at-top
-  from ddsp_generative.evaluation import reconstruction as lib  # pylint: disable=g-import-not-at-top
-  from ddsp_generative.sampling import model_io  # pylint: disable=g-import-not-at-top
-  from ddsp_generative.core import tfrecords  # pylint: disable=g-import-not-at-top
+    report_paths.check_reconstruction_not_written(FLAGS.output, FLAGS.figure,
+                                                  FLAGS.overwrite)
 
-  try:
-    trained = model_io.load_model(FLAGS.model_dir, checkpoint=FLAGS.checkpoint,
-                                  gin_params=FLAGS.gin_param)
-  except model_io.ModelLoadError as e:
-    raise cli.UsageError(str(e)) from e
-  output = FLAGS.output or os.path.join(
-      FLAGS.model_dir, 'eval', f'reconstruction-{trained.step}.json')
-  figure = FLAGS.figure or lib.default_figure_path(output)
-  _check_not_written(output, figure)
-  # A second run writing the same report is refused until this one ends.
-  with lib.lock(output):
-    _check_not_written(output, figure)
-    try:
-      report, audio = lib.evaluate(
-          trained, FLAGS.eval_tfrecord_pattern, batch_size=FLAGS.batch_size,
-          max_examples=FLAGS.max_examples, f0_estimator=FLAGS.f0_estimator,
-          voiced_threshold=FLAGS.voiced_threshold,
-          audible_db=FLAGS.audible_db, seed=FLAGS.seed,
-          realism=FLAGS.realism, c2st_folds=FLAGS.c2st_folds,
-          realism_split=FLAGS.realism_split)
-    except (tfrecords.DatasetMismatchError, realism.RealismError,
-            realism_sets.RealismSetsError) as e:
-      raise cli.UsageError(str(e)) from e
-    lib.write_report(output, report, audio, trained.sample_rate,
-                     figure_path=figure,
-                     n_figure_examples=FLAGS.n_figure_examples)
-  metrics = report['metrics']
-  logging.info('Spectral distance %.3f, loudness L1 %.2f dB, f0 within 50 '
-               'cents %s, median %s cents (%d examples).',
-               metrics['spectral_distance']['mean'],
-               metrics['loudness_l1_db']['mean'],
-               metrics['f0_accuracy_50_cents'],
-               metrics['f0_median_abs_cents'], report['n_examples'])
-  if 'realism' in report:
-    resynthesis = report['realism']['sets'][lib.RESYNTHESIS]['c2st']
-    floor = report['realism']['floor']['c2st']
-    logging.info('Realism: a classifier tells resynthesis from real clips '
-                 'with accuracy %.2f (logistic regression; real vs real: '
-                 '%.2f).', resynthesis['logistic_regression'],
-                 floor['logistic_regression'])
-  print(output)
-  if FLAGS.n_figure_examples:
-    print(figure)
-  if 'realism' in report:
-    print(lib.ltas_figure_path(figure))
+
+def main(unused_argv):
+  # TensorFlow and the model load here, once the checks passed.
+  from ddsp_generative.evaluation import reconstruction_run  # pylint: disable=g-import-not-at-top
+  _, written = reconstruction_run.evaluate_reconstruction(
+      FLAGS.model_dir, FLAGS.eval_tfrecord_pattern,
+      checkpoint=FLAGS.checkpoint, output=FLAGS.output, figure=FLAGS.figure,
+      batch_size=FLAGS.batch_size, max_examples=FLAGS.max_examples,
+      f0_estimator=FLAGS.f0_estimator,
+      voiced_threshold=FLAGS.voiced_threshold, audible_db=FLAGS.audible_db,
+      seed=FLAGS.seed, n_figure_examples=FLAGS.n_figure_examples,
+      realism_section=FLAGS.realism, c2st_folds=FLAGS.c2st_folds,
+      realism_split=FLAGS.realism_split, overwrite=FLAGS.overwrite,
+      gin_params=FLAGS.gin_param)
+  for path in written:
+    print(path)
 
 
 def console_entry_point():
-  cli.run(main, __name__)
+  cli.run(main, __name__, checks=check_flags)
 
 
 if __name__ == '__main__':

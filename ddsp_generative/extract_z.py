@@ -25,6 +25,7 @@ and their sample and frame rates, which must be the model's.
 from absl import flags
 
 from ddsp_generative import cli
+from ddsp_generative.data_preparation import extract_z_checks
 
 FLAGS = flags.FLAGS
 
@@ -43,10 +44,23 @@ flags.DEFINE_list('pipeline_options', [],
                   'ddsp_generative_prepare_tfrecord.')
 
 
-def main(unused_argv):
+def check_flags():
+  """The checks that need no model: flags, the output (before TensorFlow).
+
+  Raises:
+    cli.UserError: Naming the flag and the fix (the inputs, the model and
+      their rates are checked by `extract_z_lib.extract_z`).
+  """
   cli.check_args(FLAGS, ('input_tfrecord_filepatterns', 'output_path',
                          'model_dir'))
-  # Beam and TensorFlow load here, so that --help and flag errors are fast.
+  extract_z_checks.validate_parameters(FLAGS.output_path, FLAGS.batch_size,
+                                       FLAGS.num_shards)
+  if not FLAGS.overwrite:
+    extract_z_checks.refuse_existing(FLAGS.output_path)
+
+
+def main(unused_argv):
+  # Beam and TensorFlow load here, once the checks passed.
   from ddsp_generative.data_preparation import extract_z_lib  # pylint: disable=g-import-not-at-top
   metadata = extract_z_lib.extract_z(
       FLAGS.input_tfrecord_filepatterns, FLAGS.output_path, FLAGS.model_dir,
@@ -59,7 +73,7 @@ def main(unused_argv):
 
 
 def console_entry_point():
-  cli.run(main, __name__)
+  cli.run(main, __name__, checks=check_flags)
 
 
 if __name__ == '__main__':

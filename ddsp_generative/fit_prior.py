@@ -74,8 +74,7 @@ import tokenize
 
 from absl import flags
 from ddsp_generative import cli
-from ddsp_generative.priors import fitting
-from ddsp_generative import priors
+from ddsp_generative.core import prior_files
 
 FLAGS = flags.FLAGS
 
@@ -83,10 +82,10 @@ flags.DEFINE_string('z_dataset', None,
                     'TFRecord pattern or prefix of a z dataset, e.g. '
                     '"data/z.tfrecord*".')
 flags.DEFINE_string('output', None, 'Path of the prior JSON to write.')
-flags.DEFINE_enum('prior', None, priors.prior_types(),
+flags.DEFINE_enum('prior', None, list(prior_files.TYPES),
                   'Prior to fit (configure it with --gin_param); default '
                   'the gin binding prior_to_fit.prior_class, else '
-                  f'{fitting.DEFAULT_PRIOR}.')
+                  f'{prior_files.DEFAULT_TYPE}.')
 flags.DEFINE_string('default_mode', None,
                     'Sampling mode saved as the prior\'s default (see the '
                     'module docstring); default the class\'s own.')
@@ -107,8 +106,27 @@ flags.DEFINE_float('holdout_fraction', 0.1,
 flags.DEFINE_boolean('overwrite', False, 'Replace an existing --output.')
 
 
-def main(unused_argv):
+def check_flags():
+  """The checks that need no TensorFlow: flags and the output.
+
+  Raises:
+    cli.UserError: Naming the flag and the fix.
+  """
   cli.check_args(FLAGS, ('z_dataset', 'output'))
+  cli.require(0 <= FLAGS.holdout_fraction < 1, '--holdout_fraction must be '
+              f'in [0, 1), not {FLAGS.holdout_fraction}.')
+  if FLAGS.max_frames is not None:
+    cli.require(FLAGS.max_frames >= 1, '--max_frames must be >= 1, not '
+                f'{FLAGS.max_frames}.')
+  try:
+    prior_files.check_output(FLAGS.output, FLAGS.overwrite)
+  except FileExistsError as e:
+    raise cli.UserError(str(e)) from e
+
+
+def main(unused_argv):
+  # TensorFlow loads here, once the checks passed.
+  from ddsp_generative.priors import fitting  # pylint: disable=g-import-not-at-top
   try:
     cli.parse_gin(FLAGS.gin_file, FLAGS.gin_param)
   except (ValueError, SyntaxError, tokenize.TokenError, OSError) as e:
@@ -127,7 +145,7 @@ def main(unused_argv):
 
 
 def console_entry_point():
-  cli.run(main, __name__)
+  cli.run(main, __name__, checks=check_flags)
 
 
 if __name__ == '__main__':

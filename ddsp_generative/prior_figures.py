@@ -27,8 +27,8 @@ import os
 
 from absl import flags
 from ddsp_generative import cli
-from ddsp_generative.evaluation import prior_figures as prior_figures_lib
-from ddsp_generative import priors
+from ddsp_generative.core import prior_files
+from ddsp_generative.evaluation import prior_figure_files
 
 FLAGS = flags.FLAGS
 
@@ -38,7 +38,7 @@ flags.DEFINE_string('save_dir', None, 'Folder of the PNGs and JSON.')
 flags.DEFINE_list('priors', [], 'Saved prior JSON files to score.')
 flags.DEFINE_list('fit', None,
                   'Prior types to fit on the training examples and score '
-                  f'(of {priors.prior_types()}); default all of them when '
+                  f'(of {list(prior_files.TYPES)}); default all of them when '
                   '--priors is not given, else none.')
 flags.DEFINE_multi_string('gin_file', [], 'Gin files configuring the priors '
                           'fitted here.')
@@ -47,7 +47,7 @@ flags.DEFINE_multi_string('gin_param', [], 'Gin bindings, e.g. '
 flags.DEFINE_integer('seed', 0, 'Seed of the split, fits and t-SNE.')
 flags.DEFINE_float('holdout_fraction', 0.1, 'Fraction of examples held out.')
 flags.DEFINE_list('candidate_n_components',
-                  [str(k) for k in prior_figures_lib.DEFAULT_CANDIDATES],
+                  [str(k) for k in prior_figure_files.DEFAULT_CANDIDATES],
                   'Component counts of the BIC / likelihood curve.')
 flags.DEFINE_integer('max_frames', 50_000, 'Cap on frames fitted and scored.')
 flags.DEFINE_integer('n_points', 2000, 'Frames drawn for PCA and t-SNE.')
@@ -56,17 +56,32 @@ flags.DEFINE_integer('tsne_iterations', 1000, 'Gradient steps of t-SNE '
 flags.DEFINE_boolean('overwrite', False, 'Replace existing figures.')
 
 
-def main(unused_argv):
+def check_flags():
+  """The checks that need no TensorFlow: flags, --save_dir, existing figures.
+
+  Raises:
+    cli.UserError: Naming the flag and the fix.
+  """
   cli.check_args(FLAGS, ('z_dataset', 'save_dir'))
-  unknown = set(FLAGS.fit or ()) - set(priors.prior_types())
+  unknown = set(FLAGS.fit or ()) - set(prior_files.TYPES)
   if unknown:
     raise cli.UsageError(f'Unknown --fit types {sorted(unknown)}; known: '
-                         f'{priors.prior_types()}.')
+                         f'{list(prior_files.TYPES)}.')
+  bad = [k for k in FLAGS.candidate_n_components
+         if not k.isdigit() or int(k) < 1]
+  cli.require(not bad, '--candidate_n_components must be whole numbers >= '
+              f'1, not {",".join(bad)}.')
   if (os.path.lexists(FLAGS.save_dir)
       and not os.path.isdir(FLAGS.save_dir)):
     raise cli.UsageError(f'--save_dir={FLAGS.save_dir} is not a directory (a '
                          'file, or a broken symbolic link): choose another '
                          '--save_dir.')
+  prior_figure_files.check_not_written(FLAGS.save_dir, FLAGS.overwrite)
+
+
+def main(unused_argv):
+  # TensorFlow loads here, once the checks passed.
+  from ddsp_generative.evaluation import prior_figures as prior_figures_lib  # pylint: disable=g-import-not-at-top
   cli.parse_gin(FLAGS.gin_file, FLAGS.gin_param)
   try:
     record = prior_figures_lib.make_prior_figures(
@@ -91,7 +106,7 @@ def main(unused_argv):
 
 
 def console_entry_point():
-  cli.run(main, __name__)
+  cli.run(main, __name__, checks=check_flags)
 
 
 if __name__ == '__main__':

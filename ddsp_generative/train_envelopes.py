@@ -34,6 +34,7 @@ Examples shorter than the window are padded with silence; use TFRecords of
 examples at least as long (e.g. 4 s examples for 3 s windows).
 """
 
+import os
 
 from absl import flags
 from absl import logging
@@ -60,8 +61,32 @@ flags.DEFINE_boolean('overwrite', False,
 flags.DEFINE_boolean('progress', True, 'Show a progress bar.')
 
 
-def main(unused_argv):
+# `envelopes.MODEL_JSON`, the file a saved model is known by: named here (a
+# test checks that it matches) so that the checks need no TensorFlow.
+MODEL_JSON = 'envelope_vae.json'
+
+
+def check_flags():
+  """The checks that need no TensorFlow: flags, --save_dir, a saved model.
+
+  Raises:
+    cli.UserError: Naming the flag and the fix.
+  """
   cli.check_args(FLAGS, ('tfrecord_pattern', 'save_dir'))
+  for name in ('steps', 'batch_size'):
+    cli.require(getattr(FLAGS, name) >= 1,
+                f'--{name} must be >= 1, not {getattr(FLAGS, name)}.')
+  save_dir = FLAGS.save_dir
+  if os.path.lexists(save_dir) and not os.path.isdir(save_dir):
+    raise cli.UsageError(f'{save_dir} is not a directory (a file, or a broken '
+                         'symbolic link): choose another --save_dir.')
+  if not FLAGS.overwrite and os.path.exists(os.path.join(save_dir,
+                                                         MODEL_JSON)):
+    raise cli.UserError(f'An envelope model is already saved in {save_dir}; '
+                        'pass --overwrite to replace it.')
+
+
+def main(unused_argv):
   # Heavy (TensorFlow): imported once the flags are known to be usable.
   from ddsp_generative import envelopes  # pylint: disable=g-import-not-at-top
   cli.parse_gin(FLAGS.gin_file, FLAGS.gin_param)
@@ -86,7 +111,7 @@ def main(unused_argv):
 
 
 def console_entry_point():
-  cli.run(main, __name__)
+  cli.run(main, __name__, checks=check_flags)
 
 
 if __name__ == '__main__':

@@ -144,19 +144,26 @@ def test_bad_flag_value_is_one_line():
       'of seconds, not nan.']
 
 
+def run_reporting_tensorflow(module, args):
+  """Runs a command module as `python -m` does; stdout's last line says
+  whether TensorFlow was imported. Returns (result, seconds)."""
+  script = ('import runpy, sys\n'
+            f'sys.argv = {[module] + list(args)!r}\n'
+            'try:\n'
+            f'  runpy.run_module({module!r}, run_name="__main__", '
+            'alter_sys=True)\n'
+            'finally:\n'
+            '  print("tensorflow" in sys.modules)\n')
+  start = time.monotonic()
+  result = run([sys.executable, '-c', script])
+  return result, time.monotonic() - start
+
+
 def test_existing_output_refused_fast_before_tensorflow(tmp_path):
   existing = tmp_path / 'sample_000.wav'
   existing.write_bytes(b'not audio, but mine')
-  script = ('import runpy, sys\n'
-            'sys.argv = ["ddsp_generative_sample", "--save_dir=%s"]\n'
-            'try:\n'
-            '  runpy.run_module("ddsp_generative.sample", '
-            'run_name="__main__")\n'
-            'finally:\n'
-            '  print("tensorflow" in sys.modules)\n' % tmp_path)
-  start = time.monotonic()
-  result = run([sys.executable, '-c', script])
-  elapsed = time.monotonic() - start
+  result, elapsed = run_reporting_tensorflow(
+      'ddsp_generative.sample', [f'--save_dir={tmp_path}'])
   assert result.returncode == 1
   assert elapsed < 3, elapsed
   lines = error_lines(result)
@@ -164,6 +171,67 @@ def test_existing_output_refused_fast_before_tensorflow(tmp_path):
   assert 'sample_000.wav exists' in lines[0] and '--overwrite' in lines[0]
   assert result.stdout.strip() == 'False'  # TensorFlow never imported.
   assert existing.read_bytes() == b'not audio, but mine'
+
+
+def _existing_outputs(command, d):
+  """(args, files that exist) of a run of `command` whose output exists."""
+  cases = {
+      'extract_z': (['--input_tfrecord_filepatterns=data/train.tfrecord*',
+                     f'--output_path={d}/z.tfrecord', f'--model_dir={d}'],
+                    ['z.tfrecord-00000-of-00001',
+                     'metadata_z.z_dataset.json']),
+      'train_envelopes': ([f'--tfrecord_pattern={d}/train.tfrecord*',
+                           f'--save_dir={d}'], ['envelope_vae.json']),
+      'evaluate_generation': ([f'--model_dir={d}',
+                               f'--eval_tfrecord_pattern={d}/x*',
+                               f'--save_dir={d}/gen'], ['gen/generation.json']),
+      'evaluate_reconstruction': ([f'--model_dir={d}',
+                                   f'--eval_tfrecord_pattern={d}/x*',
+                                   f'--output={d}/r.json'], ['r.json']),
+      'evaluate_pitch': ([f'--audio_filepatterns={d}/*.wav',
+                          f'--output={d}/p.json'], ['a.wav', 'p.json']),
+      'fit_prior': ([f'--z_dataset={d}/z.tfrecord*',
+                     f'--output={d}/prior.json'], ['prior.json']),
+      'prior_figures': ([f'--z_dataset={d}/z.tfrecord*',
+                         f'--save_dir={d}/figures'],
+                        ['figures/prior_figures.json']),
+  }
+  return cases[command]
+
+
+@pytest.mark.parametrize('command', [
+    'extract_z', 'train_envelopes', 'evaluate_generation',
+    'evaluate_reconstruction', 'evaluate_pitch', 'fit_prior',
+    'prior_figures'])
+def test_every_command_refuses_an_existing_output_before_tensorflow(
+    command, tmp_path):
+  args, existing = _existing_outputs(command, tmp_path)
+  for name in existing:
+    (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / name).write_bytes(b'mine')
+  result, elapsed = run_reporting_tensorflow(f'ddsp_generative.{command}',
+                                             args)
+  assert result.returncode in (1, 2), result.stderr[-3000:]
+  lines = error_lines(result)
+  assert len(lines) == 1, result.stderr[-3000:]
+  assert lines[0].startswith(f'ddsp_generative_{command}: error: ')
+  assert '--overwrite' in lines[0], lines[0]
+  assert result.stdout.strip() == 'False', result.stdout  # No TensorFlow.
+  assert elapsed < 3, elapsed
+  for name in existing:
+    assert (tmp_path / name).read_bytes() == b'mine'
+
+
+def test_names_known_without_tensorflow_match_their_homes():
+  # The commands check with these before TensorFlow loads.
+  from ddsp_generative import envelopes  # pylint: disable=g-import-not-at-top
+  from ddsp_generative import priors  # pylint: disable=g-import-not-at-top
+  from ddsp_generative import train_envelopes  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.core import prior_files  # pylint: disable=g-import-not-at-top
+  assert list(prior_files.TYPES) == priors.prior_types()
+  assert train_envelopes.MODEL_JSON == envelopes.MODEL_JSON
+  with pytest.raises(ValueError, match='core.prior_files.TYPES'):
+    priors.base.register_type('not_a_listed_type')
 
 
 def test_module_run_refuses_existing_output(tmp_path):

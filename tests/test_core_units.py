@@ -1,6 +1,6 @@
 # Copyright 2026 The ddsp_generative Authors.
 # Licensed under the Apache License, Version 2.0.
-"""core.units, core.features, audio_io.resample and artifacts.staged_output."""
+"""core.units, core.features and audio_io.resample."""
 
 import os
 
@@ -96,37 +96,3 @@ def test_read_examples_and_arrays(tmp_path):
   np.testing.assert_array_equal(data['loudness_db'][1], -10.0)
   with pytest.raises(tfrecords.DatasetMismatchError, match='not 6'):
     tfrecords.read_arrays(path, 20, 6)
-
-
-def test_staged_output_publishes_only_on_success(tmp_path):
-  out = tmp_path / 'out'
-  out.mkdir()
-  (out / 'old.txt').write_text('old')
-
-  def texts(staging):
-    return [os.path.join(staging, n) for n in sorted(os.listdir(staging))
-            if n.endswith('.txt')]
-
-  with pytest.raises(RuntimeError):
-    with artifacts.staged_output(str(out), files=texts,
-                                 replaces=[str(out / 'old.txt')]) as staging:
-      with open(os.path.join(staging, 'new.txt'), 'w') as f:
-        f.write('x')
-      raise RuntimeError('interrupted')
-  assert sorted(os.listdir(out)) == ['old.txt']  # Untouched, no staging.
-
-  with artifacts.staged_output(str(out), files=texts,
-                               replaces=[str(out / 'old.txt')]) as staging:
-    with open(os.path.join(staging, 'new.txt'), 'w') as f:
-      f.write('new')
-    with open(os.path.join(staging, 'scratch.log'), 'w') as f:
-      f.write('not published')
-  assert sorted(os.listdir(out)) == ['new.txt']
-
-  # A whole directory: replaced at once.
-  with artifacts.staged_output(str(out)) as staging:
-    with open(os.path.join(staging, 'model.json'), 'w') as f:
-      f.write('{}')
-  assert sorted(os.listdir(out)) == ['model.json']
-  assert os.stat(out).st_mode & 0o777 == 0o755
-  assert sorted(os.listdir(tmp_path)) == ['out']

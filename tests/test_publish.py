@@ -138,3 +138,54 @@ def test_stale_entries_are_per_name(tmp_path):
   _write(tmp_path / '.tmp-train.tfrecord2-x.json', '{}')
   assert [os.path.basename(p) for p in publish.stale_entries(
       tmp_path, 'train.tfrecord')] == ['.staging-train.tfrecord-abc']
+
+
+def test_output_directory_replaces_a_whole_directory_only_on_success(
+    tmp_path):
+  out = tmp_path / 'model'
+  out.mkdir()
+  _write(out / 'old.json', 'old')
+  with pytest.raises(RuntimeError):
+    with publish.output_directory(out) as staging:
+      _write(os.path.join(staging, 'model.json'), 'new')
+      raise RuntimeError('interrupted')
+  assert os.listdir(out) == ['old.json']  # Untouched.
+  assert sorted(os.listdir(tmp_path)) == ['model']  # No staging, no lock.
+  with publish.output_directory(out) as staging:
+    assert os.path.exists(publish.lock_path(tmp_path, 'model'))
+    os.mkdir(os.path.join(staging, 'envelopes'))
+    _write(os.path.join(staging, 'envelopes', 'vae.json'), '{}')
+    _write(os.path.join(staging, 'model.json'), 'new')
+  assert sorted(os.listdir(out)) == ['envelopes', 'model.json']
+  assert _read(out / 'envelopes' / 'vae.json') == '{}'
+  umask = os.umask(0)
+  os.umask(umask)
+  assert os.stat(out).st_mode & 0o777 == 0o777 & ~umask
+  assert sorted(os.listdir(tmp_path)) == ['model']
+
+
+_KILLED_DIRECTORY = textwrap.dedent("""
+    import os, signal, sys
+    from ddsp_generative.core import publish
+    with publish.output_directory(sys.argv[1]) as s:
+      with open(os.path.join(s, 'model.json'), 'w') as f:
+        f.write('half')
+      os.kill(os.getpid(), signal.SIGKILL)
+""")
+
+
+def test_killed_directory_writer_leaves_the_old_one_and_is_cleaned(
+    tmp_path):
+  out = tmp_path / 'model'
+  out.mkdir()
+  _write(out / 'model.json', 'old')
+  result = subprocess.run([sys.executable, '-c', _KILLED_DIRECTORY, str(out)],
+                          check=False)
+  assert result.returncode == -9
+  assert os.listdir(out) == ['model.json']
+  assert _read(out / 'model.json') == 'old'
+  assert len(publish.stale_entries(tmp_path, 'model')) == 1
+  with publish.output_directory(out) as staging:
+    _write(os.path.join(staging, 'model.json'), 'new')
+  assert _read(out / 'model.json') == 'new'
+  assert sorted(os.listdir(tmp_path)) == ['model']  # Leftover removed.

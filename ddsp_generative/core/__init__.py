@@ -12,5 +12,7 @@
   errors      UserError: a problem the user fixes, reported in one line
   tfrecords   reading ddsp's TFRecords and checking them against a model
   z_dataset   the z dataset's format (extract_z writes it, priors read it)
+  prior_files the prior types and the check of a prior's output (no
+              TensorFlow: commands check with it first)
   plotting    headless spectrogram figures
 """

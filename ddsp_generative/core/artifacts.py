@@ -5,8 +5,8 @@
 Every file the project writes (TFRecord metadata, z datasets, priors, sample
 sidecars) is JSON or NumPy data (never a pickle) that records its kind, its
 format version and what produced it. Writes go to a temporary file that is
-renamed into place (`atomic_path`), or to a staging directory whose files are
-renamed into place (`staged_output`), so an interrupted job never leaves a
+renamed into place (`atomic_path`); sets of files and whole directories are
+staged and published by `core.publish`. An interrupted job never leaves a
 file that looks complete.
 """
 
@@ -16,7 +16,6 @@ import json
 import os
 import platform
 import shlex
-import shutil
 import sys
 import tempfile
 
@@ -119,52 +118,6 @@ def atomic_path(path):
   finally:
     if os.path.exists(tmp):
       os.remove(tmp)
-
-
-@contextlib.contextmanager
-def staged_output(destination, files=None, replaces=(), prefix='.tmp-'):
-  """Yields a staging directory beside `destination`, published on success.
-
-  The one stage-then-publish helper: work is written into a fresh directory
-  on the destination's filesystem and moved into place with `os.replace`
-  only when the block completes; if it raises, nothing is published. The
-  staging directory is removed either way.
-
-  Args:
-    destination: With `files` None, a directory the staging directory
-      replaces as a whole (an existing one is removed first). Otherwise the
-      directory the selected files are moved into (created if needed).
-    files: None, or a callable(staging_dir) -> paths of files inside it to
-      publish; each moves to `destination` under its base name.
-    replaces: Paths removed just before publishing (old outputs), in order;
-      or a callable returning them (called at publish time).
-    prefix: Name prefix of the staging directory.
-
-  Yields:
-    The staging directory's path.
-  """
-  destination = os.path.abspath(destination)
-  parent = destination if files is not None else os.path.dirname(destination)
-  os.makedirs(parent, exist_ok=True)
-  staging = tempfile.mkdtemp(prefix=prefix, dir=parent)
-  try:
-    yield staging
-    old = replaces() if callable(replaces) else replaces
-    if files is None:
-      os.chmod(staging, 0o755)  # mkdtemp's 0700 would hide it from others.
-      for path in old:
-        os.remove(path)
-      if os.path.exists(destination):
-        shutil.rmtree(destination)
-      os.replace(staging, destination)
-    else:
-      chosen = list(files(staging))
-      for path in old:
-        os.remove(path)
-      for path in chosen:
-        os.replace(path, os.path.join(destination, os.path.basename(path)))
-  finally:
-    shutil.rmtree(staging, ignore_errors=True)
 
 
 def write_json(path, kind, format_version, payload, extra_provenance=None,

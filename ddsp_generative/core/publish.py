@@ -4,7 +4,10 @@
 
 An output set is the files one run produces for one name: TFRecord shards
 and their metadata, a z dataset's shards and metadata, a prior, a sample's
-WAV + PNG + JSON, a report's files. Every writer goes through `output_set`:
+WAV + PNG + JSON, a report's files, a rendered data set. Every writer goes
+through `output_set` (or, for a directory that is itself the output and is
+replaced as a whole, such as the packaged default model, through
+`output_directory`, which locks, cleans and stages the same way):
 
 1. **Lock.** `lock(directory, name)` takes an exclusive, non-blocking
    `flock` on `<directory>/.<name>.lock`; a second writer of the same output
@@ -234,6 +237,44 @@ def output_set(directory, name, manifest=None, replaces=(), what=None,
     try:
       yield staging
       _publish(staging, directory, manifest, replaces, before_manifest)
+    finally:
+      shutil.rmtree(staging, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def output_directory(path, what=None):
+  """Stages a whole directory beside `path`; it replaces `path` on success.
+
+  The directory's lock (`directory_lock`) is held, staging left by a killed
+  run is removed (`clean_stale`), and the staging folder (in the parent, on
+  the same filesystem) is moved onto `path` with `os.replace` only when the
+  block completes, after the old directory is removed; if the block raises,
+  `path` is left as it was.
+
+  Args:
+    path: The output directory (its parent is created if needed).
+    what: How to name it in a busy error.
+
+  Yields:
+    The staging folder: write the whole directory's contents there.
+
+  Raises:
+    OutputBusyError: Another run writes the same directory.
+  """
+  parent, name = os.path.split(os.path.abspath(path))
+  with lock(parent, name, what=what or path):
+    clean_stale(parent, name)
+    staging = tempfile.mkdtemp(prefix=f'{STAGING_PREFIX}{name}-', dir=parent)
+    try:
+      yield staging
+      umask = os.umask(0)
+      os.umask(umask)
+      os.chmod(staging, 0o777 & ~umask)  # mkdtemp's 0700 hides it.
+      if os.path.lexists(path) and not os.path.isdir(path):
+        os.remove(path)
+      elif os.path.exists(path):
+        shutil.rmtree(path)
+      os.replace(staging, path)
     finally:
       shutil.rmtree(staging, ignore_errors=True)
 

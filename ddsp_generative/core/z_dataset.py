@@ -46,7 +46,6 @@ from ddsp_generative.core import errors
 from ddsp_generative.core import publish
 from ddsp_generative.core import tfrecords
 import numpy as np
-import tensorflow as tf
 
 KIND = 'z_dataset'
 FORMAT_VERSION = 1
@@ -120,6 +119,7 @@ def z_metadata_path(path_or_pattern):
 def _matching_files(path_or_pattern):
   """Data files a path, prefix or pattern matches (no JSON, no dot names)."""
   if _GLOB_CHARS.search(path_or_pattern):
+    import tensorflow as tf  # pylint: disable=g-import-not-at-top
     files = tf.io.gfile.glob(path_or_pattern)
   else:
     files = [path_or_pattern] if os.path.isfile(path_or_pattern) else []
@@ -231,6 +231,7 @@ def serialize_example(example):
   Returns:
     bytes, for a TFRecord (e.g. `beam.io.WriteToTFRecord`).
   """
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
   ex = _check_example(example)
   n_frames, z_dims = ex['z'].shape
 
@@ -246,16 +247,6 @@ def serialize_example(example):
       features=tf.train.Features(feature=feature)).SerializeToString()
 
 
-_FEATURE_SPEC = {
-    'z': tf.io.FixedLenSequenceFeature([], tf.float32, allow_missing=True),
-    'f0_hz': tf.io.FixedLenSequenceFeature([], tf.float32, allow_missing=True),
-    'loudness_db': tf.io.FixedLenSequenceFeature([], tf.float32,
-                                                 allow_missing=True),
-    'n_frames': tf.io.FixedLenFeature([], tf.int64),
-    'z_dims': tf.io.FixedLenFeature([], tf.int64),
-}
-
-
 def parse_example(serialized):
   """Parses a serialized example (graph-compatible, for `tf.data.map`).
 
@@ -266,7 +257,17 @@ def parse_example(serialized):
     dict of Tensors: 'z' [n_frames * z_dims] (flat), 'f0_hz' [n_frames],
     'loudness_db' [n_frames], 'n_frames' [], 'z_dims' [].
   """
-  return tf.io.parse_single_example(serialized, _FEATURE_SPEC)
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  spec = {
+      'z': tf.io.FixedLenSequenceFeature([], tf.float32, allow_missing=True),
+      'f0_hz': tf.io.FixedLenSequenceFeature([], tf.float32,
+                                             allow_missing=True),
+      'loudness_db': tf.io.FixedLenSequenceFeature([], tf.float32,
+                                                   allow_missing=True),
+      'n_frames': tf.io.FixedLenFeature([], tf.int64),
+      'z_dims': tf.io.FixedLenFeature([], tf.int64),
+  }
+  return tf.io.parse_single_example(serialized, spec)
 
 
 # ------------------------------------------------------------- Metadata.
@@ -358,6 +359,7 @@ def write_z_dataset(path, examples, metadata, extra_provenance=None):
       directory, name, manifest=metadata_name,
       replaces=lambda: dataset_files(os.path.join(directory, name))) as stage:
     staged = os.path.join(stage, name)
+    import tensorflow as tf  # pylint: disable=g-import-not-at-top
     with tf.io.TFRecordWriter(staged) as writer:
       for i, example in enumerate(examples):
         ex = _check_example(example, i)

@@ -18,9 +18,13 @@ from ddsp_generative.core import artifacts
 from ddsp_generative.evaluation import generation as lib
 from ddsp_generative.evaluation import realism
 from ddsp_generative.evaluation import report_files
+from ddsp_generative.evaluation import report_paths
 
-FILE_NAMES = {'json': 'generation.json', 'table': 'generation.md',
-              'figure': 'generation.png', 'ltas': 'generation_ltas.png'}
+FILE_NAMES = report_paths.GENERATION_FILES
+paths = report_paths.generation_paths
+describe = report_paths.describe_generation
+check_not_written = report_paths.check_generation_not_written
+lock = report_paths.lock_generation
 COLUMNS = (
     ('frechet_distance', 'FD', '{:.2f}'),
     ('gap_closed', 'gap closed', '{:.0%}'),
@@ -34,29 +38,6 @@ COLUMNS = (
     ('spectral_flatness', 'flatness', '{:.4f}'),
     ('spectral_flatness_vs_real', 'flatness / real', '{:.2f}'),
 )
-
-
-def paths(save_dir):
-  """{'json', 'table', 'figure'} paths of a report in save_dir."""
-  return {key: os.path.join(save_dir, name)
-          for key, name in FILE_NAMES.items()}
-
-
-def describe(save_dir):
-  """How errors name the report in save_dir."""
-  return f'The generation report {paths(save_dir)["json"]}'
-
-
-def check_not_written(save_dir, overwrite):
-  """Raises report_files.ReportExistsError if save_dir holds a report."""
-  out = paths(save_dir)
-  report_files.check_not_written(out.values(), out['json'], overwrite,
-                                 choose='--save_dir')
-
-
-def lock(save_dir):
-  """Holds the report's lock in save_dir (a whole evaluation run)."""
-  return report_files.lock(paths(save_dir)['json'], describe(save_dir))
 
 
 def _cell(value, fmt):

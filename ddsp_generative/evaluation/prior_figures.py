@@ -36,6 +36,7 @@ from absl import logging
 from ddsp_generative.core import artifacts
 from ddsp_generative.core import errors
 from ddsp_generative.core import plotting
+from ddsp_generative.evaluation import prior_figure_files
 from ddsp_generative.evaluation import report_files
 from ddsp_generative.priors import fitting
 from ddsp_generative import priors
@@ -51,10 +52,12 @@ from sklearn import mixture
 
 KIND = 'prior_figures'
 FORMAT_VERSION = 1
-FIGURES = ('heldout_nll.png', 'n_components.png', 'z_pca.png', 'z_tsne.png')
-JSON_NAME = 'prior_figures.json'
+FIGURES = prior_figure_files.FIGURES
+JSON_NAME = prior_figure_files.JSON_NAME
+DEFAULT_CANDIDATES = prior_figure_files.DEFAULT_CANDIDATES
+output_paths = prior_figure_files.output_paths
+describe = prior_figure_files.describe
 DEFAULT_FIT_TYPES = ('standard_normal', 'gmm', 'hmm', 'conditional')
-DEFAULT_CANDIDATES = (1, 2, 4, 8, 12, 16)
 
 
 def score_priors(named_priors, heldout):
@@ -203,17 +206,6 @@ def plot_embedding(path, xy, component, midi, loudness_db, title):
   plotting.save_png(fig, path)
 
 
-def output_paths(save_dir):
-  """{name: path} of the figures and the JSON written to save_dir."""
-  return {name: os.path.join(save_dir, name) for name in FIGURES + (
-      JSON_NAME,)}
-
-
-def describe(save_dir):
-  """How errors name the figures in save_dir."""
-  return f'The prior figures {output_paths(save_dir)[JSON_NAME]}'
-
-
 def _load_priors(prior_paths, z_dims, heldout_examples):
   named = []
   for path in prior_paths:
@@ -262,12 +254,11 @@ def make_prior_figures(z_dataset_pattern, save_dir, prior_paths=(),
     publish.OutputBusyError: Another run writes the same figures.
   """
   paths = output_paths(save_dir)
-  report_files.check_not_written(paths.values(), paths[JSON_NAME], overwrite)
+  prior_figure_files.check_not_written(save_dir, overwrite)
   with errors.stage(f'reading the z dataset {z_dataset_pattern}'):
     sequences, metadata = z_dataset.read_z_dataset(z_dataset_pattern)
   with report_files.lock(paths[JSON_NAME], describe(save_dir)):
-    report_files.check_not_written(paths.values(), paths[JSON_NAME],
-                                   overwrite)
+    prior_figure_files.check_not_written(save_dir, overwrite)
     with report_files.report_set(paths[JSON_NAME], describe(save_dir),
                                  replaces=list(paths.values())) as staging:
       return _figures(sequences, metadata, output_paths(staging),

@@ -49,6 +49,7 @@ from ddsp_generative.evaluation import metrics
 from ddsp_generative.evaluation import realism as realism_lib
 from ddsp_generative.evaluation import realism_sets
 from ddsp_generative.evaluation import report_files
+from ddsp_generative.evaluation import report_paths
 
 REPORT_KIND = 'reconstruction_evaluation'
 # 2: the 'realism' section and its LTAS figure.
@@ -262,30 +263,11 @@ def save_figure(path, report, audio, sample_rate, n_examples=3):
   plotting.save_png(fig, path, dpi=80)
 
 
-def default_figure_path(path):
-  """The figure beside the JSON report `path`: its name with '.png'."""
-  return os.path.splitext(path)[0] + '.png'
-
-
-def ltas_figure_path(figure_path):
-  """The LTAS figure beside the spectrogram figure: '<name>_ltas.png'."""
-  return os.path.splitext(figure_path)[0] + '_ltas.png'
-
-
-def output_paths(path, figure_path=None):
-  """Every file a report writes: [JSON, figure, LTAS figure]."""
-  figure_path = figure_path or default_figure_path(path)
-  return [path, figure_path, ltas_figure_path(figure_path)]
-
-
-def describe(path):
-  """How errors name the report whose JSON is `path`."""
-  return f'The reconstruction report {path}'
-
-
-def lock(path):
-  """Holds the lock of the report whose JSON is `path` (a whole run)."""
-  return report_files.lock(path, describe(path))
+default_figure_path = report_paths.default_figure_path
+ltas_figure_path = report_paths.ltas_figure_path
+output_paths = report_paths.reconstruction_paths
+describe = report_paths.describe_reconstruction
+lock = report_paths.lock_reconstruction
 
 
 def write_report(path, report, audio, sample_rate, figure_path=None,

@@ -42,6 +42,7 @@ import numbers
 from absl import logging
 from ddsp_generative.core import artifacts
 from ddsp_generative.core import errors
+from ddsp_generative.core import prior_files
 from ddsp_generative.core import seeds
 import numpy as np
 import tensorflow as tf
@@ -83,7 +84,19 @@ def _one_line(text):
 
 
 def register_type(name):
-  """Class decorator: the saved 'type' name `load_prior` dispatches on."""
+  """Class decorator: the saved 'type' name `load_prior` dispatches on.
+
+  Args:
+    name: One of `core.prior_files.TYPES` (where commands find the types
+      without importing TensorFlow).
+
+  Returns:
+    The decorator.
+  """
+  if name not in prior_files.TYPES:
+    raise ValueError(f'Prior type {name!r} is not in core.prior_files.TYPES '
+                     f'{prior_files.TYPES}: add it there.')
+
   def decorator(cls):
     cls.TYPE = name
     _PRIOR_TYPES[name] = cls

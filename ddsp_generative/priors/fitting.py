@@ -19,6 +19,7 @@ import os
 from ddsp_generative import priors
 from ddsp_generative.core import control_ranges
 from ddsp_generative.core import errors
+from ddsp_generative.core import prior_files
 from ddsp_generative.core import publish
 from ddsp_generative.core import z_dataset
 from ddsp_generative.priors import base
@@ -27,7 +28,7 @@ import numpy as np
 
 # The prior whose samples sound closest to the real audio (benchmarks/
 # RESULTS.md, 'Generation quality').
-DEFAULT_PRIOR = 'conditional_net'
+DEFAULT_PRIOR = prior_files.DEFAULT_TYPE
 
 
 class PriorConfigError(errors.UsageError, ValueError):
@@ -189,14 +190,6 @@ def subsample_sequences(sequences, max_frames, rng):
   return kept
 
 
-def _check_output(output, overwrite):
-  if os.path.isdir(output):
-    raise errors.UserError(f'--output={output} is a directory: pass the path '
-                           'of the prior JSON, e.g. .../prior.json.')
-  if os.path.exists(output) and not overwrite:
-    raise FileExistsError(f'{output} exists; pass --overwrite to replace it.')
-
-
 def fit_prior(z_dataset_pattern, output, prior_name=None, seed=0,
               max_frames=None, holdout_fraction=0.1, overwrite=False,
               default_mode=None):
@@ -238,12 +231,12 @@ def fit_prior(z_dataset_pattern, output, prior_name=None, seed=0,
     except ValueError as e:
       raise PriorConfigError(str(e)) from e
     prior.default_mode = default_mode
-  _check_output(output, overwrite)
+  prior_files.check_output(output, overwrite)
   # Fails fast (missing or foreign metadata) before anything is written.
   z_dataset.read_z_metadata(z_dataset_pattern)
   directory, name = os.path.split(os.path.abspath(output))
   with publish.lock(directory, name, what=output):
-    _check_output(output, overwrite)
+    prior_files.check_output(output, overwrite)
     prior, summary = _fit_and_publish(
         prior, z_dataset_pattern, output, directory, name, seed, max_frames,
         holdout_fraction)

@@ -80,11 +80,11 @@ def package(model_dir, prior_path, envelope_dir, output_dir, manifest,
       `expression/`, where the sampler finds it), or None.
   """
   from ddsp_generative.core import artifacts  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.core import publish  # pylint: disable=g-import-not-at-top
   from ddsp_generative.sampling import model_io  # pylint: disable=g-import-not-at-top
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   trained = model_io.load_model(model_dir)
-  with artifacts.staged_output(output_dir,
-                               prefix='.tmp-default-model-') as staging:
+  with publish.output_directory(output_dir) as staging:
     # Weights only: the optimizer's slots would triple the size.
     tf.train.Checkpoint(model=trained.model).write(
         os.path.join(staging, f'ckpt-{trained.step}'))

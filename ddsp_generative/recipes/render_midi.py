@@ -33,6 +33,7 @@ from ddsp_generative.core import artifacts
 from ddsp_generative.core import audio_io
 from ddsp_generative.core import errors
 from ddsp_generative.core import f0_truth
+from ddsp_generative.core import publish
 from ddsp_generative.recipes import melodies as melodies_lib
 
 Instrument = collections.namedtuple('Instrument', ['program', 'low', 'high'])
@@ -167,12 +168,6 @@ def _check_output_dir(output_dir, overwrite):
   return existing
 
 
-def _rendered(work_dir):
-  """The audio, f0 sidecars and MIDI rendered in `work_dir`, to publish."""
-  return [os.path.join(work_dir, name) for name in sorted(os.listdir(work_dir))
-          if name.endswith(('.wav', '.f0.json', '.mid'))]
-
-
 def render_dataset(output_dir, instrument='violin', minutes=15.0, seed=0,
                    sources=melodies_lib.SOURCES, sample_rate=16000,
                    max_secs_per_file=90.0, soundfont=None, overwrite=False):
@@ -213,8 +208,10 @@ def render_dataset(output_dir, instrument='violin', minutes=15.0, seed=0,
   existing = _check_output_dir(output_dir, overwrite)
   target_secs, total_secs, files = minutes * 60.0, 0.0, []
   start_time = time.time()
-  with artifacts.staged_output(output_dir, files=_rendered, replaces=existing,
-                               prefix='.tmp-render-') as work_dir:
+  # The set is published when complete, dataset.json last (`publish`).
+  with publish.output_set(output_dir, MANIFEST, manifest=MANIFEST,
+                          replaces=existing,
+                          what=f'The data set in {output_dir}') as work_dir:
     for melody in melodies:
       if total_secs >= target_secs:
         break
@@ -248,22 +245,22 @@ def render_dataset(output_dir, instrument='violin', minutes=15.0, seed=0,
     if total_secs < target_secs:
       logging.warning('Only %.1f of %.1f minutes: no more melodies fit '
                       '%s.', total_secs / 60, minutes, instrument)
-  return artifacts.write_json(
-      os.path.join(output_dir, MANIFEST), MANIFEST_KIND,
-      MANIFEST_FORMAT_VERSION,
-      payload={
-          'instrument': instrument, 'program': program,
-          'range_midi': [low, high], 'sample_rate': sample_rate,
-          'render_sample_rate': RENDER_SAMPLE_RATE,
-          'soundfont': soundfont,
-          'soundfont_bytes': os.path.getsize(soundfont),
-          'sources': list(sources), 'minutes_requested': minutes,
-          'audio_secs': total_secs, 'n_files': len(files), 'files': files,
-          'f0_frame_rate': f0_truth.FRAME_RATE,
-          'onset_skip_secs': f0_truth.ONSET_SKIP_SECS,
-          'release_skip_secs': f0_truth.RELEASE_SKIP_SECS,
-      },
-      extra_provenance={'seed': seed, 'fluidsynth': _fluidsynth_version()})
+    return artifacts.write_json(
+        os.path.join(work_dir, MANIFEST), MANIFEST_KIND,
+        MANIFEST_FORMAT_VERSION,
+        payload={
+            'instrument': instrument, 'program': program,
+            'range_midi': [low, high], 'sample_rate': sample_rate,
+            'render_sample_rate': RENDER_SAMPLE_RATE,
+            'soundfont': soundfont,
+            'soundfont_bytes': os.path.getsize(soundfont),
+            'sources': list(sources), 'minutes_requested': minutes,
+            'audio_secs': total_secs, 'n_files': len(files), 'files': files,
+            'f0_frame_rate': f0_truth.FRAME_RATE,
+            'onset_skip_secs': f0_truth.ONSET_SKIP_SECS,
+            'release_skip_secs': f0_truth.RELEASE_SKIP_SECS,
+        },
+        extra_provenance={'seed': seed, 'fluidsynth': _fluidsynth_version()})
 
 
 def _fluidsynth_version():

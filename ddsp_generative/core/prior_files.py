@@ -1,0 +1,35 @@
+# Copyright 2026 The ddsp_generative Authors.
+# Licensed under the Apache License, Version 2.0.
+"""What a prior file can be, known without TensorFlow.
+
+The prior types (a prior JSON's 'type'; `priors.base.register_type` accepts
+only these, so the list and the registry agree), the type fitted by default,
+and the check of a prior's output path. Commands use them before TensorFlow
+loads: their flags' choices and their checks of existing outputs.
+"""
+
+import os
+
+from ddsp_generative.core import errors
+
+# The registered prior types (`priors.prior_types()`), sorted.
+TYPES = ('conditional', 'conditional_net', 'gmm', 'hmm', 'standard_normal')
+DEFAULT_TYPE = 'conditional_net'
+
+
+def check_output(output, overwrite):
+  """Refuses an output that is a directory, or exists without overwrite.
+
+  Args:
+    output: Path of the prior JSON to write.
+    overwrite: Whether --overwrite was given.
+
+  Raises:
+    errors.UserError: output is a directory.
+    FileExistsError: output exists and overwrite is False.
+  """
+  if os.path.isdir(output):
+    raise errors.UserError(f'--output={output} is a directory: pass the path '
+                           'of the prior JSON, e.g. .../prior.json.')
+  if os.path.exists(output) and not overwrite:
+    raise FileExistsError(f'{output} exists; pass --overwrite to replace it.')
