@@ -134,7 +134,7 @@ def memory_probe(spec):
   """In this fresh process: one path's peak memory growth, as JSON."""
   path_name, secs = spec.split(':')
   trained, prior = load()
-  from ddsp_generative.sampling import sampler  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.sampling import sampler as sampling  # pylint: disable=g-import-not-at-top
   f0, loudness = controls_for(float(secs), trained.frame_rate)
   z = sampling.sample_z(trained, prior, f0, loudness, seed=0)
   with tempfile.TemporaryDirectory() as tmp:
@@ -168,7 +168,7 @@ def main(unused_argv):
   if FLAGS.memory_probe:
     memory_probe(FLAGS.memory_probe)
     return
-  from ddsp_generative.sampling import sampler  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.sampling import sampler as sampling  # pylint: disable=g-import-not-at-top
   trained, prior = load()
   rows = []
   with tempfile.TemporaryDirectory() as tmp:

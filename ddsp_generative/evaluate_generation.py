@@ -104,6 +104,11 @@ flags.DEFINE_string('midi_pattern', None, 'Glob of MIDI files of held-out '
                     'tunes (e.g. \'data/heldout/*.mid\'): adds the set '
                     '\'midi\' and, with basic-pitch installed, note F1 (with '
                     'that of <name>.wav beside <name>.mid).')
+flags.DEFINE_string('expression', 'auto', 'How the \'midi\' set plays the '
+                    'notes, as the sampler does: "auto" (<model_dir>/'
+                    'expression/ when the model has an expression model, '
+                    'else the rules), "rules", or an expression model\'s '
+                    'directory.')
 flags.DEFINE_boolean('overwrite', False, 'Replace an existing report.')
 flags.DEFINE_multi_string('gin_file', [], 'Gin files for the control source.')
 flags.DEFINE_multi_string('gin_param', [], 'Gin bindings for the control '
@@ -121,6 +126,21 @@ def _midi_paths():
                          'file: pass a glob of .mid files, e.g. '
                          "'data/heldout/*.mid'.")
   return paths
+
+
+EXPRESSION_JSON = 'expression_vae.json'  # expression.saving.MODEL_JSON
+
+
+def expression_bindings():
+  """Gin bindings that play the MIDI set through --expression's model."""
+  if FLAGS.expression == 'rules' or not FLAGS.midi_pattern:
+    return []
+  path = FLAGS.expression
+  if path == 'auto':
+    path = os.path.join(FLAGS.model_dir, 'expression')
+    if not os.path.isfile(os.path.join(path, EXPRESSION_JSON)):
+      return []
+  return [f'MidiFile.expression = {path!r}']
 
 
 def check_flags():
@@ -142,6 +162,11 @@ def check_flags():
                          'Train one with `ddsp_run --mode=train '
                          '--save_dir=... --gin_file=gin/harmonic_noise_z.gin`.')
   _midi_paths()
+  if FLAGS.expression not in ('auto', 'rules') and not os.path.isdir(
+      FLAGS.expression):
+    raise cli.UsageError(f'--expression={FLAGS.expression}: directory not '
+                         'found ("auto", "rules" or a '
+                         'ddsp_generative_train_expression --save_dir).')
   if FLAGS.save_dir:
     report_paths.check_generation_not_written(FLAGS.save_dir, FLAGS.overwrite)
 
@@ -162,7 +187,7 @@ def main(unused_argv):
       realism_section=FLAGS.realism, c2st_folds=FLAGS.c2st_folds,
       realism_split=FLAGS.realism_split, midi_paths=_midi_paths(),
       overwrite=FLAGS.overwrite, gin_files=FLAGS.gin_file,
-      gin_params=FLAGS.gin_param)
+      gin_params=expression_bindings() + list(FLAGS.gin_param))
   print(generation_report.markdown_table(report))
   for path in written:
     print(path)

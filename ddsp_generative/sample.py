@@ -77,8 +77,8 @@ flags.DEFINE_string('mode', None,
                     'sample z given the generated f0 and loudness.')
 flags.DEFINE_float('pitch', None, 'MIDI pitch of the Note (or envelope) '
                    'control.')
-flags.DEFINE_float('duration', None, 'Seconds, for the Note or envelope '
-                   'control.')
+flags.DEFINE_float('duration', None, 'Seconds: of the Note (with --pitch), '
+                   'the envelope control or a composed phrase.')
 flags.DEFINE_float('peak_db', None, 'Peak loudness (dB, ddsp\'s scale) of '
                    'the Note, Melody, Glissando and MidiFile controls; keep '
                    'it within the training data\'s loudness.')
@@ -88,7 +88,8 @@ flags.DEFINE_string('envelope_model', None, 'Envelope VAE (a '
                     'ddsp_generative_train_envelopes --save_dir, or '
                     '"default" for the embedded one): sample expressive '
                     'f0/loudness envelopes at --pitch.')
-flags.DEFINE_string('expression', 'auto', 'How --midi_file notes are '
+flags.DEFINE_string('expression', 'auto', 'How notes (--midi_file, --pitch, '
+                    'composed phrases, Note and Melody) are '
                     'played: "auto" (the model directory\'s expression/ '
                     'model when it has one, ddsp_generative_train_expression;'
                     ' else the rules), "rules" (ADSR envelopes, --peak_db), '
@@ -224,6 +225,12 @@ def control_bindings(using_default_model, level_bindings=(),
                                ('duration', 'Note.duration')):
       if getattr(FLAGS, flag_name) is not None:
         bindings.append(f'{binding} = {getattr(FLAGS, flag_name)!r}')
+  if expression and not phrase and not FLAGS.midi_file:
+    # Notes and melodies (of --pitch, the default phrase or --gin_param)
+    # are played by the expression model too.
+    for name in ('Note', 'Melody'):
+      bindings += [f'{name}.expression = {expression!r}',
+                   f'{name}.expression_seed = {FLAGS.seed!r}']
   if FLAGS.peak_db is not None:
     bindings += [f'{name}.peak_db = {FLAGS.peak_db!r}'
                  for name in NOTE_SOURCES]

@@ -107,6 +107,28 @@ def test_context_of_notes_legato_and_rests():
   np.testing.assert_array_equal(mask, [0, 1, 1, 1, 1, 0])
 
 
+def test_vibrato_targets_measure_depth_and_rate():
+  from ddsp_generative.expression import vibrato  # pylint: disable=g-import-not-at-top
+  rate = 125.0
+  times = np.arange(int(2.0 * rate)) / rate
+  # A note (0.1-1.5 s) gliding up 0.2 semitones, with a 5.5 Hz vibrato of
+  # 0.12 semitones; a short note after it (too short to measure).
+  notes = np.array([[0.1, 1.5, 64, -10, 1.5], [1.5, 1.7, 66, -10, 1.7]])
+  deviation = 0.2 * times / 2.0 + 0.12 * np.sin(2 * np.pi * 5.5 * times)
+  mask = np.ones_like(times)
+  out = vibrato.targets(deviation, mask, notes, times, rate)
+  held = (times >= 0.4) & (times < 1.2)
+  np.testing.assert_allclose(out[held, 1], 0.12, atol=0.015)
+  np.testing.assert_allclose(out[held, 2], 5.5, atol=0.2)
+  np.testing.assert_allclose(out[held, 0], 0.2 * times[held] / 2.0,
+                             atol=0.02)
+  assert out[(times >= 0.2) & (times < 1.5), 3].min() == 1.0
+  assert out[times >= 1.5, 3].max() == 0.0 and out[times < 0.2, 3].max() == 0
+  # Without a confident f0 throughout, no target.
+  mask[100] = 0.0
+  assert vibrato.targets(deviation, mask, notes, times, rate)[:, 3].max() == 0
+
+
 def test_velocity_levels_map_ranks_onto_training_levels():
   levels = {'5': -30.0, '50': -10.0, '95': -2.0}
   out = playing.velocity_levels([20, 127, 64, 64], levels)
@@ -169,6 +191,35 @@ def test_midi_file_plays_through_the_model(trained_dir, tmp_path):
     played.generate(200)
 
 
+def test_note_and_melody_play_through_the_model(trained_dir):
+  from ddsp_generative import controls  # pylint: disable=g-import-not-at-top
+  note = lambda seed: controls.Note(pitch=64, duration=1.0,
+                                    expression=trained_dir,
+                                    expression_seed=seed)
+  f0, loud = note(0).generate(FRAME_RATE)
+  # The same duration as the rules' note; released in time to ring.
+  assert f0.shape == loud.shape == (FRAME_RATE,)
+  assert np.all(np.isfinite(f0)) and np.all(np.isfinite(loud))
+  assert abs(np.median(units.hz_to_midi(f0[25:100])) - 64) < 0.5
+  np.testing.assert_array_equal(note(0).generate(FRAME_RATE)[1], loud)
+  assert np.abs(note(1).generate(FRAME_RATE)[1] - loud).max() > 1e-3
+  melody = controls.Melody(pitches=(62, 64, None, 67), durations=0.3,
+                           legato=True, expression=trained_dir)
+  assert melody.config['expression'] == trained_dir
+  f0, loud = melody.generate(FRAME_RATE)
+  # The last note rings past its end.
+  assert abs(len(f0) - (1.2 + playing.RELEASE_TAIL_SECS) * FRAME_RATE) <= 1
+  assert np.all(np.isfinite(f0)) and np.all(np.isfinite(loud))
+
+
+def test_short_gaps_between_notes_are_closed():
+  # A score's 10-60 ms gaps ring through in the recordings the model
+  # learned from; a rest does not.
+  np.testing.assert_allclose(
+      playing.close_gaps([0.0, 0.5, 1.0, 2.0], [0.45, 1.0, 1.5, 2.5]),
+      [0.5, 1.0, 1.5, 2.5])
+
+
 def _tamper(trained_dir, tmp_path, change):
   directory = tmp_path / 'model'
   directory.mkdir()
@@ -205,6 +256,8 @@ def test_training_refuses_bad_data_and_settings(dataset_path, tmp_path):
     training.train_expression_vae(dataset_path, steps=0)
   with pytest.raises(note_dataset.NoteDatasetError, match='No note dataset'):
     training.train_expression_vae(str(tmp_path / 'none.json'), steps=1)
+  with pytest.raises(training.ExpressionTrainingError, match='vibrato'):
+    training.train_expression_vae(dataset_path, steps=1, vibrato='phase')
   with gin.unlock_config():
     gin.parse_config('ExpressionVae.frame_rate = 100')
   try:
@@ -246,7 +299,52 @@ def test_commands_train_and_play(dataset_path, trained_dir, tmp_path,
   assert sidecar['controls']['settings']['expression'] == trained_dir
   assert abs(sidecar['duration_secs'] - (0.4 + playing.RELEASE_TAIL_SECS)) < (
       0.01)
+  # --pitch plays a Note through the expression model, in --duration.
+  run_cli('ddsp_generative.sample', f'--model_dir={tiny_model_dir}',
+          f'--prior={tiny_prior_path}', f'--save_dir={out}_note',
+          '--pitch=64', '--duration=0.6', f'--expression={trained_dir}')
+  with open(os.path.join(f'{out}_note', 'sample_000.json')) as f:
+    sidecar = json.load(f)
+  assert sidecar['controls']['type'] == 'Note'
+  assert sidecar['controls']['settings']['expression'] == trained_dir
+  assert abs(sidecar['duration_secs'] - 0.6) < 0.01
   missing = run_cli('ddsp_generative.sample', f'--model_dir={tiny_model_dir}',
                     f'--save_dir={out}2', f'--midi_file={midi_path}',
                     f'--expression={tmp_path / "nothing"}', expect_ok=False)
   assert '--expression=' in missing.stderr and 'not found' in missing.stderr
+
+
+def test_evaluate_generation_plays_the_midi_set_through_the_model(
+    trained_dir, tiny_model_dir, tiny_prior_path, tiny_tfrecords, tmp_path):
+  from ddsp_generative.core import audio_io  # pylint: disable=g-import-not-at-top
+  held = tmp_path / 'heldout'
+  held.mkdir()
+  midi = pretty_midi.PrettyMIDI()
+  violin = pretty_midi.Instrument(program=40)
+  for i, pitch in enumerate((64, 66, 68, 69)):
+    violin.notes.append(pretty_midi.Note(velocity=90, pitch=pitch,
+                                         start=0.5 * i, end=0.5 * i + 0.45))
+  midi.instruments.append(violin)
+  midi.write(str(held / 'tune.mid'))
+  t = np.arange(32000) / 16000
+  audio_io.write_wav(str(held / 'tune.wav'),
+                     0.3 * np.sin(2 * np.pi * 330 * t), 16000)
+  save_dir = str(tmp_path / 'generation')
+  run_cli('ddsp_generative.evaluate_generation',
+          f'--model_dir={tiny_model_dir}', f'--prior={tiny_prior_path}',
+          f'--eval_tfrecord_pattern={tiny_tfrecords}', f'--save_dir={save_dir}',
+          '--n_examples=4', '--f0_estimator=yin', '--n_figure_examples=0',
+          '--norealism', f'--midi_pattern={held / "*.mid"}',
+          f'--expression={trained_dir}')
+  with open(os.path.join(save_dir, 'generation.json')) as f:
+    report = json.load(f)
+  (tune,) = report['midi']['files']
+  assert tune['controls']['settings']['expression'] == trained_dir
+  assert tune['secs'] == pytest.approx(1.95 + playing.RELEASE_TAIL_SECS,
+                                       abs=0.05)
+  bad = run_cli('ddsp_generative.evaluate_generation',
+                f'--model_dir={tiny_model_dir}',
+                f'--eval_tfrecord_pattern={tiny_tfrecords}',
+                f'--expression={tmp_path / "none"}', expect_ok=False)
+  assert '--expression=' in bad.stderr and 'Traceback' not in bad.stderr
+

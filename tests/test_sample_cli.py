@@ -82,9 +82,13 @@ def test_sample_with_no_arguments_uses_the_default_model(tmp_path):
   assert sidecar['prior']['type'] == default_model.manifest()['prior'] == (
       'conditional_net')
   assert sidecar['prior']['conditions'] == ['f0_hz', 'loudness_db']
+  # Played by the model's expression model: the last note rings 0.5 s.
+  settings = sidecar['controls']['settings']
+  assert settings['expression'] == os.path.join(default_model.PACKAGE_DIR,
+                                                'expression')
   audio, rate = sf.read(os.path.join(save_dir, 'sample_000.wav'))
-  n_notes = len(sidecar['controls']['settings']['pitches'])
-  assert rate == 16000 and len(audio) == int(n_notes * 0.2 * rate)
+  n_notes = len(settings['pitches'])
+  assert rate == 16000 and len(audio) == int((n_notes * 0.2 + 0.5) * rate)
   assert 0.01 < np.abs(audio).max() <= 1.0
 
 

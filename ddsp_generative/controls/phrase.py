@@ -20,6 +20,7 @@ import numpy as np
 
 from ddsp_generative.controls import sources
 from ddsp_generative.core import units
+from ddsp_generative.expression import context
 
 MIDI_PROGRAM = 0  # General MIDI program of the written file's track.
 
@@ -40,7 +41,9 @@ class Phrase(sources.NoteLineSource):
         holding it).
       seed: Composition seed; also the expression model's.
       n_notes: Notes; None: the model's default (or what fits duration).
-      duration: Seconds the notes fill; None: as many as n_notes take.
+      duration: Seconds of the phrase (the notes and, played by an
+        expression model, the last one's ring); None: as many as n_notes
+        take.
       low: Lowest MIDI pitch; None: the training notes' lowest.
       high: Highest MIDI pitch; None: the training notes' highest.
       key: 'auto' (a training melody's key), None/'none', or e.g.
@@ -79,8 +82,12 @@ class Phrase(sources.NoteLineSource):
   def _compose(self, seed):
     """Composes the phrase of `seed` (the models already loaded)."""
     args = dict(self._arguments, seed=seed)
+    fill = args['duration']
+    if fill is not None and self.expression is not None:
+      # The last note rings within the duration.
+      fill = max(fill - context.RELEASE_TAIL_SECS, 0.5 * fill)
     composed = self.model.compose(
-        seed=seed, n_notes=args['n_notes'], duration=args['duration'],
+        seed=seed, n_notes=args['n_notes'], duration=fill,
         low=args['low'], high=args['high'], key=args['key'],
         tempo=args['tempo'], temperature=args['temperature'])
     notes = composed['notes']
@@ -122,9 +129,12 @@ class Phrase(sources.NoteLineSource):
     midi.write(path)
 
   def _make_line(self, frame_rate):
+    duration = self._arguments['duration']
     if self.expression is not None:
       return self.expression.line(frame_rate, self.starts, self.ends,
-                                  self.pitches, self.velocities)
+                                  self.pitches, self.velocities,
+                                  duration=duration)
     return sources.NoteLine(
         self.starts, self.ends, self.pitches, self.peak_dbs,
-        np.zeros(len(self.starts), bool), frame_rate, envelope=self.envelope)
+        np.zeros(len(self.starts), bool), frame_rate, duration=duration,
+        envelope=self.envelope)

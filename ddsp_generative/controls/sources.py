@@ -449,15 +449,25 @@ def as_blocks(source, frame_rate, block_frames):
 
 @gin.register(module='ddsp_generative.controls')
 class Note(ControlSource):
-  """One note: constant pitch with optional vibrato, ADSR loudness."""
+  """One note: constant pitch with optional vibrato, ADSR loudness.
+
+  With `expression` (an expression model's directory) the note is played by
+  that model instead, in the same `duration`: released
+  `expression.context.RELEASE_TAIL_SECS` before its end (at most half of
+  it) to ring as the training notes do; the ADSR and vibrato arguments then
+  do not apply.
+  """
 
   def __init__(self, pitch=60.0, duration=2.0, peak_db=-25.0, attack=0.05,
                decay=0.15, sustain_db=-4.0, release=0.15, vibrato_hz=0.0,
-               vibrato_cents=0.0):
+               vibrato_cents=0.0, expression=None, expression_seed=0,
+               expression_temperature=1.0):
     self.config = dict(pitch=pitch, duration=duration, peak_db=peak_db,
                        attack=attack, decay=decay, sustain_db=sustain_db,
                        release=release, vibrato_hz=vibrato_hz,
-                       vibrato_cents=vibrato_cents)
+                       vibrato_cents=vibrato_cents, expression=expression,
+                       expression_seed=expression_seed,
+                       expression_temperature=expression_temperature)
     units.check_duration(duration)
     check_finite(pitch, 'Note pitch')
     check_finite(peak_db, 'Note peak_db')
@@ -467,11 +477,27 @@ class Note(ControlSource):
                          **adsr_args(attack, decay, sustain_db, release))
     self.vibrato_hz, self.vibrato_cents = check_vibrato(
         vibrato_hz, vibrato_cents, 'Note')
+    self.expression = None if expression is None else load_expression(
+        expression, expression_seed, expression_temperature)
+    self._lines = {}
+
+  def _line(self, frame_rate):
+    """The expression model's line of the note at frame_rate (made once)."""
+    if frame_rate not in self._lines:
+      from ddsp_generative.expression import context  # pylint: disable=g-import-not-at-top
+      duration = float(self.duration)
+      release = max(duration - context.RELEASE_TAIL_SECS, 0.5 * duration)
+      self._lines[frame_rate] = self.expression.line(
+          frame_rate, [0.0], [release], [self.pitch], [100.0],
+          duration=duration)
+    return self._lines[frame_rate]
 
   def n_frames(self, frame_rate):
     return max(1, int(round(self.duration * frame_rate)))
 
   def frames(self, frame_rate, start, stop):
+    if self.expression is not None:
+      return self._line(frame_rate).frames(start, stop)
     frames = np.arange(start, stop)
     cents = _vibrato_at(frames, frame_rate, self.vibrato_hz,
                         self.vibrato_cents)
@@ -566,14 +592,20 @@ class Melody(NoteLineSource):
   or one per note), lowered by its velocity when `velocities` are given (see
   `velocity_to_db`). With `legato=True` consecutive notes share one envelope
   (no re-attack; a rest ends it) and glide to each pitch and level over
-  `portamento` seconds.
+  `portamento` seconds. With `expression` (an expression model's directory)
+  the notes are played by that model instead, as `MidiFile` plays them
+  (re-attacked or slurred as the training audio plays consecutive notes;
+  their levels from the velocities, else from peak_db, by rank; the last
+  rings past its note-off); `legato`, the envelope and vibrato arguments
+  then do not apply.
   """
 
   def __init__(self, pitches=(60, 62, 64, 65, 67), durations=0.5,
                peak_db=-25.0, vibrato_hz=0.0, vibrato_cents=0.0,
                velocities=None, velocity_db_range=VELOCITY_DB_RANGE,
                legato=False, portamento=0.05, attack=0.05, decay=0.15,
-               sustain_db=-4.0, release=0.15):
+               sustain_db=-4.0, release=0.15, expression=None,
+               expression_seed=0, expression_temperature=1.0):
     pitches = [pitches] if np.ndim(pitches) == 0 else list(pitches)
     self.config = dict(
         pitches=[None if p is None else np.asarray(p).item() for p in pitches],
@@ -584,7 +616,9 @@ class Melody(NoteLineSource):
                     np.atleast_1d(velocities).tolist()),
         velocity_db_range=velocity_db_range, legato=legato,
         portamento=portamento, attack=attack, decay=decay,
-        sustain_db=sustain_db, release=release)
+        sustain_db=sustain_db, release=release, expression=expression,
+        expression_seed=expression_seed,
+        expression_temperature=expression_temperature)
     n = len(pitches)
     if not n:
       raise ValueError('Melody needs at least one pitch.')
@@ -620,8 +654,15 @@ class Melody(NoteLineSource):
     self.envelope = adsr_args(attack, decay, sustain_db, release)
     self.portamento = portamento
     self.vibrato = check_vibrato(vibrato_hz, vibrato_cents, 'Melody')
+    self.ranks = np.asarray(velocities if velocities is not None else
+                            peak_dbs, np.float64)[keep]
+    self.expression = None if expression is None else load_expression(
+        expression, expression_seed, expression_temperature)
 
   def _make_line(self, frame_rate):
+    if self.expression is not None:
+      return self.expression.line(frame_rate, self.starts, self.ends,
+                                  self.pitches, self.ranks)
     return NoteLine(self.starts, self.ends, self.pitches, self.peak_dbs,
                     self.slurs, frame_rate, duration=self.duration,
                     envelope=self.envelope, portamento=self.portamento,

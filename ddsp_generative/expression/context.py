@@ -50,6 +50,8 @@ LOUDNESS_SCALE_DB = 30.0
 MAX_DEVIATION = 6.0  # Semitones.
 MIN_CONFIDENCE = 0.5
 SILENT_DB = -70.0
+# A played line ends this long after its last note-off: the release rings.
+RELEASE_TAIL_SECS = 0.5
 
 
 def constants():

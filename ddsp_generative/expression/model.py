@@ -36,7 +36,11 @@ notes do.
 
 Loss per window: masked squared error of the f0 deviation (frames with a
 confident f0 only) + squared error of the loudness, summed over frames,
-+ beta * KL(q(z|x) || N(0, I)) summed over the window's notes.
++ beta * KL(q(z|x) || N(0, I)) summed over the window's notes. Trained
+with measured vibrato (`vibrato.targets`, the default of
+`training.train_expression_vae`), the held notes' f0 term is on the smooth
+curve and their depth and rate curves are fitted to the measured ones, so
+the phase is free (a random phase does not shrink the depth).
 """
 
 import gin
@@ -48,6 +52,10 @@ from ddsp_generative.expression import context
 tfkl = tf.keras.layers
 VIBRATO_MIN_HZ = 3.0
 VIBRATO_MAX_HZ = 10.0
+# The measured-vibrato loss (`losses_of`): the rate counts where the
+# measured depth is at least this (semitones), with this weight.
+MIN_VIBRATO_DEPTH = 0.02
+VIBRATO_RATE_WEIGHT = 0.1
 
 
 @gin.configurable(module='ddsp_generative.expression')
@@ -116,7 +124,7 @@ class ExpressionVae(tf.keras.Model):
     z_mean, z_logvar = tf.split(stats, 2, axis=-1)
     return z_mean, tf.clip_by_value(z_logvar, -10.0, 5.0)
 
-  def decode(self, ctx, z, note_ids, state=None):
+  def decode(self, ctx, z, note_ids, state=None, parts=False):
     """Per-frame outputs from the context and each note's z.
 
     Args:
@@ -127,10 +135,12 @@ class ExpressionVae(tf.keras.Model):
       state: None, or the state returned for the previous block of the
         same sequence: (GRU state [b, units], the last frame's note id [b],
         its vibrato cycles so far [b]).
+      parts: Also return the smooth deviation, vibrato depth (semitones)
+        and rate (Hz), each [b, t].
 
     Returns:
       (outputs [b, t, 2]: f0 deviation in semitones and scaled loudness,
-      the state after the block).
+      the state after the block), and with parts the dict of the parts.
     """
     z_frames = tf.gather(z, note_ids, batch_dims=1)
     x = tf.concat([ctx, z_frames], axis=-1)
@@ -159,7 +169,11 @@ class ExpressionVae(tf.keras.Model):
     phase0 = tf.atan2(angle[..., 1], angle[..., 0] + 1e-6)
     deviation = smooth + depth * tf.sin(phase0 + 2.0 * np.pi * cycles)
     new_state = (gru_state, note_ids[:, -1], cycles[:, -1] + step[:, -1])
-    return tf.stack([deviation, loudness], axis=-1), new_state
+    outputs = tf.stack([deviation, loudness], axis=-1)
+    if parts:
+      return outputs, new_state, {'smooth': smooth, 'depth': depth,
+                                  'rate': rate}
+    return outputs, new_state
 
   def call(self, inputs, noise=None):
     """(ctx, targets, mask, note_ids) -> (outputs, z_mean, z_logvar).
@@ -170,7 +184,7 @@ class ExpressionVae(tf.keras.Model):
         is sampled from the posterior with them (training); None: z is the
         posterior mean.
     """
-    ctx, targets, mask, note_ids = inputs
+    ctx, targets, mask, note_ids = inputs[:4]
     z_mean, z_logvar = self.encode(ctx, targets, mask, note_ids)
     z = z_mean
     if noise is not None:
@@ -179,11 +193,40 @@ class ExpressionVae(tf.keras.Model):
     return outputs, z_mean, z_logvar
 
   def losses_of(self, inputs, noise=None):
-    """{'total', 'f0', 'loudness', 'kl'}: per-window means of the loss."""
-    ctx, targets, mask, note_ids = inputs
-    outputs, z_mean, z_logvar = self(inputs, noise=noise)
+    """{'total', 'f0', 'loudness', 'kl', 'vibrato'}: per-window means.
+
+    Args:
+      inputs: (ctx, targets, mask, note_ids) and optionally the measured
+        vibrato [b, t, vibrato.N_TARGETS] (`vibrato.targets`). With it, the
+        f0 term compares the smooth curve with the measured smooth f0 on
+        the frames that have a measurement (the full deviation elsewhere),
+        and the 'vibrato' term the depth and rate curves with the measured
+        ones (VIBRATO_RATE_WEIGHT for the rate, in units of the band,
+        where the measured depth is at least MIN_VIBRATO_DEPTH).
+      noise: As for `call`.
+    """
+    ctx, targets, mask, note_ids = inputs[:4]
+    measured = inputs[4] if len(inputs) > 4 else None
+    z_mean, z_logvar = self.encode(ctx, targets, mask, note_ids)
+    z = z_mean
+    if noise is not None:
+      z = z + tf.exp(0.5 * z_logvar) * noise
+    outputs, _, parts = self.decode(ctx, z, note_ids, parts=True)
     error = tf.square(outputs - targets)
-    f0 = tf.reduce_mean(tf.reduce_sum(error[..., 0] * mask, axis=1))
+    vibrato = tf.zeros([])
+    f0_error = error[..., 0]
+    if measured is not None:
+      weight = measured[..., 3]
+      f0_error = (weight * tf.square(parts['smooth'] - measured[..., 0]) +
+                  (1.0 - weight) * f0_error)
+      band = VIBRATO_MAX_HZ - VIBRATO_MIN_HZ
+      rated = weight * tf.cast(measured[..., 1] >= MIN_VIBRATO_DEPTH,
+                               tf.float32)
+      vibrato = tf.reduce_mean(tf.reduce_sum(
+          weight * tf.square(parts['depth'] - measured[..., 1]) +
+          VIBRATO_RATE_WEIGHT * rated * tf.square(
+              (parts['rate'] - measured[..., 2]) / band), axis=1))
+    f0 = tf.reduce_mean(tf.reduce_sum(f0_error * mask, axis=1))
     loudness = tf.reduce_mean(tf.reduce_sum(error[..., 1], axis=1))
     # Only the notes that have frames in the window.
     b = tf.shape(note_ids)[0]
@@ -196,8 +239,9 @@ class ExpressionVae(tf.keras.Model):
     kl = 0.5 * tf.reduce_sum(
         tf.exp(z_logvar) + tf.square(z_mean) - 1.0 - z_logvar, axis=-1)
     kl = tf.reduce_mean(tf.reduce_sum(kl * present, axis=1))
-    total = f0 + loudness + self.beta * kl
-    return {'total': total, 'f0': f0, 'loudness': loudness, 'kl': kl}
+    total = f0 + loudness + self.beta * kl + vibrato
+    return {'total': total, 'f0': f0, 'loudness': loudness, 'kl': kl,
+            'vibrato': vibrato}
 
   def sample_latents(self, n_notes, seed, temperature=1.0):
     """[1, n_notes, latent_dims] z drawn from N(0, temperature^2 I)."""

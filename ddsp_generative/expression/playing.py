@@ -24,7 +24,7 @@ import tensorflow as tf
 from ddsp_generative.core import units
 from ddsp_generative.expression import context
 
-RELEASE_TAIL_SECS = 0.5
+RELEASE_TAIL_SECS = context.RELEASE_TAIL_SECS
 BLOCK_MODEL_FRAMES = 2048
 
 
@@ -58,6 +58,32 @@ def velocity_levels(velocities, level_percentiles):
   return np.interp(u, q, values)
 
 
+def close_gaps(onsets, releases, max_gap=context.LEGATO_SECS):
+  """Note-offs moved onto the next onset when the gap is at most max_gap.
+
+  The training notes come from the audio (`segmentation`): a short silence
+  in a score (a MIDI file's 10-60 ms between notes) rings through in a
+  recording, and the notes found in it touch. Played as written, such gaps
+  are frames the model never saw between notes, and it dips deeper there
+  than the instrument does.
+
+  Args:
+    onsets: [n_notes] seconds, increasing.
+    releases: [n_notes] note-offs.
+    max_gap: Longest gap closed (s).
+
+  Returns:
+    float64 [n_notes] note-offs.
+  """
+  onsets = np.asarray(onsets, np.float64)
+  releases = np.asarray(releases, np.float64).copy()
+  if len(onsets) > 1:
+    gap = onsets[1:] - releases[:-1]
+    close = (gap > 0) & (gap <= max_gap)
+    releases[:-1][close] = onsets[1:][close]
+  return releases
+
+
 class ExpressionLine:
   """f0 and loudness of notes played by an ExpressionVae, any frames.
 
@@ -72,7 +98,8 @@ class ExpressionLine:
     Args:
       model: A trained `model.ExpressionVae`; its frame rate is the line's.
       onsets: [n_notes] seconds, increasing.
-      releases: [n_notes] note-offs (s), each after its onset.
+      releases: [n_notes] note-offs (s), each after its onset; gaps to the
+        next onset up to context.LEGATO_SECS are closed (`close_gaps`).
       pitches: [n_notes] MIDI pitches.
       levels: [n_notes] levels (dB), e.g. `velocity_levels`.
       seed: Seed of the notes' latents.
@@ -81,6 +108,7 @@ class ExpressionLine:
         RELEASE_TAIL_SECS (the release rings past it).
     """
     n = len(onsets)
+    releases = close_gaps(onsets, releases)
     notes = np.zeros((n, 5))
     notes[:, context.ONSET] = onsets
     notes[:, context.RELEASE] = releases

@@ -32,9 +32,11 @@ from ddsp_generative.core import publish
 from ddsp_generative.expression import context
 from ddsp_generative.expression import note_dataset
 from ddsp_generative.expression import saving
+from ddsp_generative.expression import vibrato as vibrato_lib
 from ddsp_generative.expression.model import ExpressionVae
 
-LOSS_NAMES = ('total', 'f0', 'loudness', 'kl')
+LOSS_NAMES = ('total', 'f0', 'loudness', 'kl', 'vibrato')
+VIBRATO_MODES = ('measured', 'f0')
 
 
 class ExpressionTrainingError(errors.UserError, ValueError):
@@ -51,7 +53,7 @@ def phrase_arrays(phrase, frame_rate, hop):
 
   Returns:
     dict of 'context' [t, N_CONTEXT], 'note_ids' int [t], 'targets' [t, 2],
-    'mask' [t] (t = ceil(n_frames / hop)).
+    'mask' [t], 'vibrato' [t, vibrato.N_TARGETS] (t = ceil(n_frames / hop)).
   """
   index = np.arange(0, phrase['n_frames'], hop)
   times = index / frame_rate
@@ -60,7 +62,10 @@ def phrase_arrays(phrase, frame_rate, hop):
   targets, mask = context.frame_targets(
       phrase['notes'], times, phrase['f0_hz'][index],
       phrase['loudness_db'][index], None if conf is None else conf[index])
-  return {'context': ctx, 'note_ids': ids, 'targets': targets, 'mask': mask}
+  measured = vibrato_lib.targets(targets[:, 0], mask, phrase['notes'],
+                                 times, frame_rate / hop)
+  return {'context': ctx, 'note_ids': ids, 'targets': targets, 'mask': mask,
+          'vibrato': measured}
 
 
 def make_windows(phrases, frame_rate, hop, window_secs, window_hop_secs,
@@ -70,12 +75,14 @@ def make_windows(phrases, frame_rate, hop, window_secs, window_hop_secs,
   Returns:
     dict of stacked 'context' [n, w, N_CONTEXT], 'note_ids' int32 [n, w]
     (from 0 within each window, at most max_notes - 1), 'targets'
-    [n, w, 2], 'mask' [n, w], and 'stats' (phrases, windows, notes).
+    [n, w, 2], 'mask' [n, w], 'vibrato' [n, w, vibrato.N_TARGETS], and
+    'stats' (phrases, windows, notes, held notes with a measured vibrato).
   """
   model_rate = frame_rate / hop
   width = max(1, int(round(window_secs * model_rate)))
   step = max(1, int(round(window_hop_secs * model_rate)))
-  out = {k: [] for k in ('context', 'note_ids', 'targets', 'mask')}
+  out = {k: [] for k in ('context', 'note_ids', 'targets', 'mask',
+                         'vibrato')}
   n_short = 0
   for phrase in phrases:
     arrays = phrase_arrays(phrase, frame_rate, hop)
@@ -88,6 +95,7 @@ def make_windows(phrases, frame_rate, hop, window_secs, window_hop_secs,
       arrays['targets'][n:, 1] = context.scale_loudness(
           context.LOUDNESS_FLOOR_DB)
       arrays['mask'][n:] = 0.0
+      arrays['vibrato'][n:, 3] = 0.0
       n = width
     starts = list(range(0, n - width + 1, step))
     if starts[-1] != n - width:
@@ -95,7 +103,7 @@ def make_windows(phrases, frame_rate, hop, window_secs, window_hop_secs,
     for s in starts:
       ids = arrays['note_ids'][s:s + width]
       out['note_ids'].append(np.minimum(ids - ids[0], max_notes - 1))
-      for k in ('context', 'targets', 'mask'):
+      for k in ('context', 'targets', 'mask', 'vibrato'):
         out[k].append(arrays[k][s:s + width])
   if not out['mask']:
     raise ExpressionTrainingError('The note dataset has no phrase to train '
@@ -105,7 +113,9 @@ def make_windows(phrases, frame_rate, hop, window_secs, window_hop_secs,
   windows['stats'] = {
       'phrases': len(phrases), 'windows': len(out['mask']),
       'short_phrases_padded': n_short, 'window_frames': width,
-      'notes': int(sum(len(p['notes']) for p in phrases))}
+      'notes': int(sum(len(p['notes']) for p in phrases)),
+      'vibrato_frame_fraction': round(float(np.mean(
+          windows['vibrato'][..., 3])), 4)}
   return windows
 
 
@@ -124,9 +134,10 @@ def level_stats(phrases):
           'n_notes': int(len(notes))}
 
 
-def _tensors(windows):
-  return tuple(tf.constant(windows[k]) for k in ('context', 'targets', 'mask',
-                                                 'note_ids'))
+def _tensors(windows, with_vibrato=False):
+  keys = ('context', 'targets', 'mask', 'note_ids') + (
+      ('vibrato',) if with_vibrato else ())
+  return tuple(tf.constant(windows[k]) for k in keys)
 
 
 def evaluate(model, windows, batch_size=64):
@@ -153,7 +164,7 @@ def evaluate(model, windows, batch_size=64):
 def train_expression_vae(note_dataset_path, save_dir=None, steps=2000,
                          batch_size=16, seed=0, learning_rate=1e-3,
                          window_secs=4.0, window_hop_secs=1.0, log_every=100,
-                         progress=True, overwrite=False):
+                         progress=True, overwrite=False, vibrato='measured'):
   """Trains an ExpressionVae (gin-configured) and optionally saves it.
 
   Args:
@@ -168,6 +179,10 @@ def train_expression_vae(note_dataset_path, save_dir=None, steps=2000,
     log_every: Log the losses every this many steps.
     progress: Show a progress bar.
     overwrite: Replace a model saved in save_dir.
+    vibrato: 'measured': held notes' vibrato depth and rate fitted to the
+      measured ones, their f0 term on the smooth curve (`vibrato`,
+      `ExpressionVae.losses_of`); 'f0': the squared error of the f0 alone
+      (the first versions).
 
   Returns:
     (model, summary): the trained model and a dict of the data stats, the
@@ -187,6 +202,9 @@ def train_expression_vae(note_dataset_path, save_dir=None, steps=2000,
         f'steps ({steps}), batch_size ({batch_size}), window_secs '
         f'({window_secs}) and window_hop_secs ({window_hop_secs}) must be '
         'positive.')
+  if vibrato not in VIBRATO_MODES:
+    raise ExpressionTrainingError(
+        f'vibrato must be one of {VIBRATO_MODES}, not {vibrato!r}.')
   if save_dir:
     if os.path.lexists(save_dir) and not os.path.isdir(save_dir):
       raise ExpressionTrainingError(
@@ -212,7 +230,7 @@ def train_expression_vae(note_dataset_path, save_dir=None, steps=2000,
                   steps=int(steps), batch_size=int(batch_size),
                   seed=int(seed), learning_rate=float(learning_rate),
                   window_secs=float(window_secs),
-                  window_hop_secs=float(window_hop_secs),
+                  window_hop_secs=float(window_hop_secs), vibrato=vibrato,
                   notes=level_stats(train), segmenter=data['segmenter'])
   if not save_dir:
     return _fit(model, windows, eval_windows, settings, log_every, progress)
@@ -255,7 +273,8 @@ def _fit(model, windows, eval_windows, settings, log_every, progress):
     optimizer.apply_gradients(zip(grads, model.trainable_variables))
     return losses
 
-  dataset = tf.data.Dataset.from_tensor_slices(_tensors(windows)).shuffle(
+  dataset = tf.data.Dataset.from_tensor_slices(_tensors(
+      windows, with_vibrato=settings['vibrato'] == 'measured')).shuffle(
       len(windows['mask']), seed=int(seed)).repeat().batch(
           settings['batch_size'])
   history = {name: [] for name in LOSS_NAMES}

@@ -5,10 +5,10 @@
 `build` runs every step as the command a user runs (each in its own process,
 logged under `<work_dir>/logs`): render a data set, prepare TFRecords, train
 with `ddsp_run`, extract z, fit the prior, train the envelope VAE and the
-expression VAE (on the note dataset the prepare step writes); then
-`package` writes the weights (no optimizer state), the operative config, the
-prior, the envelope and expression models and `manifest.json`. Steps whose outputs exist are
-skipped unless `rerun`.
+expression VAE and the phrase model (on the note dataset the prepare step
+writes); then `package` writes the weights (no optimizer state), the
+operative config, the prior, the envelope, expression and phrase models and
+`manifest.json`. Steps whose outputs exist are skipped unless `rerun`.
 """
 
 import json
@@ -189,14 +189,15 @@ def build(work_dir, output_dir, instrument='violin', minutes=15.0, seed=0,
       done_marker=os.path.join(envelope_dir, 'envelope_vae.json')))
   if expression_steps:
     times.add('train_expression', pipeline_steps.run_step(
-        '7. train the expression VAE', [
+        '7. train the expression VAE and the phrase model', [
             script('ddsp_generative_train_expression'),
             '--note_dataset=' + os.path.join(work, 'data',
                                              f'notes_{instrument}.json'),
             f'--save_dir={expression_dir}', f'--steps={expression_steps}',
             f'--seed={seed}', '--noprogress',
         ] + overwrite, logs, rerun=rerun,
-        done_marker=os.path.join(expression_dir, 'expression_vae.json')))
+        # Written last (after the VAE's expression_vae.json).
+        done_marker=os.path.join(expression_dir, 'phrase_model.json')))
 
   manifest = {
       'recipe': recipe,
