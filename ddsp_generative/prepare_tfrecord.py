@@ -106,6 +106,11 @@ flags.DEFINE_boolean('overwrite', False,
 flags.DEFINE_enum('beam_log_level', 'WARNING',
                   ['DEBUG', 'INFO', 'WARNING', 'ERROR'],
                   "Level of Apache Beam's own log lines.")
+flags.DEFINE_multi_string('gin_file', [], 'Gin files, e.g. the note '
+                          'segmentation\'s settings (Segmenter).')
+flags.DEFINE_multi_string('gin_param', [], 'Gin bindings, e.g. '
+                          '"Segmenter.min_note = 0.08" (the note dataset '
+                          'records the settings it used).')
 flags.DEFINE_list(
     'pipeline_options', [],
     'A comma-separated list of command line arguments to be used as options '
@@ -175,6 +180,9 @@ def run():
   from ddsp_generative.data_preparation import prepare_tfrecord_lib
   # pylint: enable=g-import-not-at-top
 
+  from ddsp_generative import expression  # pylint: disable=g-import-not-at-top,unused-import
+  # The notes' Segmenter (gin): bound before any work, one line if wrong.
+  cli.parse_gin(FLAGS.gin_file, FLAGS.gin_param, lock=False)
   logging.getLogger('apache_beam').setLevel(FLAGS.beam_log_level)
   input_audio_paths = expand_filepatterns(FLAGS.input_audio_filepatterns)
   if not input_audio_paths:

@@ -16,18 +16,20 @@ BIN = os.path.dirname(sys.executable)
 # A few of each command's own flags, which its --help must list.
 OWN_FLAGS = {
     'ddsp_generative_prepare_tfrecord': ('input_audio_filepatterns',
-                                         'output_tfrecord_path'),
+                                         'output_tfrecord_path', 'gin_param'),
     'ddsp_generative_render_dataset': ('output_dir',),
     'ddsp_generative_evaluate_pitch': ('output', 'audio_filepatterns'),
     'ddsp_generative_extract_z': ('input_tfrecord_filepatterns',
                                   'output_path'),
     'ddsp_generative_fit_prior': ('z_dataset', 'output', 'holdout_fraction'),
     'ddsp_generative_prior_figures': ('z_dataset', 'save_dir'),
-    'ddsp_generative_sample': ('save_dir', 'n_samples', 'midi_file'),
+    'ddsp_generative_sample': ('save_dir', 'n_samples', 'midi_file',
+                               'n_notes', 'key', 'register', 'tempo'),
     'ddsp_generative_evaluate_reconstruction': ('model_dir',),
     'ddsp_generative_train_envelopes': ('tfrecord_pattern', 'save_dir'),
-    'ddsp_generative_train_expression': ('note_dataset', 'save_dir'),
-    'ddsp_generative_evaluate_generation': ('model_dir',),
+    'ddsp_generative_train_expression': ('note_dataset', 'save_dir',
+                                         'models'),
+    'ddsp_generative_evaluate_generation': ('model_dir', 'expression'),
     'ddsp_generative_transfer': ('input_audio', 'octave_shift', 'z'),
 }
 

@@ -90,6 +90,27 @@ def test_without_notes_no_file_and_a_stale_one_goes(tmp_path):
   assert not os.path.exists(stale)
 
 
+def test_the_command_takes_segmenter_settings_by_gin(tmp_path):
+  from conftest import run_cli  # pylint: disable=g-import-not-at-top
+  wav = str(tmp_path / 'melody.wav')
+  _melody(wav)
+  output = str(tmp_path / 'data' / 'melody.tfrecord')
+  args = ('ddsp_generative.prepare_tfrecord', f'--input_audio_filepatterns={wav}',
+          f'--output_tfrecord_path={output}', '--example_secs=1',
+          '--hop_secs=1', '--chunk_secs=0', '--f0_estimator=yin',
+          '--pipeline_options=' + ','.join(BEAM_OPTIONS))
+  run_cli(*args, '--gin_param=Segmenter.min_note_secs = 0.5')
+  data = note_dataset.read(artifacts.tfrecord_notes_path(output))
+  assert data['segmenter']['min_note_secs'] == 0.5
+  # The three notes of 0.25-0.3 s are too short to count now.
+  assert data['n_notes'] < 3
+  bad = run_cli(*args, '--overwrite', '--gin_param=Segmenter.min_nose_secs = 1',
+                expect_ok=False)
+  lines = [l for l in bad.stderr.splitlines() if l.strip()]
+  assert len(lines) == 1 and 'min_nose' in lines[0], bad.stderr
+  assert bad.returncode == 2
+
+
 def _tampered(prepared, tmp_path, change):
   output, _, _ = prepared
   with open(artifacts.tfrecord_notes_path(output)) as f:

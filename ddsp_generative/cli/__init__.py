@@ -83,12 +83,15 @@ def check_args(flag_values, required):
       raise UsageError(runner.required_hint(name, flag_values))
 
 
-def parse_gin(gin_files, gin_params):
+def parse_gin(gin_files, gin_params, lock=True):
   """Parses gin files and bindings; `gin/...` resolves to the shipped files.
 
   Args:
     gin_files: --gin_file values.
     gin_params: --gin_param values.
+    lock: Lock the config (gin's finalize) after parsing; False where
+      modules that register configurables are imported later (the Beam
+      stages import ddsp when they first run).
 
   Raises:
     runner.GinError: gin rejects them (an unknown configurable or
@@ -97,7 +100,8 @@ def parse_gin(gin_files, gin_params):
   """
   gin.add_config_file_search_path(gin_path.PACKAGE_DIR)
   try:
-    gin.parse_config_files_and_bindings(gin_files, gin_params)
+    gin.parse_config_files_and_bindings(gin_files, gin_params,
+                                        finalize_config=lock)
   except Exception as e:  # pylint: disable=broad-except
     if runner.is_gin_error(e):
       raise runner.GinError(runner.gin_message(e)) from e

@@ -150,35 +150,39 @@ def write_json(path, kind, format_version, payload, extra_provenance=None,
   return record
 
 
-def read_json(path, kind, supported_versions):
+def read_json(path, kind, supported_versions, error=None, missing=None):
   """Reads a versioned JSON artefact and checks its kind and version.
 
   Args:
     path: File to read.
     kind: Expected artefact kind.
     supported_versions: Iterable of format versions this code can read.
+    error: The exception class raised (default ArtifactError), e.g. a
+      module's own `UserError` subclass.
+    missing: The message when there is no file at path (default: '<kind>
+      file not found: <path>').
 
   Returns:
     The decoded dict.
 
   Raises:
-    ArtifactError: The file is missing, unreadable, of another kind or of an
-      unsupported format version.
+    ArtifactError (or `error`): The file is missing, unreadable, of another
+      kind or of an unsupported format version.
   """
-  if not os.path.exists(path):
-    raise ArtifactError(f'{kind} file not found: {path}')
+  error = error or ArtifactError
+  if not os.path.isfile(path) if missing else not os.path.exists(path):
+    raise error(missing or f'{kind} file not found: {path}')
   try:
     with open(path) as f:
       record = json.load(f)
   except (OSError, ValueError) as e:
-    raise ArtifactError(f'Cannot read {kind} file {path}: {e}') from e
+    raise error(f'Cannot read {kind} file {path}: {e}') from e
   if not isinstance(record, dict) or record.get('kind') != kind:
     found = record.get('kind') if isinstance(record, dict) else type(record)
-    raise ArtifactError(
-        f'{path} is not a {kind} file (it says kind={found!r}).')
+    raise error(f'{path} is not a {kind} file (it says kind={found!r}).')
   version = record.get('format_version')
   if version not in tuple(supported_versions):
-    raise ArtifactError(
+    raise error(
         f'{path} has {kind} format version {version}; this ddsp_generative '
         f'({__version__}) reads versions {sorted(supported_versions)}. '
         'Re-create the file with this version, or install the version that '

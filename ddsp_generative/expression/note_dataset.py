@@ -31,7 +31,6 @@ goes on (the chunk boundary may cut it).
 """
 
 import dataclasses
-import os
 
 import numpy as np
 
@@ -142,14 +141,10 @@ def read(path, split=None):
     NoteDatasetError: The file is missing, not a note dataset, of an
       unsupported version, or inconsistent (lengths, note times).
   """
-  if not os.path.isfile(path):
-    raise NoteDatasetError(
-        f'No note dataset at {path}: ddsp_generative_prepare_tfrecord '
-        'writes one beside the TFRecords (notes_<prefix>.json).')
-  try:
-    record = artifacts.read_json(path, KIND, (FORMAT_VERSION,))
-  except artifacts.ArtifactError as e:
-    raise NoteDatasetError(str(e)) from e
+  record = artifacts.read_json(
+      path, KIND, (FORMAT_VERSION,), error=NoteDatasetError,
+      missing=(f'No note dataset at {path}: ddsp_generative_prepare_tfrecord '
+               'writes one beside the TFRecords (notes_<prefix>.json).'))
   frame_rate = record.get('frame_rate')
   if not isinstance(frame_rate, (int, float)) or frame_rate <= 0:
     raise NoteDatasetError(f'{path}: frame_rate must be > 0, got '

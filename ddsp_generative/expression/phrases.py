@@ -361,14 +361,11 @@ def load(path):
     PhraseModelError: No file, another kind or version, or malformed.
   """
   path = model_path(path)
-  if not os.path.isfile(path):
-    raise PhraseModelError(
-        f'No phrase model at {path}: fit one with '
-        'ddsp_generative_train_expression (it saves phrase_model.json).')
-  try:
-    record = artifacts.read_json(path, KIND, (FORMAT_VERSION,))
-  except artifacts.ArtifactError as e:
-    raise PhraseModelError(str(e)) from e
+  record = artifacts.read_json(
+      path, KIND, (FORMAT_VERSION,), error=PhraseModelError,
+      missing=(f'No phrase model at {path}: fit one with '
+               'ddsp_generative_train_expression (it saves '
+               'phrase_model.json).'))
   try:
     tables = record['tables']
     if (list(record['ratios']) != [round(r, 12) for r in sequences.RATIOS] and
