@@ -20,7 +20,7 @@ time; printed with the ratio to real (goal of issue 15: within 20 %).
 
   .venv/bin/python benchmarks/expression_stats.py \
     --note_dataset=/tmp/work/violin/heldout/notes_violin.json \
-    --expression=/tmp/work/models/expr_violin
+    --expression=/tmp/work/models/expr_violin --segmented
 """
 
 import json
@@ -33,6 +33,10 @@ flags.DEFINE_string('note_dataset', None, 'Held-out note dataset (sources '
                     'with a .mid beside them).')
 flags.DEFINE_list('expression', [], 'Expression model directories.')
 flags.DEFINE_integer('seed', 0, 'Seed of the expression models.')
+flags.DEFINE_boolean('segmented', False, 'Also measure against the '
+                     'recordings\' own segmented notes (the note dataset\'s): '
+                     'the recordings, and each expression model playing '
+                     'those notes (its training convention, not the MIDI).')
 flags.DEFINE_string('output', None, 'Also write the results as JSON here.')
 FLAGS = flags.FLAGS
 
@@ -58,6 +62,21 @@ def real_takes(data):
       loud[s:s + p['n_frames']] = p['loudness_db']
     takes[path] = (f0, loud)
   return takes
+
+
+def segmented_notes(data):
+  """{source: [n, 5] segmented notes on the file's time line}."""
+  import numpy as np  # pylint: disable=g-import-not-at-top
+  by_file = {}
+  for p in data['phrases']:
+    notes = p['notes'].copy()
+    notes[:, [0, 1, 4]] += p['start_secs']
+    by_file.setdefault(p['path'], []).append(notes)
+  out = {}
+  for path, parts in by_file.items():
+    notes = np.concatenate(parts)
+    out[path] = notes[np.argsort(notes[:, 0], kind='stable')]
+  return out
 
 
 def main(argv):
@@ -88,17 +107,31 @@ def main(argv):
                              expression_seed=FLAGS.seed).generate(rate)
       sets[f'expression {os.path.basename(os.path.normpath(path))}'].append(
           expression_stats.measure(*played, notes, rate))
+    if FLAGS.segmented:
+      seg = segmented_notes(data)[source]
+      seg_notes = seg[:, [0, 4, 2]]  # Onset, note-off, pitch.
+      sets.setdefault('real (segmented notes)', []).append(
+          expression_stats.measure(f0, loud, seg_notes, rate))
+      for path in FLAGS.expression:
+        played = playing_segmented(path, seg, rate)
+        sets.setdefault(f'expression {os.path.basename(os.path.normpath(path))}'
+                        ' (segmented notes)', []).append(
+                            expression_stats.measure(*played, seg_notes,
+                                                     rate))
     print(f'{os.path.basename(source)} done', flush=True)
   results = {name: expression_stats.summarize(s) for name, s in sets.items()}
   real = results['real']
+  reference = lambda name: results['real (segmented notes)'] if (
+      'segmented' in name) else real
   print(f'\n{len(takes)} held-out files of {FLAGS.note_dataset}\n')
   print('| set | ' + ' | '.join(KEYS) + ' |')
   print('|' + ' --- |' * (len(KEYS) + 1))
   for name, r in results.items():
     cells = []
     for k in KEYS:
-      value, ref = r[k]['median'], real[k]['median']
-      ratio = '' if name == 'real' or not ref else f' ({value / ref:.2f}x)'
+      value, ref = r[k]['median'], reference(name)[k]['median']
+      ratio = '' if name.startswith('real') or not ref else (
+          f' ({value / ref:.2f}x)')
       cells.append(f"{value:.3g}{ratio}")
     print(f'| {name} | ' + ' | '.join(cells) + ' |')
   print('\nnotes measured (real): ' + ', '.join(
@@ -106,6 +139,22 @@ def main(argv):
   if FLAGS.output:
     with open(FLAGS.output, 'w') as f:
       json.dump(results, f, indent=1)
+
+
+def playing_segmented(path, seg, rate):
+  """(f0_hz, loudness_db) of an expression model playing segmented notes
+  (their levels as they are; seed --seed)."""
+  import numpy as np  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.expression import playing  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.expression import saving  # pylint: disable=g-import-not-at-top
+  model, _ = saving.load_model(path)
+  if int(round(model.frame_rate)) != int(round(rate)):
+    raise app.UsageError(f'{path} plays at {model.frame_rate} frames/s, the '
+                         f'note dataset has {rate}.')
+  line = playing.ExpressionLine(model, seg[:, 0], seg[:, 4],
+                                np.round(seg[:, 2]), seg[:, 3],
+                                seed=FLAGS.seed)
+  return line.frames(0, line.n_frames)
 
 
 if __name__ == '__main__':
