@@ -118,6 +118,9 @@ setuptools.setup(
         # `pip install --no-deps basic-pitch==0.4.0` (`make install` does).
         # Its note_creation module imports resampy (<0.4.3, its own pin).
         'transcription': ['onnxruntime', 'resampy<0.4.3'],
+        # Both Beam pipelines on Beam's DaskRunner (a dask.distributed
+        # cluster; tests/test_dask_runner.py).
+        'dask': ['dask>=2024.4.2', 'distributed>=2024.4.2'],
         # tests/test_notebooks.py runs colab/ headless in a kernel of this
         # Python.
         # tests/test_priors_temporal.py checks against hmmlearn. `make test`

@@ -12,6 +12,14 @@ DirectRunner itself picks for batch pipelines like these, so nothing is
 downloaded: since Beam 2.6x the DirectRunner first tries the Prism runner,
 a Go binary it fetches from GitHub at run time.
 
+Beam's DaskRunner (`--runner=DaskRunner`, with --dask_client_address=...,
+needs the `dask` extra) runs both pipelines on a dask.distributed cluster:
+they use no multi-output ParDo, no side input and no Beam file sink (the
+DaskRunner sends every output of a ParDo to every consumer, recomputes a
+side input's upstream in each task reading it, and drops what finish_bundle
+outputs), count in their outputs (it reports no metrics), and its client is
+closed when the run ends.
+
 Options are checked before anything runs (`check_options`): a runner other
 than those in `SUPPORTED_RUNNERS` (the Prism, portable, Flink and Spark
 runners download a binary, a job server or a container at run time; a
@@ -36,12 +44,18 @@ _DIRECT_RUNNERS = (None, 'directrunner', 'direct', 'switchingdirectrunner')
 SUPPORTED_RUNNERS = {
     'DirectRunner': 'the default: this machine, in-process',
     'DataflowRunner': 'Google Cloud; needs apache-beam[gcp]',
+    'DaskRunner': 'a dask.distributed cluster (--dask_client_address); '
+                  'needs ddsp_generative[dask]',
 }
+DASK_RUNNER = 'apache_beam.runners.dask.dask_runner.DaskRunner'
 _SUPPORTED_NAMES = {'directrunner': 'DirectRunner',
                     'direct': 'DirectRunner',
                     'switchingdirectrunner': 'DirectRunner',
                     'dataflowrunner': 'DataflowRunner',
-                    'dataflow': 'DataflowRunner'}
+                    'dataflow': 'DataflowRunner',
+                    'daskrunner': 'DaskRunner',
+                    'dask': 'DaskRunner',
+                    DASK_RUNNER.lower(): 'DaskRunner'}
 
 
 class PipelineOptionsError(errors.UsageError, ValueError):
@@ -52,6 +66,41 @@ def supported_runners_text():
   """'DirectRunner (where), DataflowRunner (where)', for messages."""
   return ', '.join(f'{name} ({where})'
                    for name, where in SUPPORTED_RUNNERS.items())
+
+
+def _runner_flag(flags):
+  """The --runner value among `flags` (the last one), or None."""
+  runner = None
+  for i, flag in enumerate(flags):
+    if flag.startswith('--runner='):
+      runner = flag.split('=', 1)[1]
+    elif flag == '--runner' and i + 1 < len(flags):
+      runner = flags[i + 1]
+  return runner
+
+
+def is_dask(runner):
+  """Whether a --runner value names Beam's DaskRunner."""
+  return (isinstance(runner, str) and
+          _SUPPORTED_NAMES.get(runner.lower()) == 'DaskRunner')
+
+
+def _import_dask_runner():
+  """Imports Beam's DaskRunner (which registers its --dask_* options).
+
+  Raises:
+    PipelineOptionsError: dask or distributed is not installed.
+  """
+  try:
+    # pylint: disable=g-import-not-at-top,unused-import
+    import distributed
+    from apache_beam.runners.dask import dask_runner
+    # pylint: enable=g-import-not-at-top,unused-import
+  except ImportError as e:
+    raise PipelineOptionsError(
+        f'--runner=DaskRunner needs dask and distributed ({e}): pip install '
+        '"ddsp_generative[dask]" (the versions in constraints.txt).') from e
+  return dask_runner
 
 
 def _unknown_and_errors(flags):
@@ -99,6 +148,8 @@ def check_options(pipeline_options):
       raise PipelineOptionsError(
           f'Beam pipeline option {flag!r} is not --name or --name=value; '
           f'{hint}.')
+  if is_dask(_runner_flag(flags)):
+    _import_dask_runner()
   unknown, error = _unknown_and_errors(flags)
   if error:
     raise PipelineOptionsError(
@@ -158,7 +209,30 @@ def resolve_options(pipeline_options=()):
   given = [o for o in (pipeline_options or []) if o]
   if given:
     check_options(given)
+    given = with_dask_defaults(given)
   return (given, True) if given else (default_options(), False)
+
+
+def with_dask_defaults(flags):
+  """On the DaskRunner, one input per Dask partition unless the flags say.
+
+  Beam's DaskRunner puts up to 128 elements of a `Create` in one partition
+  (one task) and every later stage keeps the partitions of its input, so
+  the few inputs of these pipelines (files) would run on one worker.
+
+  Args:
+    flags: Beam options (checked).
+
+  Returns:
+    The flags, with --dask_partition_size=1 added on the DaskRunner when
+    neither --dask_partition_size nor --dask_npartitions is given.
+  """
+  flags = list(flags)
+  if is_dask(_runner_flag(flags)) and not any(
+      f.split('=', 1)[0] in ('--dask_partition_size', '--dask_npartitions')
+      for f in flags):
+    flags.append('--dask_partition_size=1')
+  return flags
 
 
 def _local_runner(options):
@@ -191,6 +265,9 @@ def make_pipeline(pipeline_options):
   runner = options.view_as(beam.options.pipeline_options.StandardOptions).runner
   if runner is None or runner.lower() in _DIRECT_RUNNERS:
     return beam.Pipeline(runner=_local_runner(options), options=options)
+  if is_dask(runner):
+    return beam.Pipeline(runner=_import_dask_runner().DaskRunner(),
+                         options=options)
   try:
     return beam.Pipeline(options=options)
   except (ImportError, ValueError) as e:  # No apache-beam[gcp], no project.
@@ -215,7 +292,12 @@ def run(pipeline_options, build):
   pipeline = make_pipeline(pipeline_options)
   build(pipeline)
   result = pipeline.run()
-  result.wait_until_finish()
+  try:
+    result.wait_until_finish()
+  finally:
+    client = getattr(result, 'client', None)  # The DaskRunner's.
+    if client is not None:
+      client.close()
   return result
 
 

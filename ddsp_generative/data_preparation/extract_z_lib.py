@@ -28,6 +28,9 @@ back to one in-memory worker if multi-processing fails.
 """
 
 import glob
+import hashlib
+import json
+import math
 import os
 import shutil
 
@@ -35,6 +38,7 @@ from absl import logging
 import apache_beam as beam
 import numpy as np
 
+from ddsp_generative.core import artifacts
 from ddsp_generative.core import errors
 from ddsp_generative.core import publish
 from ddsp_generative.core import tfrecords
@@ -43,6 +47,9 @@ from ddsp_generative.data_preparation import beam_runner
 from ddsp_generative.data_preparation import extract_z_checks
 
 COUNTER_NAMESPACE = 'extract-z'
+# num_shards=0: about this many z examples per shard (4 s examples at 250 Hz
+# with 16 z dims: about 140 MB).
+EXAMPLES_PER_SHARD = 2000
 _DDSP_KEYS = ('audio', 'f0_hz', 'loudness_db')
 # The checks that need no model or Beam live in `extract_z_checks`.
 MAX_BATCH_SIZE = extract_z_checks.MAX_BATCH_SIZE
@@ -67,6 +74,27 @@ def _parse_ddsp_example(record):
           for k in _DDSP_KEYS}
 
 
+def _parse_with_id(record):
+  """ddsp TFRecord bytes -> (SHA-1 of the bytes, parsed example)."""
+  return hashlib.sha1(record).hexdigest(), _parse_ddsp_example(record)
+
+
+def _batch_key(id_and_example, n_batches):
+  """A whole-number batch key from the example's hash (any runner, any run)."""
+  return int(id_and_example[0][:12], 16) % n_batches
+
+
+def _split_batch(key_and_examples, batch_size):
+  """(key, [(id, example)]) -> batches of <= batch_size, in the ids' order.
+
+  Batches are a function of the records' bytes, not of a runner's bundles,
+  so every runner encodes the same batches (the same floating-point sums).
+  """
+  examples = sorted(key_and_examples[1], key=lambda ie: ie[0])
+  for i in range(0, len(examples), batch_size):
+    yield examples[i:i + batch_size]
+
+
 class EncodeBatch(beam.DoFn):
   """Loads the model once per worker and encodes batches of examples."""
 
@@ -81,6 +109,9 @@ class EncodeBatch(beam.DoFn):
     self._trained = model_io.load_model(self._model_dir, self._checkpoint)
 
   def process(self, batch):
+    """[(id, example)] -> (id, z record) per example."""
+    ids = [i for i, _ in batch]
+    batch = [ex for _, ex in batch]
     lengths = {tuple(len(ex[k]) for k in _DDSP_KEYS) for ex in batch}
     if len(lengths) != 1:
       raise ValueError(f'Examples of different lengths in one batch: {lengths}.')
@@ -94,8 +125,8 @@ class EncodeBatch(beam.DoFn):
           out['z'].shape[1])
       beam.metrics.Metrics.distribution(COUNTER_NAMESPACE, 'z-dims').update(
           out['z'].shape[2])
-      yield {'z': out['z'][i], 'f0_hz': out['f0_hz'][i],
-             'loudness_db': out['loudness_db'][i]}
+      yield ids[i], {'z': out['z'][i], 'f0_hz': out['f0_hz'][i],
+                     'loudness_db': out['loudness_db'][i]}, ids[0]
 
 
 # ----------------------------------------------------------- Checks ----
@@ -256,24 +287,85 @@ def load_checked_model(model_dir, checkpoint=None):
 
 
 # ----------------------------------------------------------- Pipeline ----
+def _serialize(encoded, n_shards):
+  """(id, z record, batch id) -> (shard, (id, bytes, n_frames, batch id))."""
+  example_id, z, batch_id = encoded
+  return (int(example_id[:12], 16) % n_shards,
+          (example_id, z_dataset.serialize_example(z), int(len(z['z'])),
+           batch_id))
+
+
+def _batches_path(shard_path):
+  """The JSON beside a shard listing the batches its examples came in."""
+  directory, name = os.path.split(shard_path)
+  return os.path.join(directory, f'.batches-{name}.json')
+
+
+def _write_shard(shard_and_records, tmp_prefix, n_shards):
+  """Writes one shard, records in the order of their ids; returns its counts.
+
+  Not Beam's WriteToTFRecord: its side inputs make Beam's DaskRunner run
+  the whole pipeline again for each of them. The names are Beam's
+  ('<prefix>-00000-of-00002').
+  """
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  shard, records = shard_and_records
+  records = sorted(records, key=lambda r: r[0])
+  path = f'{tmp_prefix}-{shard:05d}-of-{n_shards:05d}'
+  tmp = os.path.join(os.path.dirname(path), '.tmp-' + os.path.basename(path))
+  with tf.io.TFRecordWriter(tmp) as writer:
+    for record in records:
+      writer.write(record[1])
+  tf.io.gfile.rename(tmp, path, overwrite=True)
+  with artifacts.atomic_path(_batches_path(path)) as tmp:
+    with open(tmp, 'w') as f:
+      json.dump(sorted({r[3] for r in records}), f)
+  return path
+
+
+def _n_batches(shards):
+  """Batches encoded, from the lists `_write_shard` left (then removed)."""
+  batches = set()
+  for shard in shards:
+    with open(_batches_path(shard)) as f:
+      batches.update(json.load(f))
+    os.remove(_batches_path(shard))
+  return len(batches)
+
+
 def _run_pipeline(options, input_files, tmp_prefix, model_dir, checkpoint,  # pylint: disable=redefined-outer-name
-                  batch_size, num_shards):
-  """Runs the Beam pipeline to completion; returns its counters."""
+                  batch_size, num_shards, n_inputs):
+  """Runs the Beam pipeline to completion.
+
+  Batches and shards are functions of the records' bytes (their SHA-1):
+  every runner encodes the same batches and writes the same shards. No
+  side input, and the last stage depends on every other (Beam's DaskRunner
+  computes only the graph under the last stage).
+
+  Returns:
+    Beam's counters ({} on a runner without metrics: the metadata's are
+    counted in the output).
+  """
+  n_batches = max(1, math.ceil(n_inputs / batch_size))
+  n_shards = num_shards or max(1, math.ceil(n_inputs / EXAMPLES_PER_SHARD))
+
   def build(pipeline):
     _ = (
         pipeline
         | 'list_files' >> beam.Create(input_files)
         | 'read_tfrecords' >> beam.io.ReadAllFromTFRecord()
-        | 'parse_examples' >> beam.Map(_parse_ddsp_example)
-        | 'batch' >> beam.BatchElements(min_batch_size=1,
-                                        max_batch_size=batch_size)
+        | 'parse_examples' >> beam.Map(_parse_with_id)
+        | 'batch_keys' >> beam.WithKeys(
+            lambda ie: _batch_key(ie, n_batches))
+        | 'group_batches' >> beam.GroupByKey()
+        | 'batch' >> beam.FlatMap(_split_batch, batch_size)
         | 'encode' >> beam.ParDo(EncodeBatch(model_dir, checkpoint))
-        | 'serialize' >> beam.Map(z_dataset.serialize_example)
-        | 'write' >> beam.io.WriteToTFRecord(tmp_prefix,
-                                             num_shards=num_shards))
+        | 'serialize' >> beam.Map(_serialize, n_shards)
+        | 'group_shards' >> beam.GroupByKey()
+        | 'write' >> beam.Map(_write_shard, tmp_prefix, n_shards))
 
-  return beam_runner.counters(beam_runner.run(options, build),
-                              COUNTER_NAMESPACE)
+  result = beam_runner.run(options, build)
+  return beam_runner.counters(result, COUNTER_NAMESPACE)
 
 
 def extract_z(input_tfrecord_pattern, output_path, model_dir, checkpoint=None,
@@ -334,17 +426,28 @@ def extract_z(input_tfrecord_pattern, output_path, model_dir, checkpoint=None,
         else:
           os.remove(path)
 
-    options, counters = beam_runner.run_with_fallback(
+    options, beam_counters = beam_runner.run_with_fallback(
         lambda o: _run_pipeline(
             o, input_files=files, tmp_prefix=tmp_prefix,
             model_dir=model_dir, checkpoint=checkpoint,
-            batch_size=batch_size, num_shards=num_shards),
+            batch_size=batch_size, num_shards=num_shards,
+            n_inputs=n_inputs),
         options, not explicit, before_retry=empty_staging)
     shards = sorted(glob.glob(glob.escape(tmp_prefix) + '-*-of-*'))
     counts = z_dataset.shard_counts(shards)
     n_examples = sum(c['n_examples'] for c in counts.values())
     n_frames = sum(c['n_frames'] for c in counts.values())
-    if n_examples != n_inputs or n_examples != counters.get(
+    # Counted from the output (the DaskRunner reports no metrics): every
+    # example written was read and encoded; batches as `_run_pipeline` makes
+    # them.
+    counters = dict(sorted({
+        'batches-encoded': _n_batches(shards),
+        'examples-encoded': n_examples, 'examples-read': n_examples,
+        'frames': n_frames}.items()))
+    if beam_counters and beam_counters != counters:
+      logging.warning('Beam reported other counters (%s) than the output '
+                      'holds (%s, kept).', beam_counters, counters)
+    if n_examples != n_inputs or n_examples != beam_counters.get(
         'examples-encoded', n_examples):
       raise RuntimeError(
           f'The pipeline wrote {n_examples} z examples for {n_inputs} input '

@@ -97,87 +97,121 @@ class ParameterError(errors.UsageError, ValueError):
 OutputExistsError = tfrecords.OutputExistsError
 
 
-def _tag(record, kind):
-  return dict(record, summary=kind)
+def _summary_record(tagged):
+  """(tag, value) -> the value as a summary record, except chunks (audio)."""
+  kind, value = tagged
+  if kind != stages.CHUNKS:
+    yield dict(value, summary=kind) if kind != stages.COUNTS else {
+        'summary': kind, 'counters': value}
 
 
-def _write_summary(pcolls, path):
-  """Writes the records of every {kind: PCollection} to one JSON-lines file.
+def _write_lines(key_and_lines, path):
+  """Writes all the lines to `path` (atomically); returns the path."""
+  with artifacts.atomic_path(path) as tmp:
+    with open(tmp, 'w') as f:
+      for line in key_and_lines[1]:
+        f.write(line + '\n')
+  return path
+
+
+def _write_summary(tagged_pcolls, path):
+  """Writes the records of (tag, value) PCollections to one JSON-lines file.
 
   One sink, not one per kind: every sink adds stages, and each stage costs
-  the local runner a fraction of a second.
+  the local runner a fraction of a second. Not Beam's WriteToText: its
+  side inputs make Beam's DaskRunner compute the whole pipeline again for
+  each of them. It is the last stage, and every other stage feeds it (the
+  DaskRunner computes only the graph under the last stage).
   """
-  tagged = [pcoll | f'tag_{kind}' >> beam.Map(_tag, kind)
-            for kind, pcoll in pcolls.items()]
-  return (tagged
+  return (tagged_pcolls
           | 'flatten_summary' >> beam.Flatten()
+          | 'summary_records' >> beam.FlatMap(_summary_record)
           | 'summary_to_json' >> beam.Map(json.dumps, sort_keys=True)
-          | 'write_summary' >> beam.io.WriteToText(
-              path, num_shards=1, shard_name_template=''))
+          | 'key_summary' >> beam.Map(lambda line: (0, line))
+          | 'group_summary' >> beam.GroupByKey()
+          | 'write_summary' >> beam.Map(_write_lines, path))
 
 
 def _build_pipeline(pipeline, input_audio_paths, work_dir, prefix, num_shards,
                     sample_rate, frame_rate, example_secs, hop_secs,
                     eval_split_fraction, chunk_secs, center, f0_estimator,
                     highpass_hz=0.0, segmenter=None):
-  """Adds the stages to `pipeline`; they write under `work_dir`."""
+  """Adds the stages to `pipeline`; they write under `work_dir`.
+
+  Every stage emits (tag, value) pairs (`stages.Counted`): no multi-output
+  ParDo, no side input, and the counters travel in the outputs, so that the
+  pipeline runs on runners without them (Beam's DaskRunner).
+  """
   dirs = stages.work_dirs(work_dir)
   for d in dirs.values():
     os.makedirs(d, exist_ok=True)
+  chunks = stages.CHUNKS
+
+  def take(tagged, name, tag=chunks):
+    return tagged | name >> beam.FlatMap(stages.select, tag)
+
   scanned = (
       pipeline
       # Create spreads its elements over the workers (it reshuffles).
       | 'create' >> beam.Create(input_audio_paths)
       | 'scan_audio' >> beam.FlatMap(
-          stages.scan_file, sample_rate=sample_rate, frame_rate=frame_rate,
-          example_secs=example_secs, chunk_secs=chunk_secs,
-          decoded_dir=dirs['decoded']).with_outputs(SKIPPED, FILES,
-                                                    main='chunks'))
-  # Light: one key per chunk. The chunks' audio is read only in load_chunk.
-  plan = (scanned.chunks
-          | 'chunk_keys' >> beam.Map(stages.chunk_key)
-          | 'all_chunk_keys' >> beam.combiners.ToList()
-          | 'plan' >> beam.Map(stages.make_plan, eval_split_fraction))
+          stages.Counted(stages.scan_file, sample_rate=sample_rate,
+                         frame_rate=frame_rate, example_secs=example_secs,
+                         chunk_secs=chunk_secs,
+                         decoded_dir=dirs['decoded'])))
+  # Light: the descriptors (no audio) meet under one key for the plan, which
+  # each then carries. The chunks' audio is read only in load_chunk.
+  planned = (take(scanned, 'scanned_chunks')
+             | 'chunk_keys' >> beam.WithKeys(stages.plan_for_all)
+             | 'all_chunk_keys' >> beam.GroupByKey()
+             | 'plan' >> beam.FlatMap(stages.plan_chunks,
+                                      eval_split_fraction))
   # Spread chunks over workers: f0 estimation is the slow stage. The stages
   # from load_chunk to write_examples fuse: a chunk goes through them alone.
   loaded = (
-      scanned.chunks
-      | 'reshuffle_chunks' >> beam.Reshuffle()
+      planned
+      | 'reshuffle_chunks' >> stages.Reshuffle()
       | 'load_chunk' >> beam.FlatMap(
-          stages.load_chunk, beam.pvalue.AsSingleton(plan),
-          sample_rate=sample_rate, frame_rate=frame_rate,
-          highpass_hz=highpass_hz).with_outputs(SKIPPED, main='chunks'))
-  with_f0 = loaded.chunks | 'estimate_f0' >> beam.FlatMap(
-      stages.add_f0_estimate, frame_rate=frame_rate, center=center,
-      f0_estimator=f0_estimator).with_outputs(SKIPPED, main='chunks')
-  with_loudness = with_f0.chunks | 'compute_loudness' >> beam.FlatMap(
-      stages.add_loudness, frame_rate=frame_rate, center=center).with_outputs(
-          SKIPPED, main='chunks')
-  parts = with_loudness.chunks | 'write_examples' >> beam.Map(
-      write.write_examples, parts_dir=dirs['parts'], sample_rate=sample_rate,
-      frame_rate=frame_rate, example_secs=example_secs, hop_secs=hop_secs,
-      center=center)
-  shards = (parts
+          stages.Counted(stages.load_chunk, star=True,
+                         sample_rate=sample_rate, frame_rate=frame_rate,
+                         highpass_hz=highpass_hz)))
+  with_f0 = take(loaded, 'loaded_chunks') | 'estimate_f0' >> beam.FlatMap(
+      stages.Counted(stages.add_f0_estimate, frame_rate=frame_rate,
+                     center=center, f0_estimator=f0_estimator))
+  with_loudness = (take(with_f0, 'f0_chunks')
+                   | 'compute_loudness' >> beam.FlatMap(
+                       stages.Counted(stages.add_loudness,
+                                      frame_rate=frame_rate, center=center)))
+  loud_chunks = take(with_loudness, 'loudness_chunks')
+  parts = loud_chunks | 'write_examples' >> beam.FlatMap(
+      stages.Counted(write.write_examples, main='parts',
+                     parts_dir=dirs['parts'], sample_rate=sample_rate,
+                     frame_rate=frame_rate, example_secs=example_secs,
+                     hop_secs=hop_secs, center=center))
+  shards = (take(parts, 'part_records', 'parts')
             | 'key_parts_by_split' >> beam.Map(write.part_split)
             | 'group_parts' >> beam.GroupByKey()
             | 'plan_shards' >> beam.FlatMap(
                 write.plan_shards, num_shards=num_shards,
                 shard_dir=dirs['shards'], prefix=prefix)
-            | 'reshuffle_shards' >> beam.Reshuffle()
-            | 'write_shard' >> beam.Map(write.write_shard))
-
-  skipped = ((scanned[SKIPPED], loaded[SKIPPED], with_f0[SKIPPED],
-              with_loudness[SKIPPED]) | 'collect_skipped' >> beam.Flatten())
-  summary = {'skipped': skipped, 'files': scanned[FILES], 'parts': parts,
-             'shards': shards}
+            | 'key_shards' >> beam.Map(write.shard_key)
+            | 'reshuffle_shards' >> stages.Reshuffle()
+            | 'write_shard' >> beam.FlatMap(
+                stages.Counted(write.write_shard, main='shards')))
+  summary = [scanned, loaded, with_f0, with_loudness, parts, shards]
   if segmenter is not None:
-    summary['phrases'] = with_loudness.chunks | 'segment_notes' >> beam.Map(
-        stages.segment_notes, frame_rate=frame_rate, segmenter=segmenter)
+    summary.append(loud_chunks | 'segment_notes' >> beam.FlatMap(
+        stages.Counted(stages.segment_notes, main='phrases',
+                       frame_rate=frame_rate, segmenter=segmenter)))
   _write_summary(summary, os.path.join(dirs['summary'], 'summary.jsonl'))
 
 
 def _run_pipeline(pipeline_options, **build_args):
-  """Builds and runs the pipeline; returns its counters {name: value}."""
+  """Builds and runs the pipeline; returns Beam's counters {name: value}.
+
+  {} on a runner without metrics (the DaskRunner); the metadata's counters
+  are those the stages' outputs carry (`_read_summary`).
+  """
   result = beam_runner.run(
       pipeline_options, lambda pipeline: _build_pipeline(pipeline,
                                                          **build_args))
@@ -373,11 +407,13 @@ def _read_summary(work_dir, prefix, split_names):
   summary_path = os.path.join(stages.work_dirs(work_dir)['summary'],
                               'summary.jsonl')
   records = {'skipped': [], 'files': [], 'parts': [], 'shards': [],
-             'phrases': []}
+             'phrases': [], 'counts': []}
   for record in _read_json_lines(summary_path):
     records[record.pop('summary')].append(record)
-  skipped, parts, shards = (records['skipped'], records['parts'],
-                            records['shards'])
+  skipped, shards = records['skipped'], records['shards']
+  # In one order whatever the runner's: float sums are exactly the same.
+  parts = sorted(records['parts'], key=lambda p: (p['path'],
+                                                  p['chunk_index']))
   splits = {}
   for name in split_names:
     split_parts = [p for p in parts if p['split'] == name]
@@ -400,6 +436,7 @@ def _read_summary(work_dir, prefix, split_names):
   files = sorted(records['files'], key=lambda f: f['path'])
   return {
       'splits': splits,
+      'counters': stages.sum_counts(r['counters'] for r in records['counts']),
       'phrases': records['phrases'],
       'files': files,
       'file_warnings': [{'path': f['path'], 'reason': f['warning']}
@@ -524,9 +561,9 @@ def prepare_tfrecord(input_audio_paths,
     logging.info('Preparing TFRecords from %d files into %s (work dir %s), '
                  'Beam options %s.', len(paths), output_tfrecord_path,
                  work_dir, options)
-    summary, counters = None, {}
+    beam_counters = None
     if paths:
-      options, counters = _run_with_fallback(
+      options, beam_counters = _run_with_fallback(
           work_dir, options, not explicit, input_audio_paths=paths,
           prefix=prefix, num_shards=num_shards, sample_rate=sample_rate,
           frame_rate=frame_rate, example_secs=example_secs,
@@ -535,6 +572,11 @@ def prepare_tfrecord(input_audio_paths,
           highpass_hz=highpass_hz, segmenter=segmenter)
     split_names = ('train', 'eval') if eval_split_fraction else ('all',)
     summary = _read_summary(work_dir, prefix, split_names)
+    counters = summary['counters']
+    if beam_counters and beam_counters != counters:
+      logging.warning('Beam reported other counters (%s) than the stages '
+                      'counted in their outputs (%s, kept).', beam_counters,
+                      counters)
     summary['skipped_files'] = sorted(
         summary['skipped_files'] + skipped_inputs, key=lambda s: s['path'])
     splits, files = summary['splits'], summary['files']

@@ -21,10 +21,13 @@ Between stages only descriptors and part-file records travel, so no runner
 ever holds a dataset's audio or examples in memory.
 """
 
+import contextlib
 import hashlib
 import math
 import os
+import threading
 import time
+import types
 
 from absl import logging
 import apache_beam as beam
@@ -43,14 +46,89 @@ COUNTER_NAMESPACE = 'prepare-tfrecord'
 FEATURES = ('audio', 'audio_16k', 'f0_hz', 'f0_confidence', 'loudness_db')
 SKIPPED = 'skipped'
 FILES = 'files'
+CHUNKS = 'chunks'
+# Records of the counters a stage incremented for one element (`Counted`).
+COUNTS = 'counts'
 # Audio read on each side of a chunk: half a pitch frame (1024 samples at
 # 16 kHz) and the resampler's filter (20 ms) fit in it.
 CONTEXT_SECS = 0.064
 SCAN_BLOCK_SECS = 10.0
 
 
+_COLLECTING = threading.local()
+
+
 def count(name, n=1):
+  """Increments a Beam counter, and the totals `collect_counts` gathers."""
   beam.metrics.Metrics.counter(COUNTER_NAMESPACE, name).inc(n)
+  totals = getattr(_COLLECTING, 'totals', None)
+  if totals is not None:
+    totals[name] = totals.get(name, 0) + int(n)
+
+
+@contextlib.contextmanager
+def collect_counts():
+  """{name: total} of the `count` calls made in this thread meanwhile."""
+  outer = getattr(_COLLECTING, 'totals', None)
+  totals = _COLLECTING.totals = {}
+  try:
+    yield totals
+  finally:
+    _COLLECTING.totals = outer
+    if outer is not None:
+      for name, n in totals.items():
+        outer[name] = outer.get(name, 0) + n
+
+
+class Counted:
+  """A stage function whose outputs, and counters, travel as (tag, value).
+
+  Runners differ in what they support: Beam's DaskRunner sends every output
+  of a multi-output ParDo (`with_outputs`) to every consumer and reports no
+  metrics. So each stage emits one PCollection of (tag, value) pairs: its
+  main outputs under `main`, `TaggedOutput`s under their tag, and last a
+  (COUNTS, {name: n}) record of the counters it incremented for the element
+  (the Beam counters are incremented too). `select` takes one tag out.
+
+  Args:
+    fn: The stage function: returns a value, or yields values and
+      `beam.pvalue.TaggedOutput`s.
+    main: Tag of its plain outputs.
+    star: Call fn(*element, ...) (the element is a tuple of arguments).
+    **kwargs: fn's other arguments (Beam passes a callable object only the
+      element).
+  """
+
+  def __init__(self, fn, main=CHUNKS, star=False, **kwargs):
+    self.fn, self.main, self.star, self.kwargs = fn, main, star, kwargs
+
+  def __call__(self, element):
+    with collect_counts() as totals:
+      out = (self.fn(*element, **self.kwargs) if self.star else
+             self.fn(element, **self.kwargs))
+      outputs = list(out) if isinstance(out, types.GeneratorType) else [out]
+    for value in outputs:
+      if isinstance(value, beam.pvalue.TaggedOutput):
+        yield value.tag, value.value
+      else:
+        yield self.main, value
+    if totals:
+      yield COUNTS, totals
+
+
+def select(tagged, tag):
+  """The values of (tag, value) pairs with this tag (a FlatMap function)."""
+  if tagged[0] == tag:
+    yield tagged[1]
+
+
+def sum_counts(records):
+  """{name: total} of COUNTS records' {name: n}, sorted by name."""
+  totals = {}
+  for record in records:
+    for name, n in record.items():
+      totals[name] = totals.get(name, 0) + int(n)
+  return dict(sorted(totals.items()))
 
 
 def frames(secs, frame_rate):
@@ -253,6 +331,41 @@ def make_plan(keys, eval_split_fraction):
   threshold = keys[n_eval - 1] if eval_split_fraction and n_eval else ''
   return {'threshold': threshold, 'n_chunks': len(keys),
           'eval': bool(eval_split_fraction), 'start_time': time.time()}
+
+
+def plan_for_all(_):
+  """Every chunk descriptor under one key: the plan needs all their keys."""
+  return 0
+
+
+def plan_chunks(key_and_descs, eval_split_fraction):
+  """(key, all chunk descriptors) -> (index, (descriptor, plan)) per chunk.
+
+  The plan (`make_plan`) travels with each descriptor instead of as a side
+  input (Beam's DaskRunner recomputes a side input's whole upstream in
+  every task that reads it). Descriptors are numbered in the order of their
+  keys, and that whole-number index spreads them over the workers
+  (`reshuffle`).
+  """
+  descs = sorted(key_and_descs[1], key=lambda d: (d['key'], d['path'],
+                                                  d['chunk_index']))
+  plan = make_plan([d['key'] for d in descs], eval_split_fraction)
+  for i, desc in enumerate(descs):
+    yield i, (desc, plan)
+
+
+class Reshuffle(beam.PTransform):
+  """(whole-number key, value) -> the values, spread over the workers.
+
+  A GroupByKey, which every runner distributes (Beam's DaskRunner runs
+  `beam.Reshuffle` as a no-op). Keys are whole numbers: Python hashes of
+  strings differ between processes unless PYTHONHASHSEED is set.
+  """
+
+  def expand(self, pcoll):
+    return (pcoll
+            | 'group' >> beam.GroupByKey()
+            | 'values' >> beam.FlatMap(lambda key_values: key_values[1]))
 
 
 def _split_name(key, plan):

@@ -204,8 +204,18 @@ def write_examples(ex, parts_dir, sample_rate, frame_rate, example_secs,
 
 
 # -------------------------------------------------------------- Shards ----
+SPLITS = ('all', 'train', 'eval')
+
+
 def part_split(part):
-  return part['split'], part
+  """(whole-number key of its split, part): see `stages.Reshuffle`."""
+  return SPLITS.index(part['split']), part
+
+
+def shard_key(shard):
+  """(whole-number key from the shard's path, shard), to spread the shards."""
+  digest = hashlib.sha1(shard['shard'].encode()).hexdigest()
+  return int(digest[:8], 16), shard
 
 
 def plan_shards(split_and_parts, num_shards, shard_dir, prefix):
@@ -216,7 +226,8 @@ def plan_shards(split_and_parts, num_shards, shard_dir, prefix):
   fewest bytes so far.
 
   Args:
-    split_and_parts: (split name, iterable of `write_examples` records).
+    split_and_parts: (split name or its index in SPLITS, iterable of
+      `write_examples` records).
     num_shards: Shards per split; None or 0 for about SHARD_TARGET_BYTES
       each.
     shard_dir: Folder of the shards.
@@ -226,6 +237,8 @@ def plan_shards(split_and_parts, num_shards, shard_dir, prefix):
     {'split', 'shard' (path), 'parts' (paths), 'n_examples'} per shard.
   """
   split, parts = split_and_parts
+  if not isinstance(split, str):
+    split = SPLITS[split]
   parts = sorted(parts, key=lambda p: (p['key'], p['part']))
   n_bytes = sum(p['n_bytes'] for p in parts)
   n = num_shards or max(1, min(len(parts),
