@@ -119,10 +119,12 @@ def test_extract_z_on_dask_equals_direct(tmp_path, cluster, tiny_tfrecords,
   assert records['dask'] == records['direct']
 
 
-def test_dask_runner_options_are_checked():
+def test_dask_runner_options_are_checked(cluster):
   from ddsp_generative.data_preparation import beam_runner  # pylint: disable=g-import-not-at-top
+  # The scheduler is reached and its workers checked first.
   options, explicit = beam_runner.resolve_options(
-      'DaskRunner'.join(['--runner=', ',--dask_client_address=tcp://h:8786']))
+      '--runner=DaskRunner,--dask_client_address=' +
+      cluster.scheduler_address)
   assert explicit
   assert options[-1] == '--dask_partition_size=1'  # One input a partition.
   options, _ = beam_runner.resolve_options(
@@ -130,3 +132,39 @@ def test_dask_runner_options_are_checked():
   assert options == ['--runner=dask', '--dask_npartitions=3']
   with pytest.raises(beam_runner.PipelineOptionsError, match='dask_nworkers'):
     beam_runner.resolve_options(['--runner=DaskRunner', '--dask_nworkers=2'])
+
+
+def test_an_unreachable_scheduler_is_refused_before_any_work(tmp_path):
+  import time  # pylint: disable=g-import-not-at-top
+  from conftest import run_cli  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.data_preparation import beam_runner  # pylint: disable=g-import-not-at-top
+  nowhere = '--dask_client_address=tcp://127.0.0.1:9'
+  start = time.monotonic()
+  with pytest.raises(beam_runner.PipelineOptionsError,
+                     match='Cannot reach the Dask scheduler'):
+    beam_runner.resolve_options([DASK_RUNNER, nowhere])
+  assert time.monotonic() - start < 2 * beam_runner.DASK_CONNECT_TIMEOUT_SECS
+  wavs = write_synthetic_wavs(str(tmp_path / 'audio'), n_files=1,
+                              secs_per_file=1.0)
+  output = tmp_path / 'data' / 'x.tfrecord'
+  result = run_cli('ddsp_generative.prepare_tfrecord',
+                   f'--input_audio_filepatterns={wavs[0]}',
+                   f'--output_tfrecord_path={output}',
+                   f'--pipeline_options={DASK_RUNNER},{nowhere}',
+                   expect_ok=False)
+  lines = [l for l in result.stderr.splitlines() if l.strip()]
+  assert result.returncode != 0 and len(lines) == 1, result.stderr
+  assert 'dask scheduler' in lines[0]
+  assert not output.parent.exists() or not os.listdir(output.parent)
+
+
+def test_workers_without_this_package_are_refused():
+  from ddsp_generative import version  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.data_preparation import beam_runner  # pylint: disable=g-import-not-at-top
+  check = beam_runner.check_worker_versions
+  check({'tcp://a:1': version.__version__}, 'tcp://s:8786')
+  for versions, match in (({'tcp://a:1': None}, 'cannot import'),
+                          ({'tcp://a:1': '0.0.1'}, 'has ddsp_generative 0.0.1'),
+                          ({}, 'no workers')):
+    with pytest.raises(beam_runner.PipelineOptionsError, match=match):
+      check(versions, 'tcp://s:8786')

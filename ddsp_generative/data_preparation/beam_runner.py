@@ -170,6 +170,89 @@ def check_options(pipeline_options):
   return options
 
 
+# Seconds to wait for a Dask scheduler before giving up (checked before any
+# work).
+DASK_CONNECT_TIMEOUT_SECS = 5
+
+
+def check_worker_versions(versions, address):
+  """Refuses workers without this package, or with another version.
+
+  Args:
+    versions: {worker address: ddsp_generative's version there, None
+      where it cannot be imported}.
+    address: The scheduler's address, for the message.
+
+  Raises:
+    PipelineOptionsError: Naming the first bad worker and the fix.
+  """
+  from ddsp_generative import version  # pylint: disable=g-import-not-at-top
+  if not versions:
+    raise PipelineOptionsError(
+        f'The Dask scheduler at {address} has no workers: start some with '
+        f'`dask worker {address}` (in an environment with '
+        f'ddsp_generative[dask] {version.__version__}).')
+  for worker, found in sorted(versions.items()):
+    if found != version.__version__:
+      what = ('cannot import ddsp_generative' if found is None else
+              f'has ddsp_generative {found}')
+      raise PipelineOptionsError(
+          f'Dask worker {worker} {what}; this run needs '
+          f'{version.__version__} on every worker: pip install '
+          f'"ddsp_generative[dask]=={version.__version__}" where the workers '
+          'run (the same environment as here), then restart them.')
+
+
+def check_dask_cluster(flags):
+  """Connects to --dask_client_address and checks its workers, before work.
+
+  Without an address Beam's DaskRunner starts a local cluster: nothing to
+  check.
+
+  Args:
+    flags: Beam options (a list).
+
+  Raises:
+    PipelineOptionsError: The scheduler cannot be reached, has no workers,
+      or a worker lacks this package's version.
+  """
+  address = None
+  for flag in flags:
+    if flag.startswith('--dask_client_address='):
+      address = flag.split('=', 1)[1]
+  if not address:
+    return
+  import distributed  # pylint: disable=g-import-not-at-top
+  try:
+    client = distributed.Client(address, timeout=DASK_CONNECT_TIMEOUT_SECS)
+  except (OSError, TimeoutError) as e:
+    raise PipelineOptionsError(
+        f'Cannot reach the Dask scheduler at {address} ({type(e).__name__}: '
+        f'{" ".join(str(e).split())[:200]}): start it (`dask scheduler`) and '
+        f'its workers (`dask worker {address}`), or fix '
+        '--dask_client_address.') from e
+  def package_version():
+    # Defined here, so that it travels by value: a worker without this
+    # package can still run it.
+    try:
+      from ddsp_generative import version  # pylint: disable=g-import-not-at-top,redefined-outer-name
+    except ImportError:
+      return None
+    return version.__version__
+
+  try:
+    try:
+      versions = client.run(package_version)
+    except Exception as e:  # pylint: disable=broad-except
+      raise PipelineOptionsError(
+          f'Cannot run on the Dask workers of {address} ({type(e).__name__}: '
+          f'{" ".join(str(e).split())[:200]}): check that they run the same '
+          'Python and ddsp_generative[dask] as here.') from e
+    check_worker_versions(versions, address)
+  finally:
+    client.close()
+
+
 def default_options(n_cpus=None):
   """DirectRunner using every core (multi_processing), or in_memory on one.
 
@@ -209,6 +292,8 @@ def resolve_options(pipeline_options=()):
   given = [o for o in (pipeline_options or []) if o]
   if given:
     check_options(given)
+    if is_dask(_runner_flag(given)):
+      check_dask_cluster(given)
     given = with_dask_defaults(given)
   return (given, True) if given else (default_options(), False)
 
