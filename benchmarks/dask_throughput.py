@@ -6,6 +6,8 @@ prepared on a dask.distributed LocalCluster of 1 and of 2 worker processes
 core: the default). Prints seconds, audio seconds per second and the ratios.
 
   .venv/bin/python benchmarks/dask_throughput.py --n_files=16 --secs=10
+  .venv/bin/python benchmarks/dask_throughput.py --n_files=8 --secs=10 \
+    --f0_estimator=pyin
 """
 
 import argparse
@@ -19,11 +21,11 @@ from ddsp_generative.data_preparation import prepare_tfrecord_lib
 from ddsp_generative.recipes import synthetic
 
 
-def _prepare(paths, out_dir, options):
+def _prepare(paths, out_dir, options, f0_estimator):
   start = time.time()
   metadata = prepare_tfrecord_lib.prepare_tfrecord(
       paths, os.path.join(out_dir, 'train.tfrecord'), sample_rate=16000,
-      frame_rate=250, example_secs=4, hop_secs=1, f0_estimator='yin',
+      frame_rate=250, example_secs=4, hop_secs=1, f0_estimator=f0_estimator,
       pipeline_options=options)
   return time.time() - start, metadata
 
@@ -33,6 +35,10 @@ def main():
   parser.add_argument('--n_files', type=int, default=16)
   parser.add_argument('--secs', type=float, default=10.0)
   parser.add_argument('--repeats', type=int, default=1)
+  parser.add_argument('--f0_estimator', default='yin',
+                      choices=('yin', 'pyin'),
+                      help='pyin: the pipeline\'s default, about 10x the '
+                      'work per chunk')
   args = parser.parse_args()
   from distributed import LocalCluster  # pylint: disable=g-import-not-at-top
   root = tempfile.mkdtemp(prefix='dask_throughput_')
@@ -47,17 +53,21 @@ def main():
                         processes=True, dashboard_address=None) as cluster:
         options = ['--runner=DaskRunner',
                    f'--dask_client_address={cluster.scheduler_address}']
-        _prepare(paths[:2], os.path.join(root, f'warm{n_workers}'), options)
+        _prepare(paths[:2], os.path.join(root, f'warm{n_workers}'), options,
+                 args.f0_estimator)
         for r in range(args.repeats):
           runs.setdefault(f'dask x{n_workers}', []).append(_prepare(
-              paths, os.path.join(root, f'dask{n_workers}_{r}'), options)[0])
+              paths, os.path.join(root, f'dask{n_workers}_{r}'), options,
+              args.f0_estimator)[0])
     for r in range(args.repeats):
       secs, metadata = _prepare(paths, os.path.join(root, f'direct{r}'),
-                                beam_runner.default_options())
+                                beam_runner.default_options(),
+                                args.f0_estimator)
       runs.setdefault('direct', []).append(secs)
     audio = metadata['audio_secs']
     print(f'{args.n_files} files x {args.secs:g} s = {audio:.0f} s of audio, '
-          f'yin, {os.cpu_count()} CPUs; best of {args.repeats}:')
+          f'{args.f0_estimator}, {os.cpu_count()} CPUs; best of '
+          f'{args.repeats}:')
     best = {name: min(times) for name, times in runs.items()}
     for name, secs in best.items():
       print(f'  {name:9s} {secs:6.1f} s  {audio / secs:5.1f} audio s/s  '
