@@ -40,7 +40,7 @@ check-python:
 # last check fails the install if it cannot transcribe.
 $(STAMP): setup.py constraints.txt zz_ddsp_generative_env.pth third_party/wheels/ddsp-3.7.0+tf2.21-py3-none-any.whl | check-python
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || { echo "Could not create a virtual environment with $(PYTHON): on Debian/Ubuntu install it with 'apt-get install python3-venv'." >&2; exit 1; }
-	$(PIP) install -q -c constraints.txt --find-links=third_party/wheels -e '.[test,datasets,transcription,dask]'
+	$(PIP) install -q -c constraints.txt --find-links=third_party/wheels -e '.[test,datasets,transcription,dask,remote]'
 	$(PIP) install -q -c constraints.txt --no-deps basic-pitch
 	cp zz_ddsp_generative_env.pth "$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/"
 	$(PY) -c 'import ddsp_generative.environment as e; import ddsp, ddsp.training; e.check_keras2(); print("ddsp", ddsp.__version__, "imports on Keras 2.")'

@@ -121,6 +121,11 @@ setuptools.setup(
         # Both Beam pipelines on Beam's DaskRunner (a dask.distributed
         # cluster; tests/test_dask_runner.py).
         'dask': ['dask>=2024.4.2', 'distributed>=2024.4.2'],
+        # Remote URLs for the pipelines' I/O, models and priors
+        # (core/filesystem.py, fsspec): s3:// through s3fs; moto's S3 server
+        # for tests/test_remote_filesystem.py. gs:// needs gcsfs, az://
+        # adlfs (pip install them beside).
+        'remote': ['s3fs', 'moto[server]>=5'],
         # tests/test_notebooks.py runs colab/ headless in a kernel of this
         # Python.
         # tests/test_priors_temporal.py checks against hmmlearn. `make test`

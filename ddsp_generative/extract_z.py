@@ -53,6 +53,7 @@ def check_flags():
   """
   cli.check_args(FLAGS, ('input_tfrecord_filepatterns', 'output_path',
                          'model_dir'))
+  extract_z_checks.check_writable(FLAGS.output_path)
   extract_z_checks.validate_parameters(FLAGS.output_path, FLAGS.batch_size,
                                        FLAGS.num_shards)
   if not FLAGS.overwrite:

@@ -34,7 +34,6 @@ split). `--pipeline_options` defaults to the DirectRunner on every core, e.g.
 --direct_running_mode=multi_processing`.
 """
 
-import glob
 import logging
 import os
 
@@ -124,9 +123,12 @@ def expand_filepatterns(filepatterns):
   included: the pipeline skips those with a warning and lists them in the
   metadata (`prepare_tfrecord_lib.split_inputs`), never silently.
   """
+  from ddsp_generative.core import filesystem  # pylint: disable=g-import-not-at-top
   paths = set()
   for pattern in filepatterns:
-    paths.update(glob.glob(os.path.expanduser(pattern), recursive=True))
+    paths.update(filesystem.glob(
+        pattern if filesystem.is_url(pattern) else os.path.expanduser(pattern),
+        recursive=True))
   return sorted(paths)
 
 
@@ -174,6 +176,11 @@ def summary(metadata, metadata_path):
 def run():
   """Globs the inputs, runs the pipeline and prints a summary."""
   cli.check_args(FLAGS, ('output_tfrecord_path', 'input_audio_filepatterns'))
+  from ddsp_generative.core import filesystem  # pylint: disable=g-import-not-at-top
+  # Before TensorFlow and Beam load: an output URL that cannot be written.
+  filesystem.check_writable(
+      filesystem.dirname(filesystem.abspath(FLAGS.output_tfrecord_path)),
+      '--output_tfrecord_path')
   # Imported here so that --help does not wait for TensorFlow.
   # pylint: disable=g-import-not-at-top
   from ddsp_generative.core import artifacts
@@ -220,7 +227,7 @@ def run():
           environment.CrepeNotInstalledError) as e:
     raise cli.UserError(str(e)) from e
   print(summary(metadata, artifacts.tfrecord_metadata_path(
-      os.path.abspath(FLAGS.output_tfrecord_path))))
+      filesystem.abspath(FLAGS.output_tfrecord_path))))
 
 
 def main(unused_argv):

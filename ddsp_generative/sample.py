@@ -329,6 +329,15 @@ def check_flags():
   Raises:
     cli.UserError: Naming the flag and the fix.
   """
+  from ddsp_generative.core import filesystem  # pylint: disable=g-import-not-at-top
+  if FLAGS.model_dir and filesystem.is_url(FLAGS.model_dir):
+    # A remote model directory is sampled from a local copy of its files
+    # (not ddsp_run's summaries), fetched once here.
+    if not filesystem.isdir(FLAGS.model_dir):
+      raise cli.UserError(f'Model directory not found: {FLAGS.model_dir} '
+                          '(--model_dir: a ddsp_run --save_dir).')
+    FLAGS.model_dir = filesystem.local_tree(FLAGS.model_dir,
+                                            exclude=('summaries',))
   require = cli.require
   require(FLAGS.n_samples >= 1, f'--n_samples must be >= 1, not '
           f'{FLAGS.n_samples}.')

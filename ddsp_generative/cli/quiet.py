@@ -37,7 +37,8 @@ class _DropNoise(std_logging.Filter):
 
 # Python loggers that report internals, not the user's run.
 _NOISY_LOGGERS = ('apache_beam', 'tensorflow', 'h5py', 'numba', 'matplotlib',
-                  'PIL', 'urllib3')
+                  'PIL', 'urllib3', 'botocore', 'aiobotocore', 's3fs',
+                  'fsspec')
 
 
 def verbose_requested(argv):

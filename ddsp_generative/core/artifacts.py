@@ -16,12 +16,14 @@ import json
 import os
 import platform
 import shlex
+import shutil
 import sys
 import tempfile
 
 import numpy as np
 
 from ddsp_generative.core import errors
+from ddsp_generative.core import filesystem
 from ddsp_generative.version import __version__
 
 
@@ -98,8 +100,19 @@ def atomic_path(path):
 
   Yields:
     A path in the same directory to write to. It is removed if the block
-    raises, and moved onto `path` (atomically) if it completes.
+    raises, and moved onto `path` (atomically) if it completes. For a URL
+    (`core.filesystem`) it is a local temporary file, uploaded onto `path`
+    in one PUT (an object store shows the whole file or none).
   """
+  if filesystem.is_url(path):
+    directory = tempfile.mkdtemp(prefix='ddsp_generative-upload-')
+    tmp = filesystem.join(directory, filesystem.basename(path))
+    try:
+      yield tmp
+      filesystem.upload(tmp, path)
+    finally:
+      shutil.rmtree(directory, ignore_errors=True)
+    return
   directory = os.path.dirname(os.path.abspath(path))
   os.makedirs(directory, exist_ok=True)
   suffix = os.path.splitext(path)[1]
@@ -170,10 +183,14 @@ def read_json(path, kind, supported_versions, error=None, missing=None):
       kind or of an unsupported format version.
   """
   error = error or ArtifactError
-  if not os.path.isfile(path) if missing else not os.path.exists(path):
+  try:
+    found = filesystem.isfile(path) if missing else filesystem.exists(path)
+  except filesystem.RemoteFilesystemError as e:
+    raise error(str(e)) from e
+  if not found:
     raise error(missing or f'{kind} file not found: {path}')
   try:
-    with open(path) as f:
+    with filesystem.open(path, 'r') as f:
       record = json.load(f)
   except (OSError, ValueError) as e:
     raise error(f'Cannot read {kind} file {path}: {e}') from e
@@ -220,7 +237,7 @@ def tfrecord_notes_path(output_tfrecord_path):
 
 def _beside_tfrecords(output_tfrecord_path, kind):
   """'<dir>/<kind>_<prefix without .tfrecord>.json'."""
-  directory, base = os.path.split(output_tfrecord_path)
+  directory, base = filesystem.split(output_tfrecord_path)
   if base.endswith('.tfrecord'):
     base = base[:-len('.tfrecord')]
-  return os.path.join(directory, f'{kind}_{base}.json')
+  return filesystem.join(directory, f'{kind}_{base}.json')

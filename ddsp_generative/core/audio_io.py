@@ -49,6 +49,7 @@ import soundfile as sf
 
 from ddsp_generative.core import artifacts
 from ddsp_generative.core import errors
+from ddsp_generative.core import filesystem
 
 
 MIN_SAMPLE_RATE = 1000
@@ -72,6 +73,13 @@ def path_problem(path):
     file', 'broken symbolic link (to ...)', 'symbolic link loop', 'not a
     regular file (...)'.
   """
+  if filesystem.is_url(path):
+    try:
+      if filesystem.isdir(path):
+        return 'a directory, not an audio file'
+      return None if filesystem.isfile(path) else 'file not found'
+    except Exception as e:  # pylint: disable=broad-except
+      return f'cannot read: {" ".join(str(e).split())[:200]}'
   try:
     mode = os.stat(path).st_mode
   except OSError as e:
@@ -148,10 +156,20 @@ def peak_warning(peak):
           'full scale (float data): kept unscaled')
 
 
+@contextlib.contextmanager
+def _opened(path):
+  """Yields what soundfile reads: a local path, or a URL's open file."""
+  if not filesystem.is_url(path):
+    yield path
+    return
+  with filesystem.open(path, 'rb') as f:
+    yield f
+
+
 def _riff_sample_rate(path):
   """The sample rate a RIFF/RF64 WAVE header claims, or None if not a WAV."""
   try:
-    with open(path, 'rb') as f:
+    with filesystem.open(path, 'rb') as f:
       head = f.read(4096)
   except OSError:
     return None
@@ -172,7 +190,8 @@ def _riff_sample_rate(path):
 def _audioread_header(path):
   """(rate, duration_secs) from audioread's header parse, or (None, None)."""
   try:
-    with audioread.audio_open(path) as f:
+    with filesystem.local_copy(path) as local, audioread.audio_open(
+        local) as f:
       return int(f.samplerate), float(f.duration)
   except Exception:  # pylint: disable=broad-except
     return None, None
@@ -192,7 +211,7 @@ def _describe(error):
 
 def _read_soundfile(path):
   """Returns (audio [n_samples, n_channels] float32, rate, info) or raises."""
-  with sf.SoundFile(path) as f:
+  with _opened(path) as source, sf.SoundFile(source) as f:
     info = {'format': f.format, 'subtype': f.subtype}
     audio = f.read(dtype='float32', always_2d=True)
     return audio, f.samplerate, info
@@ -203,7 +222,9 @@ def _read_librosa(path):
   with warnings.catch_warnings():
     # librosa warns that soundfile failed and that audioread is deprecated.
     warnings.simplefilter('ignore')
-    audio, rate = librosa.load(path, sr=None, mono=False, dtype=np.float32)
+    with filesystem.local_copy(path) as local:
+      audio, rate = librosa.load(local, sr=None, mono=False,
+                                 dtype=np.float32)
   audio = np.atleast_2d(audio).T  # [n_channels, n_samples] -> [n, channels].
   return audio, int(rate), {'format': 'audioread', 'subtype': None}
 
@@ -347,7 +368,7 @@ def _check_file(path):
     raise BadAudioError(f'file not found: {path}')
   if problem:
     raise BadAudioError(problem)
-  if os.path.getsize(path) == 0:
+  if filesystem.getsize(path) == 0:
     raise BadAudioError('file is empty (0 bytes)')
 
 
@@ -370,7 +391,8 @@ def audio_info(path):
   """
   _check_file(path)
   try:
-    info = sf.info(path)
+    with _opened(path) as source:
+      info = sf.info(source)
   except Exception:  # pylint: disable=broad-except
     # libsndfile refuses some corrupt headers (e.g. a WAV of 0 Hz): say why
     # rather than what the fallback decoder trips on.
@@ -436,11 +458,11 @@ def read_mono_blocks(path, block_size):
       samples above MAX_PEAK.
   """
   try:
-    blocks = sf.blocks(path, blocksize=int(block_size), dtype='float32',
-                       always_2d=True)
-    for block in blocks:
-      if block.shape[0]:
-        yield _mono(block)
+    with _opened(path) as source:
+      for block in sf.blocks(source, blocksize=int(block_size),
+                             dtype='float32', always_2d=True):
+        if block.shape[0]:
+          yield _mono(block)
   except BadAudioError:
     raise
   except Exception as e:  # pylint: disable=broad-except
@@ -467,7 +489,7 @@ def read_mono(path, start, stop):
   """
   start, stop = int(start), int(stop)
   try:
-    with sf.SoundFile(path) as f:
+    with _opened(path) as source, sf.SoundFile(source) as f:
       first = min(start, f.frames)
       f.seek(first)
       block = f.read(max(0, min(stop, f.frames) - first), dtype='float32',

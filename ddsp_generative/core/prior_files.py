@@ -8,9 +8,9 @@ and the check of a prior's output path. Commands use them before TensorFlow
 loads: their flags' choices and their checks of existing outputs.
 """
 
-import os
 
 from ddsp_generative.core import errors
+from ddsp_generative.core import filesystem
 
 # The registered prior types (`priors.prior_types()`), sorted.
 TYPES = ('conditional', 'conditional_net', 'gmm', 'hmm', 'standard_normal')
@@ -25,11 +25,14 @@ def check_output(output, overwrite):
     overwrite: Whether --overwrite was given.
 
   Raises:
-    errors.UserError: output is a directory.
+    errors.UserError: output is a directory, or a URL that cannot be
+      written (`filesystem.check_writable`).
     FileExistsError: output exists and overwrite is False.
   """
-  if os.path.isdir(output):
+  filesystem.check_writable(filesystem.dirname(filesystem.abspath(output)),
+                            '--output')
+  if filesystem.isdir(output):
     raise errors.UserError(f'--output={output} is a directory: pass the path '
                            'of the prior JSON, e.g. .../prior.json.')
-  if os.path.exists(output) and not overwrite:
+  if filesystem.exists(output) and not overwrite:
     raise FileExistsError(f'{output} exists; pass --overwrite to replace it.')

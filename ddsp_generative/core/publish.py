@@ -27,6 +27,11 @@ replaced as a whole, such as the packaged default model, through
    the old set or the new one, never a mix; a run killed while publishing
    leaves files without a manifest, which readers refuse as incomplete.
 
+On a remote URL (`core.filesystem`: an object store) the same steps run
+without the lock, which object stores cannot give (one writer per output
+is then the caller's care), and each move is a copy and a delete; the
+manifest is still removed first and published last.
+
 For tests, `DDSP_GENERATIVE_FAULT=publish` (or `publish:N`) kills the process
 with SIGKILL during publishing, after the old manifest is gone and N (default
 1) new files have moved: the worst moment for an interruption.
@@ -35,7 +40,6 @@ with SIGKILL during publishing, after the old manifest is gone and N (default
 import contextlib
 import errno
 import fcntl
-import glob
 import os
 import shutil
 import signal
@@ -44,6 +48,7 @@ import tempfile
 from absl import logging
 
 from ddsp_generative.core import errors
+from ddsp_generative.core import filesystem
 
 FAULT_ENV = 'DDSP_GENERATIVE_FAULT'
 STAGING_PREFIX = '.staging-'
@@ -59,7 +64,7 @@ class OutputBusyError(errors.UserError, RuntimeError):
 
 def lock_path(directory, name):
   """Path of the lock file of output `name` in `directory`."""
-  return os.path.join(os.path.abspath(directory), f'.{name}.lock')
+  return filesystem.join(filesystem.abspath(directory), f'.{name}.lock')
 
 
 @contextlib.contextmanager
@@ -72,11 +77,14 @@ def lock(directory, name, what=None):
     what: How to name the output in the error, default its path.
 
   Yields:
-    The lock file's path.
+    The lock file's path (None for a URL: object stores have no lock).
 
   Raises:
     OutputBusyError: Another process holds the lock.
   """
+  if filesystem.is_url(directory):
+    yield None
+    return
   path = lock_path(directory, name)
   if path in _HELD:
     handle, depth = _HELD[path]
@@ -122,7 +130,7 @@ def directory_lock(path, what=None):
   Returns:
     The `lock` context manager.
   """
-  parent, name = os.path.split(os.path.abspath(path))
+  parent, name = filesystem.split(filesystem.abspath(path))
   return lock(parent, name, what=what)
 
 
@@ -154,11 +162,11 @@ def _acquire(path, what):
 
 def stale_entries(directory, name):
   """Staging folders and temporary files a killed run left for `name`."""
-  directory = os.path.abspath(directory)
+  directory = filesystem.abspath(directory)
   found = []
   for prefix in (STAGING_PREFIX, TMP_PREFIX):
-    found += glob.glob(os.path.join(glob.escape(directory),
-                                    glob.escape(prefix + name) + '-*'))
+    found += filesystem.glob(filesystem.join(
+        filesystem.escape(directory), filesystem.escape(prefix + name) + '-*'))
   return sorted(found)
 
 
@@ -174,11 +182,10 @@ def clean_stale(directory, name):
   """
   removed = []
   for path in stale_entries(directory, name):
-    if os.path.isdir(path) and not os.path.islink(path):
-      shutil.rmtree(path, ignore_errors=True)
+    if filesystem.isdir(path) and not os.path.islink(path):
+      filesystem.rmtree(path)
     else:
-      with contextlib.suppress(FileNotFoundError):
-        os.remove(path)
+      filesystem.remove(path)
     removed.append(path)
   if removed:
     logging.warning('Removed %d leftover(s) of an interrupted run: %s.',
@@ -229,16 +236,16 @@ def output_set(directory, name, manifest=None, replaces=(), what=None,
   Raises:
     OutputBusyError: Another run writes the same output.
   """
-  directory = os.path.abspath(directory)
+  directory = filesystem.abspath(directory)
+  filesystem.makedirs(directory)
   with lock(directory, name, what=what):
     clean_stale(directory, name)
-    staging = tempfile.mkdtemp(prefix=f'{STAGING_PREFIX}{name}-',
-                               dir=directory)
+    staging = filesystem.mkdtemp(f'{STAGING_PREFIX}{name}-', directory)
     try:
       yield staging
       _publish(staging, directory, manifest, replaces, before_manifest)
     finally:
-      shutil.rmtree(staging, ignore_errors=True)
+      filesystem.rmtree(staging)
 
 
 @contextlib.contextmanager
@@ -284,28 +291,25 @@ def _publish(staging, directory, manifest, replaces, before_manifest=()):
   last, the manifest last."""
   umask = os.umask(0)
   os.umask(umask)
-  staged = sorted(
-      entry for entry in os.listdir(staging)
-      if os.path.isfile(os.path.join(staging, entry)))
+  local = not filesystem.is_url(staging)
+  staged = sorted(filesystem.listdir(staging, files_only=True))
   fault_after = _fault_after()
   old = replaces() if callable(replaces) else replaces
   # The old manifest (and the files that describe the old set) go first.
   for entry in ([manifest] if manifest is not None else []) + list(
       before_manifest):
-    with contextlib.suppress(FileNotFoundError):
-      os.remove(os.path.join(directory, entry))
-  new_paths = {os.path.join(directory, entry) for entry in staged}
+    filesystem.remove(filesystem.join(directory, entry))
+  new_paths = {filesystem.join(directory, entry) for entry in staged}
   for path in old:
-    if os.path.abspath(path) not in new_paths:
-      with contextlib.suppress(FileNotFoundError):
-        os.remove(path)
+    if filesystem.abspath(path) not in new_paths:
+      filesystem.remove(path)
   late = set(before_manifest)
   ordered = [e for e in staged if e != manifest and e not in late]
   ordered += [e for e in staged if e in late]
   ordered += [e for e in staged if e == manifest]
   for moved, entry in enumerate(ordered):
     _fault(moved, fault_after)
-    source = os.path.join(staging, entry)
-    # mkstemp/mkdtemp create owner-only files; publish with the usual mode.
-    os.chmod(source, 0o666 & ~umask)
-    os.replace(source, os.path.join(directory, entry))
+    source = filesystem.join(staging, entry)
+    if local:  # mkstemp/mkdtemp create owner-only files: the usual mode.
+      os.chmod(source, 0o666 & ~umask)
+    filesystem.replace(source, filesystem.join(directory, entry))

@@ -24,7 +24,6 @@ is one line naming the shard and the fix: re-run the command that made it
 with --overwrite.
 """
 
-import glob
 import json
 import os
 import re
@@ -33,6 +32,7 @@ import numpy as np
 
 from ddsp_generative.core import errors
 from ddsp_generative.core import features
+from ddsp_generative.core import filesystem
 from ddsp_generative.core import publish
 
 METADATA_KIND = 'tfrecord_metadata'
@@ -77,11 +77,11 @@ def refuse_existing(existing, prefix, metadata_path, what, output_flag):
         f'A {what} already exists at {prefix} ({len(existing)} file(s), e.g. '
         f'{existing[0]}): pass --overwrite to replace it, or choose another '
         f'{output_flag}.')
-  directory, name = os.path.split(os.path.abspath(prefix))
+  directory, name = filesystem.split(filesystem.abspath(prefix))
   leftovers = publish.stale_entries(directory, name)
   raise OutputExistsError(
       f'An incomplete {what} is at {prefix}: {len(existing)} shard(s) (e.g. '
-      f'{existing[0]}) but no {os.path.basename(metadata_path)}'
+      f'{existing[0]}) but no {filesystem.basename(metadata_path)}'
       + (f', and {len(leftovers)} leftover(s) of its staging'
          if leftovers else '') +
       ' (a run was interrupted while publishing). Pass --overwrite to '
@@ -101,8 +101,8 @@ def _fix(producer):
 def visible_files(paths):
   """Paths that are data files: no JSON, folders or hidden (dot) names."""
   return [p for p in paths
-          if not p.endswith('.json') and not os.path.basename(
-              p).startswith('.') and not os.path.isdir(p)]
+          if not p.endswith('.json') and not filesystem.basename(
+              p).startswith('.') and not filesystem.isdir(p)]
 
 
 def match_files(file_pattern):
@@ -119,7 +119,7 @@ def match_files(file_pattern):
     IncompleteDatasetError, CorruptDatasetError: See `check_files`.
   """
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  files = sorted(tf.io.gfile.glob(file_pattern)) if file_pattern else []
+  files = sorted(filesystem.glob(file_pattern)) if file_pattern else []
   files = visible_files(files)
   if not files:
     raise DatasetMismatchError(
@@ -166,24 +166,24 @@ def check_shard_set(metadata_path, listed, present, producer=PRODUCER):
     IncompleteDatasetError: Listed shards are missing.
     CorruptDatasetError: A shard it does not list, or one of another size.
   """
-  directory = os.path.dirname(os.path.abspath(metadata_path))
+  directory = filesystem.dirname(filesystem.abspath(metadata_path))
   absent = sorted(set(listed) - set(present))
   if absent:
     raise IncompleteDatasetError(
         f'{metadata_path} lists {len(listed)} shard(s) of which '
         f'{len(listed) - len(absent)} exist (missing: '
-        f'{os.path.join(directory, absent[0])}'
+        f'{filesystem.join(directory, absent[0])}'
         f'{f" and {len(absent) - 1} more" if len(absent) > 1 else ""}): the '
         f'data set is incomplete. {_fix(producer)}')
   extra = sorted(set(present) - set(listed))
   if extra:
     raise CorruptDatasetError(
-        f'{os.path.join(directory, extra[0])} is not one of the '
+        f'{filesystem.join(directory, extra[0])} is not one of the '
         f'{len(listed)} shard(s) {metadata_path} lists (left by another '
         f'run): remove it, or re-run {producer} with --overwrite.')
   for name, counts in sorted(listed.items()):
-    path = os.path.join(directory, name)
-    size = os.path.getsize(path)
+    path = filesystem.join(directory, name)
+    size = filesystem.getsize(path)
     want = (counts or {}).get('n_bytes')
     if want is not None and size != want:
       raise CorruptDatasetError(
@@ -197,10 +197,10 @@ def _check_listed(metadata_path, record):
   prefix = record.get('tfrecord_prefix')
   if not listed or not prefix:
     return
-  directory = os.path.dirname(os.path.abspath(metadata_path))
+  directory = filesystem.dirname(filesystem.abspath(metadata_path))
   pattern = shard_pattern(prefix)
   check_shard_set(metadata_path, listed,
-                  [name for name in os.listdir(directory)
+                  [name for name in filesystem.listdir(directory)
                    if pattern.match(name)])
 
 
@@ -212,14 +212,14 @@ def unpublished(directory, prefix):
   metadata are an incomplete set (a run was killed while publishing, after
   the old metadata was removed, or is publishing now).
   """
-  return bool(os.path.exists(publish.lock_path(directory, prefix)) or
+  return bool(filesystem.exists(publish.lock_path(directory, prefix)) or
               publish.stale_entries(directory, prefix))
 
 
 def _check_unpublished(files, metadata_name, producer=PRODUCER):
   """Raises IncompleteDatasetError for shards a killed publish left."""
   for path in files:
-    directory, name = os.path.split(os.path.abspath(path))
+    directory, name = filesystem.split(filesystem.abspath(path))
     prefix = _SHARD_SUFFIX.sub('', name)
     if prefix != name and unpublished(directory, prefix):
       raise IncompleteDatasetError(
@@ -253,7 +253,7 @@ def check_files(files):
 
 def _read_metadata(path):
   try:
-    with open(path) as f:
+    with filesystem.open(path, 'r') as f:
       record = json.load(f)
   except (OSError, ValueError):
     return None
@@ -283,11 +283,11 @@ def find_metadata(files):
   """
   found, missing, cache = {}, [], {}
   for path in files:
-    directory, basename = os.path.split(path)
+    directory, basename = filesystem.split(path)
     if directory not in cache:
       records = {}
-      for candidate in sorted(glob.glob(
-          os.path.join(glob.escape(directory), 'metadata_*.json'))):
+      for candidate in sorted(filesystem.glob(
+          filesystem.join(filesystem.escape(directory), 'metadata_*.json'))):
         record = _read_metadata(candidate)
         if record is not None:
           records[candidate] = record
@@ -331,7 +331,9 @@ def geometry_from_record(path):
   """
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
   try:
-    records = list(tf.data.TFRecordDataset(path).take(1).as_numpy_iterator())
+    with filesystem.local_copy(path) as local:
+      records = list(
+          tf.data.TFRecordDataset(local).take(1).as_numpy_iterator())
   except tf.errors.OpError as e:
     raise CorruptDatasetError(
         f'Cannot read TFRecord {path}: {_op_message(e)}. {_fix(PRODUCER)}'
@@ -450,8 +452,17 @@ def iterate_file(path, parse=None, expected_records=None, producer=PRODUCER,
     CorruptDatasetError: A corrupt record, a truncated file, a record that
       does not parse, or a count other than `expected_records`.
   """
+  # tf.data reads TensorFlow's filesystems only: a URL is read from a copy.
+  with filesystem.local_copy(path) as local:
+    yield from _iterate_local(local, path, parse, expected_records, producer,
+                              max_records)
+
+
+def _iterate_local(local, path, parse, expected_records, producer,
+                   max_records):
+  """`iterate_file` on a local file `local`; `path` names it in errors."""
   import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  dataset = tf.data.TFRecordDataset(path)
+  dataset = tf.data.TFRecordDataset(local)
   if parse is None:
     dataset = dataset.map(lambda r: (tf.strings.length(r), r))
   else:
@@ -468,7 +479,7 @@ def iterate_file(path, parse=None, expected_records=None, producer=PRODUCER,
     raise CorruptDatasetError(
         f'TFRecord shard {path} is corrupt (record {n}: {_op_message(e)}). '
         f'{_fix(producer)}') from e
-  size = os.path.getsize(path)
+  size = os.path.getsize(local)
   if n_bytes != size:
     raise CorruptDatasetError(
         f'TFRecord shard {path} is truncated: its last record is cut short '
@@ -485,11 +496,11 @@ def expected_counts(files):
   found, _ = find_metadata(files)
   counts = {}
   for metadata_path, record in found.items():
-    directory = os.path.dirname(os.path.abspath(metadata_path))
+    directory = filesystem.dirname(filesystem.abspath(metadata_path))
     for name, shard in listed_shards(record).items():
       if shard.get('n_examples') is not None:
-        counts[os.path.join(directory, name)] = int(shard['n_examples'])
-  return {f: counts.get(os.path.abspath(f)) for f in files}
+        counts[filesystem.join(directory, name)] = int(shard['n_examples'])
+  return {f: counts.get(filesystem.abspath(f)) for f in files}
 
 
 def count_records(file_pattern, producer=PRODUCER):

@@ -37,12 +37,11 @@ Example:
   frames = load_frames('data/z.tfrecord*')  # frames['z']: [N, z_dims]
 """
 
-import glob
-import os
 import re
 
 from ddsp_generative.core import artifacts
 from ddsp_generative.core import errors
+from ddsp_generative.core import filesystem
 from ddsp_generative.core import publish
 from ddsp_generative.core import tfrecords
 import numpy as np
@@ -104,29 +103,29 @@ def z_metadata_path(path_or_pattern):
     ValueError: The name would start with the TFRecord prefix (a prefix such
       as 'meta').
   """
-  directory, base = os.path.split(tfrecord_prefix(path_or_pattern))
+  directory, base = filesystem.split(tfrecord_prefix(path_or_pattern))
   if base.endswith('.tfrecord'):
     base = base[:-len('.tfrecord')]
   name = f'metadata_{base}.z_dataset.json'
-  prefix_base = os.path.basename(tfrecord_prefix(path_or_pattern))
+  prefix_base = filesystem.basename(tfrecord_prefix(path_or_pattern))
   if prefix_base and name.startswith(prefix_base):
     raise ValueError(
         f'Cannot name z dataset metadata for {path_or_pattern!r}: '
         f'{name!r} would match the TFRecord pattern. Choose another prefix.')
-  return os.path.join(directory, name)
+  return filesystem.join(directory, name)
 
 
 def _matching_files(path_or_pattern):
   """Data files a path, prefix or pattern matches (no JSON, no dot names)."""
   if _GLOB_CHARS.search(path_or_pattern):
     import tensorflow as tf  # pylint: disable=g-import-not-at-top
-    files = tf.io.gfile.glob(path_or_pattern)
+    files = filesystem.glob(path_or_pattern)
   else:
-    files = [path_or_pattern] if os.path.isfile(path_or_pattern) else []
-    files += glob.glob(glob.escape(path_or_pattern) + '-*-of-*')
-  metadata = os.path.abspath(z_metadata_path(path_or_pattern))
+    files = [path_or_pattern] if filesystem.isfile(path_or_pattern) else []
+    files += filesystem.glob(filesystem.escape(path_or_pattern) + '-*-of-*')
+  metadata = filesystem.abspath(z_metadata_path(path_or_pattern))
   return sorted({f for f in tfrecords.visible_files(files)
-                 if os.path.abspath(f) != metadata})
+                 if filesystem.abspath(f) != metadata})
 
 
 def dataset_files(path_or_pattern):
@@ -136,7 +135,7 @@ def dataset_files(path_or_pattern):
 
 def _metadata_or_none(path_or_pattern):
   path = z_metadata_path(path_or_pattern)
-  return read_z_metadata(path_or_pattern) if os.path.exists(path) else None
+  return read_z_metadata(path_or_pattern) if filesystem.exists(path) else None
 
 
 def check_set(path_or_pattern, metadata=None):
@@ -152,18 +151,18 @@ def check_set(path_or_pattern, metadata=None):
     CorruptDatasetError: A shard the metadata does not list, or one of
       another size than it records.
   """
-  prefix = os.path.abspath(tfrecord_prefix(path_or_pattern))
-  directory, name = os.path.split(prefix)
+  prefix = filesystem.abspath(tfrecord_prefix(path_or_pattern))
+  directory, name = filesystem.split(prefix)
   if not name:
     return
   metadata = metadata or _metadata_or_none(path_or_pattern)
   metadata_path = z_metadata_path(path_or_pattern)
-  present = {os.path.basename(f) for f in dataset_files(prefix)}
+  present = {filesystem.basename(f) for f in dataset_files(prefix)}
   if metadata is None:
     if present and tfrecords.unpublished(directory, name):
       raise IncompleteDatasetError(
           f'The z dataset {prefix} is incomplete: {len(present)} shard(s) '
-          f'but no {os.path.basename(metadata_path)} (a run was interrupted '
+          f'but no {filesystem.basename(metadata_path)} (a run was interrupted '
           f'while publishing). Re-run {PRODUCER} with --overwrite.')
     return
   listed = metadata.get('shards') or []
@@ -288,7 +287,7 @@ def write_z_metadata(path_or_pattern, metadata, extra_provenance=None):
   if missing:
     raise ValueError(f'z dataset metadata lacks {missing}.')
   payload = dict(metadata)
-  payload['tfrecord_prefix'] = os.path.basename(
+  payload['tfrecord_prefix'] = filesystem.basename(
       tfrecord_prefix(path_or_pattern))
   return artifacts.write_json(z_metadata_path(path_or_pattern), KIND,
                               FORMAT_VERSION, payload, extra_provenance)
@@ -303,7 +302,7 @@ def read_z_metadata(path_or_pattern):
     artifacts.ArtifactError: It is missing, of another kind or version.
   """
   path = z_metadata_path(path_or_pattern)
-  if not os.path.exists(path):
+  if not filesystem.exists(path):
     check_set(path_or_pattern)
   return artifacts.read_json(path, KIND, SUPPORTED_VERSIONS)
 
@@ -324,9 +323,9 @@ def shard_counts(paths):
     for ex in tfrecords.iterate_file(path, parse_example, producer=PRODUCER):
       n_examples += 1
       n_frames += int(ex['n_frames'])
-    counts[os.path.basename(path)] = {'n_examples': n_examples,
+    counts[filesystem.basename(path)] = {'n_examples': n_examples,
                                       'n_frames': n_frames,
-                                      'n_bytes': os.path.getsize(path)}
+                                      'n_bytes': filesystem.getsize(path)}
   return counts
 
 
@@ -353,14 +352,15 @@ def write_z_dataset(path, examples, metadata, extra_provenance=None):
   if missing:
     raise ValueError(f'z dataset metadata lacks {missing}.')
   z_dims, n_examples, n_frames = None, 0, 0
-  directory, name = os.path.split(os.path.abspath(path))
-  metadata_name = os.path.basename(z_metadata_path(path))
+  directory, name = filesystem.split(filesystem.abspath(path))
+  metadata_name = filesystem.basename(z_metadata_path(path))
   with publish.output_set(
       directory, name, manifest=metadata_name,
-      replaces=lambda: dataset_files(os.path.join(directory, name))) as stage:
-    staged = os.path.join(stage, name)
+      replaces=lambda: dataset_files(filesystem.join(directory, name))) as stage:
+    staged = filesystem.join(stage, name)
     import tensorflow as tf  # pylint: disable=g-import-not-at-top
-    with tf.io.TFRecordWriter(staged) as writer:
+    with artifacts.atomic_path(staged) as tmp, tf.io.TFRecordWriter(
+        tmp) as writer:
       for i, example in enumerate(examples):
         ex = _check_example(example, i)
         if z_dims is not None and ex['z'].shape[1] != z_dims:
@@ -382,7 +382,7 @@ def write_z_dataset(path, examples, metadata, extra_provenance=None):
         **metadata, **computed, 'shards': [name],
         'shard_counts': {name: {'n_examples': n_examples,
                                 'n_frames': n_frames,
-                                'n_bytes': os.path.getsize(staged)}}},
+                                'n_bytes': filesystem.getsize(staged)}}},
                             extra_provenance)
 
 
@@ -423,7 +423,7 @@ def load_sequences(path_or_pattern, metadata=None):
   counts = (metadata or {}).get('shard_counts') or {}
   sequences, total_frames = [], 0
   for path in files:
-    want = counts.get(os.path.basename(path)) or {}
+    want = counts.get(filesystem.basename(path)) or {}
     n_frames_file = 0
     for ex in tfrecords.iterate_file(path, parse_example,
                                      want.get('n_examples'), PRODUCER):
@@ -443,9 +443,9 @@ def load_sequences(path_or_pattern, metadata=None):
                  metadata_path)
     total_frames += n_frames_file
   whole = metadata is not None and (
-      {os.path.basename(f) for f in files} ==
+      {filesystem.basename(f) for f in files} ==
       set(metadata.get('shards') or
-          [os.path.basename(f) for f in dataset_files(path_or_pattern)]))
+          [filesystem.basename(f) for f in dataset_files(path_or_pattern)]))
   if whole:
     where = f'The z dataset {tfrecord_prefix(path_or_pattern)}'
     _check_count('examples', len(sequences), metadata.get('n_examples'),

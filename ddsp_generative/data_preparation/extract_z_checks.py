@@ -3,11 +3,11 @@
 """The checks of `ddsp_generative_extract_z` that need no model, Beam or
 TensorFlow: its flags and its output (`extract_z_lib` runs them again)."""
 
-import os
 
 import numpy as np
 
 from ddsp_generative.core import errors
+from ddsp_generative.core import filesystem
 from ddsp_generative.core import tfrecords
 from ddsp_generative.core import z_dataset
 
@@ -25,7 +25,7 @@ def existing_outputs(output_path):
   """The z dataset's files at `output_path` (shards, then the metadata)."""
   metadata = z_dataset.z_metadata_path(output_path)
   found = z_dataset.dataset_files(output_path)
-  return found + ([metadata] if os.path.exists(metadata) else [])
+  return found + ([metadata] if filesystem.exists(metadata) else [])
 
 
 def validate_parameters(output_path, batch_size=8, num_shards=0):
@@ -46,8 +46,8 @@ def validate_parameters(output_path, batch_size=8, num_shards=0):
   if batch_size > MAX_BATCH_SIZE:
     raise ParameterError(f'--batch_size must be at most {MAX_BATCH_SIZE}, '
                          f'not {batch_size}.')
-  if (not output_path or not os.path.basename(output_path)
-      or os.path.isdir(output_path)):
+  if (not output_path or not filesystem.basename(output_path)
+      or filesystem.isdir(output_path)):
     raise ParameterError(
         f'--output_path ({output_path!r}) must be a TFRecord prefix such as '
         'data/z.tfrecord, not a folder.')
@@ -59,6 +59,12 @@ def validate_parameters(output_path, batch_size=8, num_shards=0):
     z_dataset.z_metadata_path(output_path)
   except ValueError as e:
     raise ParameterError(str(e)) from e
+
+
+def check_writable(output_path):
+  """Raises filesystem.RemoteFilesystemError for an unwritable output URL."""
+  filesystem.check_writable(
+      filesystem.dirname(filesystem.abspath(output_path)), '--output_path')
 
 
 def refuse_existing(output_path):

@@ -27,12 +27,10 @@ options, it runs like the preparation pipeline
 back to one in-memory worker if multi-processing fails.
 """
 
-import glob
 import hashlib
 import json
 import math
 import os
-import shutil
 
 from absl import logging
 import apache_beam as beam
@@ -40,6 +38,7 @@ import numpy as np
 
 from ddsp_generative.core import artifacts
 from ddsp_generative.core import errors
+from ddsp_generative.core import filesystem
 from ddsp_generative.core import publish
 from ddsp_generative.core import tfrecords
 from ddsp_generative.core import z_dataset
@@ -136,7 +135,8 @@ def _refuse_busy(directory, name, what):
   The lock is taken for real only once the inputs and model are checked;
   this early look spares a second run that work.
   """
-  if os.path.exists(publish.lock_path(directory, name)):
+  if not filesystem.is_url(directory) and os.path.exists(
+      publish.lock_path(directory, name)):
     with publish.lock(directory, name, what=what):
       pass
 
@@ -148,15 +148,14 @@ def input_files(input_tfrecord_pattern):
     tfrecords.DatasetMismatchError: No match, an incomplete set, shards of
       other sizes than their metadata's.
   """
-  import tensorflow as tf  # pylint: disable=g-import-not-at-top
   files = []
   if input_tfrecord_pattern:
     try:
-      files = tf.io.gfile.glob(input_tfrecord_pattern)
-    except tf.errors.OpError as e:
+      files = filesystem.glob(input_tfrecord_pattern)
+    except OSError as e:
       raise tfrecords.DatasetMismatchError(
           f'Cannot list --input_tfrecord_filepatterns='
-          f'{input_tfrecord_pattern!r}: {e.message}') from e
+          f'{input_tfrecord_pattern!r}: {e}') from e
   files = sorted(tfrecords.visible_files(files))
   if not files:
     raise tfrecords.DatasetMismatchError(
@@ -297,8 +296,8 @@ def _serialize(encoded, n_shards):
 
 def _batches_path(shard_path):
   """The JSON beside a shard listing the batches its examples came in."""
-  directory, name = os.path.split(shard_path)
-  return os.path.join(directory, f'.batches-{name}.json')
+  directory, name = filesystem.split(shard_path)
+  return filesystem.join(directory, f'.batches-{name}.json')
 
 
 def _write_shard(shard_and_records, tmp_prefix, n_shards):
@@ -312,11 +311,10 @@ def _write_shard(shard_and_records, tmp_prefix, n_shards):
   shard, records = shard_and_records
   records = sorted(records, key=lambda r: r[0])
   path = f'{tmp_prefix}-{shard:05d}-of-{n_shards:05d}'
-  tmp = os.path.join(os.path.dirname(path), '.tmp-' + os.path.basename(path))
-  with tf.io.TFRecordWriter(tmp) as writer:
+  with artifacts.atomic_path(path) as tmp, tf.io.TFRecordWriter(
+      tmp) as writer:
     for record in records:
       writer.write(record[1])
-  tf.io.gfile.rename(tmp, path, overwrite=True)
   with artifacts.atomic_path(_batches_path(path)) as tmp:
     with open(tmp, 'w') as f:
       json.dump(sorted({r[3] for r in records}), f)
@@ -327,9 +325,9 @@ def _n_batches(shards):
   """Batches encoded, from the lists `_write_shard` left (then removed)."""
   batches = set()
   for shard in shards:
-    with open(_batches_path(shard)) as f:
+    with filesystem.open(_batches_path(shard), 'r') as f:
       batches.update(json.load(f))
-    os.remove(_batches_path(shard))
+    filesystem.remove(_batches_path(shard))
   return len(batches)
 
 
@@ -353,7 +351,7 @@ def _run_pipeline(options, input_files, tmp_prefix, model_dir, checkpoint,  # py
     _ = (
         pipeline
         | 'list_files' >> beam.Create(input_files)
-        | 'read_tfrecords' >> beam.io.ReadAllFromTFRecord()
+        | 'read_tfrecords' >> beam.FlatMap(tfrecords.iterate_file)
         | 'parse_examples' >> beam.Map(_parse_with_id)
         | 'batch_keys' >> beam.WithKeys(
             lambda ie: _batch_key(ie, n_batches))
@@ -401,8 +399,10 @@ def extract_z(input_tfrecord_pattern, output_path, model_dir, checkpoint=None,
   files = input_files(input_tfrecord_pattern)
   if not overwrite:
     refuse_existing(output_path)
-  prefix = os.path.abspath(z_dataset.tfrecord_prefix(output_path))
-  out_dir, name = os.path.split(prefix)
+  prefix = filesystem.abspath(z_dataset.tfrecord_prefix(output_path))
+  out_dir, name = filesystem.split(prefix)
+  # A URL that cannot be written fails here, in one line, before any work.
+  extract_z_checks.check_writable(output_path)
   what = f'The z dataset {output_path}'
   _refuse_busy(out_dir, name, what)
   trained = load_checked_model(model_dir, checkpoint)
@@ -416,15 +416,15 @@ def extract_z(input_tfrecord_pattern, output_path, model_dir, checkpoint=None,
                           what=what) as staging:
     if not overwrite:  # Again, under the lock.
       refuse_existing(output_path)
-    tmp_prefix = os.path.join(staging, name)
+    tmp_prefix = filesystem.join(staging, name)
 
     def empty_staging():
-      for entry in os.listdir(staging):
-        path = os.path.join(staging, entry)
-        if os.path.isdir(path):
-          shutil.rmtree(path, ignore_errors=True)
+      for entry in filesystem.listdir(staging):
+        path = filesystem.join(staging, entry)
+        if filesystem.isdir(path):
+          filesystem.rmtree(path)
         else:
-          os.remove(path)
+          filesystem.remove(path)
 
     options, beam_counters = beam_runner.run_with_fallback(
         lambda o: _run_pipeline(
@@ -433,7 +433,7 @@ def extract_z(input_tfrecord_pattern, output_path, model_dir, checkpoint=None,
             batch_size=batch_size, num_shards=num_shards,
             n_inputs=n_inputs),
         options, not explicit, before_retry=empty_staging)
-    shards = sorted(glob.glob(glob.escape(tmp_prefix) + '-*-of-*'))
+    shards = filesystem.glob(filesystem.escape(tmp_prefix) + '-*-of-*')
     counts = z_dataset.shard_counts(shards)
     n_examples = sum(c['n_examples'] for c in counts.values())
     n_frames = sum(c['n_frames'] for c in counts.values())
@@ -458,12 +458,12 @@ def extract_z(input_tfrecord_pattern, output_path, model_dir, checkpoint=None,
         'z_dims': trained.z_dims,
         'n_examples': n_examples,
         'n_frames': n_frames,
-        'model_dir': os.path.abspath(model_dir),
+        'model_dir': filesystem.abspath(model_dir),
         'model_step': trained.step,
         'model_checkpoint': os.path.basename(trained.checkpoint_path),
         'model_fingerprint': trained.fingerprint,
         'source_tfrecord_pattern': input_tfrecord_pattern,
-        'source_tfrecord_files': [os.path.abspath(f) for f in files],
+        'source_tfrecord_files': [filesystem.abspath(f) for f in files],
         'shards': [os.path.basename(s) for s in shards],
         'shard_counts': counts,
         'counters': counters,

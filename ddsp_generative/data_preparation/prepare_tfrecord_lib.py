@@ -55,7 +55,6 @@ example_secs * frame_rate, +1 when `center`), and are read unchanged by
 import json
 import math
 import os
-import shutil
 
 from absl import logging
 import apache_beam as beam
@@ -66,6 +65,7 @@ from ddsp_generative.core import audio_io
 from ddsp_generative.core import control_ranges
 from ddsp_generative.core import errors
 from ddsp_generative.core import features
+from ddsp_generative.core import filesystem
 from ddsp_generative.core import publish
 from ddsp_generative.core import tfrecords
 from ddsp_generative import environment
@@ -144,7 +144,7 @@ def _build_pipeline(pipeline, input_audio_paths, work_dir, prefix, num_shards,
   """
   dirs = stages.work_dirs(work_dir)
   for d in dirs.values():
-    os.makedirs(d, exist_ok=True)
+    filesystem.makedirs(d)
   chunks = stages.CHUNKS
 
   def take(tagged, name, tag=chunks):
@@ -203,7 +203,7 @@ def _build_pipeline(pipeline, input_audio_paths, work_dir, prefix, num_shards,
     summary.append(loud_chunks | 'segment_notes' >> beam.FlatMap(
         stages.Counted(stages.segment_notes, main='phrases',
                        frame_rate=frame_rate, segmenter=segmenter)))
-  _write_summary(summary, os.path.join(dirs['summary'], 'summary.jsonl'))
+  _write_summary(summary, filesystem.join(dirs['summary'], 'summary.jsonl'))
 
 
 def _run_pipeline(pipeline_options, **build_args):
@@ -316,15 +316,16 @@ def validate_parameters(sample_rate=16000, frame_rate=250, example_secs=4,
 
 def existing_outputs(output_tfrecord_path):
   """Shards of a dataset at this prefix (any split), its metadata and notes."""
-  directory, prefix = os.path.split(os.path.abspath(output_tfrecord_path))
+  directory, prefix = filesystem.split(
+      filesystem.abspath(output_tfrecord_path))
   pattern = tfrecords.shard_pattern(prefix)
-  found = sorted(os.path.join(directory, name)
-                 for name in (os.listdir(directory)
-                              if os.path.isdir(directory) else [])
+  found = sorted(filesystem.join(directory, name)
+                 for name in (filesystem.listdir(directory)
+                              if filesystem.isdir(directory) else [])
                  if pattern.match(name))
   beside = (artifacts.tfrecord_metadata_path(output_tfrecord_path),
             artifacts.tfrecord_notes_path(output_tfrecord_path))
-  return found + [path for path in beside if os.path.exists(path)]
+  return found + [path for path in beside if filesystem.exists(path)]
 
 
 def refuse_existing(output_tfrecord_path):
@@ -337,7 +338,7 @@ def refuse_existing(output_tfrecord_path):
     OutputExistsError: Saying what is there (a dataset, or shards without
       metadata: an interrupted run) and what to do.
   """
-  output_tfrecord_path = os.path.abspath(output_tfrecord_path)
+  output_tfrecord_path = filesystem.abspath(output_tfrecord_path)
   tfrecords.refuse_existing(
       existing_outputs(output_tfrecord_path), output_tfrecord_path,
       artifacts.tfrecord_metadata_path(output_tfrecord_path),
@@ -361,7 +362,7 @@ def split_inputs(input_audio_paths):
   for path in sorted(dict.fromkeys(os.fspath(p) for p in input_audio_paths)):
     reason = audio_io.path_problem(path)
     if reason is None:
-      real = os.path.realpath(path)
+      real = path if filesystem.is_url(path) else os.path.realpath(path)
       if real in seen:
         reason = f'the same file as {seen[real]}'
       else:
@@ -380,9 +381,9 @@ def _as_number(x):
 
 
 def _read_json_lines(path):
-  if not os.path.exists(path):
+  if not filesystem.exists(path):
     return []
-  with open(path) as f:
+  with filesystem.open(path, 'r') as f:
     return [json.loads(line) for line in f if line.strip()]
 
 
@@ -393,8 +394,8 @@ def _run_with_fallback(work_dir, options, can_fall_back, **run_args):
     (the Beam options of the run that succeeded, its counters).
   """
   def empty_work_dir():
-    shutil.rmtree(work_dir)
-    os.makedirs(work_dir)
+    filesystem.rmtree(work_dir)
+    filesystem.makedirs(work_dir)
 
   return beam_runner.run_with_fallback(
       lambda o: _run_pipeline(work_dir=work_dir, pipeline_options=o,
@@ -404,7 +405,7 @@ def _run_with_fallback(work_dir, options, can_fall_back, **run_args):
 
 def _read_summary(work_dir, prefix, split_names):
   """Reads what the pipeline wrote beside the shards in `work_dir`."""
-  summary_path = os.path.join(stages.work_dirs(work_dir)['summary'],
+  summary_path = filesystem.join(stages.work_dirs(work_dir)['summary'],
                               'summary.jsonl')
   records = {'skipped': [], 'files': [], 'parts': [], 'shards': [],
              'phrases': [], 'counts': []}
@@ -451,8 +452,8 @@ def _read_summary(work_dir, prefix, split_names):
 def _stage_shards(work_dir, staging):
   """Moves the shards the pipeline wrote in `work_dir` into `staging`."""
   shard_dir = stages.work_dirs(work_dir)['shards']
-  for shard in sorted(os.listdir(shard_dir)):
-    os.replace(os.path.join(shard_dir, shard), os.path.join(staging, shard))
+  for shard in sorted(filesystem.listdir(shard_dir)):
+    filesystem.replace(filesystem.join(shard_dir, shard), filesystem.join(staging, shard))
 
 
 # ------------------------------------------------------------------- API ----
@@ -514,6 +515,8 @@ def prepare_tfrecord(input_audio_paths,
     ParameterError: Bad parameters or no input paths (a ValueError).
     OutputExistsError: Outputs exist and `overwrite` is False (a
       FileExistsError).
+    filesystem.RemoteFilesystemError: The output is a URL that cannot be
+      written (no filesystem for its scheme, no bucket, no credentials).
     publish.OutputBusyError: Another run is writing this prefix.
     environment.CrepeNotInstalledError: 'crepe' without the crepe package.
     NoExamplesError: Every input file was skipped.
@@ -534,12 +537,14 @@ def prepare_tfrecord(input_audio_paths,
   hop_secs = _as_number(hop_frames / frame_rate)
   chunk_secs = _as_number(chunk_secs or 0)
   highpass_hz = _as_number(highpass_hz)
-  output_tfrecord_path = os.path.abspath(output_tfrecord_path)
-  output_dir, prefix = os.path.split(output_tfrecord_path)
-  if not prefix or os.path.isdir(output_tfrecord_path):
+  output_tfrecord_path = filesystem.abspath(output_tfrecord_path)
+  output_dir, prefix = filesystem.split(output_tfrecord_path)
+  if not prefix or filesystem.isdir(output_tfrecord_path):
     raise ParameterError(
         f'output_tfrecord_path ({output_tfrecord_path}) must be a file '
         'prefix, e.g. data/train.tfrecord, not a folder.')
+  # A URL that cannot be written fails here, in one line, before any work.
+  filesystem.check_writable(output_dir, '--output_tfrecord_path')
   metadata_path = artifacts.tfrecord_metadata_path(output_tfrecord_path)
   notes_path = artifacts.tfrecord_notes_path(output_tfrecord_path)
   segmenter = segmentation.Segmenter() if write_notes else None
@@ -550,14 +555,14 @@ def prepare_tfrecord(input_audio_paths,
   options, explicit = beam_runner.resolve_options(pipeline_options)
 
   with publish.output_set(
-      output_dir, prefix, manifest=os.path.basename(metadata_path),
+      output_dir, prefix, manifest=filesystem.basename(metadata_path),
       replaces=lambda: existing_outputs(output_tfrecord_path),
       what=f'The TFRecord dataset {output_tfrecord_path}',
-      before_manifest=(os.path.basename(notes_path),)) as staging:
+      before_manifest=(filesystem.basename(notes_path),)) as staging:
     if not overwrite:  # Again under the lock: another run may have finished.
       refuse_existing(output_tfrecord_path)
-    work_dir = os.path.join(staging, 'work')
-    os.makedirs(work_dir)
+    work_dir = filesystem.join(staging, 'work')
+    filesystem.makedirs(work_dir)
     logging.info('Preparing TFRecords from %d files into %s (work dir %s), '
                  'Beam options %s.', len(paths), output_tfrecord_path,
                  work_dir, options)
@@ -593,14 +598,14 @@ def prepare_tfrecord(input_audio_paths,
           + (f'; {n_dropped} example(s) dropped for NaN/Inf features'
              if n_dropped else '') + '.')
     _stage_shards(work_dir, staging)
-    shutil.rmtree(work_dir)
+    filesystem.rmtree(work_dir)
     notes = None
     if segmenter is not None:
       notes = note_dataset.write(
-          os.path.join(staging, os.path.basename(notes_path)),
+          filesystem.join(staging, filesystem.basename(notes_path)),
           summary['phrases'], frame_rate, segmenter, prefix)
     record = artifacts.write_json(
-        os.path.join(staging, os.path.basename(metadata_path)),
+        filesystem.join(staging, filesystem.basename(metadata_path)),
         kind=METADATA_KIND,
         format_version=METADATA_FORMAT_VERSION,
         payload={
@@ -623,7 +628,7 @@ def prepare_tfrecord(input_audio_paths,
             'eval_split_fraction': eval_split_fraction,
             'f0_estimator': f0_estimator,
             'highpass_hz': highpass_hz,
-            'notes_file': (os.path.basename(notes_path) if notes else None),
+            'notes_file': (filesystem.basename(notes_path) if notes else None),
             'n_notes': notes['n_notes'] if notes else None,
             'f0_fmin_hz': f0_lib.FMIN_HZ if f0_estimator != 'crepe' else None,
             'f0_fmax_hz': f0_lib.FMAX_HZ if f0_estimator != 'crepe' else None,

@@ -24,7 +24,6 @@ ever holds a dataset's audio or examples in memory.
 import contextlib
 import hashlib
 import math
-import os
 import threading
 import time
 import types
@@ -37,6 +36,7 @@ import soundfile as sf
 from ddsp_generative.core import artifacts
 from ddsp_generative.core import audio_io
 from ddsp_generative.core import features
+from ddsp_generative.core import filesystem
 from ddsp_generative import environment
 from ddsp_generative.core import f0 as f0_lib
 from ddsp_generative.expression import note_dataset
@@ -142,7 +142,7 @@ def _sha1(text):
 
 def work_dirs(work_dir):
   """Folders of a run's work dir: decoded files, parts, shards, summary."""
-  return {name: os.path.join(work_dir, name)
+  return {name: filesystem.join(work_dir, name)
           for name in ('decoded', 'parts', 'shards', 'summary')}
 
 
@@ -214,7 +214,8 @@ def _file_bounds(n_samples, rate, sample_rate, frame_rate, example_secs,
 def _decode_whole(path, decoded_dir):
   """Decodes a file that cannot be streamed to a float WAV in decoded_dir."""
   audio, info = audio_io.load_audio(path)
-  source = os.path.join(decoded_dir, _sha1(os.path.abspath(path)) + '.wav')
+  source = filesystem.join(decoded_dir,
+                           _sha1(filesystem.abspath(path)) + '.wav')
   with artifacts.atomic_path(source) as tmp:
     sf.write(tmp, audio, info['original_sample_rate'], subtype='FLOAT',
              format='WAV')

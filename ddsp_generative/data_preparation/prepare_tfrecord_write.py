@@ -15,15 +15,16 @@ TFRecords never hold NaN/Inf.
 """
 
 import hashlib
-import os
 import time
 
 from absl import logging
 import numpy as np
 import tensorflow as tf
 
+from ddsp_generative.core import artifacts
 from ddsp_generative.core import control_ranges
 from ddsp_generative.core import features
+from ddsp_generative.core import filesystem
 from ddsp_generative.data_preparation import prepare_tfrecord_stages as stages
 
 SHARD_TARGET_BYTES = 100 * 2**20  # Automatic sharding: about 100 MiB each.
@@ -130,8 +131,9 @@ def serialize_example(float_dict):
 
 def _n_done(parts_dir):
   n = 0
-  for split in tf.io.gfile.listdir(parts_dir):
-    n += sum(1 for name in tf.io.gfile.listdir(os.path.join(parts_dir, split))
+  for split in filesystem.listdir(parts_dir):
+    n += sum(1 for name in filesystem.listdir(filesystem.join(parts_dir,
+                                                              split))
              if name.endswith(PART_SUFFIX) and not name.startswith('.'))
   return n
 
@@ -170,15 +172,16 @@ def write_examples(ex, parts_dir, sample_rate, frame_rate, example_secs,
     merged per split into the metadata's 'training_controls'.
   """
   ex = dict(ex, **trim_context(ex, sample_rate, frame_rate))
-  split_dir = os.path.join(parts_dir, ex['split'])
-  tf.io.gfile.makedirs(split_dir)
-  path_hash = hashlib.sha1(os.path.abspath(ex['path']).encode()).hexdigest()
+  split_dir = filesystem.join(parts_dir, ex['split'])
+  filesystem.makedirs(split_dir)
+  path_hash = hashlib.sha1(
+      filesystem.abspath(ex['path']).encode()).hexdigest()
   name = (f"{ex['key'][:40]}-{path_hash[:8]}-"
           f"{ex['chunk_index']:05d}{PART_SUFFIX}")
-  part = os.path.join(split_dir, name)
-  tmp = os.path.join(split_dir, '.tmp-' + name)
+  part = filesystem.join(split_dir, name)
   n_examples = n_dropped = 0
-  with tf.io.TFRecordWriter(tmp) as writer:
+  with artifacts.atomic_path(part) as tmp, tf.io.TFRecordWriter(
+      tmp) as writer:
     for i, window in enumerate(split_example(ex, sample_rate, frame_rate,
                                              example_secs, hop_secs, center)):
       bad = non_finite_features(window)
@@ -191,13 +194,12 @@ def write_examples(ex, parts_dir, sample_rate, frame_rate, example_secs,
         continue
       writer.write(serialize_example(window))
       n_examples += 1
-  tf.io.gfile.rename(tmp, part, overwrite=True)
   count('write-part')
   log_progress(ex, parts_dir, sample_rate)
   return {'split': ex['split'], 'part': part, 'key': ex['key'],
           'path': ex['path'], 'chunk_index': ex['chunk_index'],
           'n_examples': n_examples, 'n_dropped': n_dropped,
-          'n_bytes': tf.io.gfile.stat(part).length,
+          'n_bytes': filesystem.getsize(part),
           'audio_secs': len(ex['audio']) / sample_rate,
           'controls': control_ranges.histogram(ex['f0_hz'],
                                                ex['loudness_db'])}
@@ -252,21 +254,23 @@ def plan_shards(split_and_parts, num_shards, shard_dir, prefix):
   name = prefix + ('' if split == 'all' else f'-{split}')
   for i, shard in enumerate(shards):
     yield {'split': split,
-           'shard': os.path.join(shard_dir, f'{name}-{i:05d}-of-{n:05d}'),
+           'shard': filesystem.join(shard_dir,
+                                    f'{name}-{i:05d}-of-{n:05d}'),
            'parts': shard['parts'], 'n_examples': shard['n_examples']}
 
 
 def write_shard(shard):
   """Concatenates a shard's part files (TFRecords concatenate) into it."""
-  with tf.io.gfile.GFile(shard['shard'], 'wb') as out:
+  with artifacts.atomic_path(shard['shard']) as tmp, open(tmp, 'wb') as out:
     for part in shard['parts']:
-      with tf.io.gfile.GFile(part, 'rb') as f:
+      with filesystem.open(part, 'rb') as f:
         while True:
           block = f.read(16 * 2**20)
           if not block:
             break
           out.write(block)
   count('write-shard')
-  return {'split': shard['split'], 'shard': os.path.basename(shard['shard']),
+  return {'split': shard['split'],
+          'shard': filesystem.basename(shard['shard']),
           'n_examples': shard['n_examples'], 'n_parts': len(shard['parts']),
-          'n_bytes': tf.io.gfile.stat(shard['shard']).length}
+          'n_bytes': filesystem.getsize(shard['shard'])}

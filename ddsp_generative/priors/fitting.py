@@ -14,11 +14,11 @@ refused at once), the prior is validated (`Prior.fit`) and staged, and only
 then replaces the old file. A failed run publishes nothing.
 """
 
-import os
 
 from ddsp_generative import priors
 from ddsp_generative.core import control_ranges
 from ddsp_generative.core import errors
+from ddsp_generative.core import filesystem
 from ddsp_generative.core import prior_files
 from ddsp_generative.core import publish
 from ddsp_generative.core import z_dataset
@@ -234,7 +234,7 @@ def fit_prior(z_dataset_pattern, output, prior_name=None, seed=0,
   prior_files.check_output(output, overwrite)
   # Fails fast (missing or foreign metadata) before anything is written.
   z_dataset.read_z_metadata(z_dataset_pattern)
-  directory, name = os.path.split(os.path.abspath(output))
+  directory, name = filesystem.split(filesystem.abspath(output))
   with publish.lock(directory, name, what=output):
     prior_files.check_output(output, overwrite)
     prior, summary = _fit_and_publish(
@@ -298,7 +298,7 @@ def _fit_and_publish(prior, z_dataset_pattern, output, directory, name, seed,
   })
   with publish.output_set(directory, name, manifest=name,
                           what=output) as staging:
-    prior.save(os.path.join(staging, name), extra_provenance={
+    prior.save(filesystem.join(staging, name), extra_provenance={
         'seed': seed, 'prior': prior.TYPE,
         'gin_config': gin.operative_config_str()})
   summary = {

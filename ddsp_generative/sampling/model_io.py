@@ -28,6 +28,7 @@ from typing import Optional
 from absl import logging
 from ddsp_generative import environment
 from ddsp_generative.core import errors
+from ddsp_generative.core import filesystem
 from ddsp_generative.core import gin_safety
 
 environment.setup()
@@ -91,11 +92,14 @@ class TrainedModel:
   hop_size: int
   example_frames: int
   z_dims: Optional[int]
+  # The URL the model was fetched from (`core.filesystem.local_tree`), when
+  # model_dir is the local copy of a remote directory.
+  source_dir: Optional[str] = None
 
   def info(self):
     """JSON-serialisable description, for provenance records."""
     return {
-        'model_dir': os.path.abspath(self.model_dir),
+        'model_dir': self.source_dir or os.path.abspath(self.model_dir),
         'checkpoint': os.path.basename(self.checkpoint_path),
         'step': self.step,
         'fingerprint': self.fingerprint,
@@ -230,6 +234,16 @@ def fingerprint_config(operative_config):
   return hashlib.sha256('\n'.join(lines).encode()).hexdigest()[:16]
 
 
+def local_model_dir(model_dir):
+  """A local directory with the files of a model directory or its URL.
+
+  A URL's files (`core.filesystem.local_tree`; not ddsp_run's summaries)
+  are fetched once per process: TensorFlow restores checkpoints from its
+  own filesystems only.
+  """
+  return filesystem.local_tree(model_dir, exclude=('summaries',))
+
+
 def find_checkpoint(model_dir, checkpoint=None):
   """Returns (checkpoint_path, step), with a clear error when there is none.
 
@@ -295,6 +309,14 @@ def load_model(model_dir, checkpoint=None, gin_params=()):
       gin_params from which the model cannot be built, or a corrupt
       checkpoint or one that does not match the config.
   """
+  source_dir = None
+  if filesystem.is_url(model_dir):  # Restored from a local copy.
+    source_dir = filesystem.abspath(model_dir)
+    if not filesystem.isdir(model_dir):
+      raise ModelLoadError(f'Model directory not found: {model_dir}.')
+    model_dir = local_model_dir(model_dir)
+    if checkpoint and filesystem.is_url(checkpoint):
+      checkpoint = os.path.join(model_dir, filesystem.basename(checkpoint))
   ckpt, step = find_checkpoint(model_dir, checkpoint)
   try:
     config_path = train_util.get_latest_operative_config(model_dir)
@@ -358,7 +380,7 @@ def load_model(model_dir, checkpoint=None, gin_params=()):
       fingerprint=fingerprint_config(operative_config),
       sample_rate=sample_rate, frame_rate=frame_rate,
       hop_size=sample_rate // frame_rate, example_frames=example_frames,
-      z_dims=None)
+      z_dims=None, source_dir=source_dir)
 
   # Build every variable with one short silent example, then restore.
   n_frames = 4
