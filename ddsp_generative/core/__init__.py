@@ -10,6 +10,7 @@
   synths      FastHarmonic, a faster drop-in for ddsp's Harmonic
   artifacts   versioned, atomically published files and their provenance
   errors      UserError: a problem the user fixes, reported in one line
+  filesystem  local paths and remote URLs (fsspec), one API for all I/O
   tfrecords   reading ddsp's TFRecords and checking them against a model
   z_dataset   the z dataset's format (extract_z writes it, priors read it)
   prior_files the prior types and the check of a prior's output (no
