@@ -16,6 +16,7 @@ from ddsp_generative.core import artifacts
 from ddsp_generative.core import errors
 from ddsp_generative.core import units
 from ddsp_generative.expression import context
+from ddsp_generative.expression import model as model_lib
 from ddsp_generative.expression import note_dataset
 from ddsp_generative.expression import playing
 from ddsp_generative.expression import saving
@@ -81,6 +82,9 @@ def trained_dir(dataset_path, tmp_path_factory):
     gin.clear_config()
   assert summary['final_losses']['total'] < summary['initial_losses']['total']
   assert summary['evaluation']['eval'] is not None
+  # Each train phrase's legato transition (0.6 s) is measured, its dip fitted.
+  assert summary['data']['measured_dips'] >= 5
+  assert summary['final_losses']['dip'] < summary['initial_losses']['dip']
   return save_dir
 
 
@@ -127,6 +131,52 @@ def test_vibrato_targets_measure_depth_and_rate():
   # Without a confident f0 throughout, no target.
   mask[100] = 0.0
   assert vibrato.targets(deviation, mask, notes, times, rate)[:, 3].max() == 0
+
+
+def test_transition_targets_measure_the_dip_and_window_them():
+  from ddsp_generative.expression import transitions  # pylint: disable=g-import-not-at-top
+  # Three notes at 250 Hz controls: a legato transition at 0.6 s with a
+  # 9 dB dip, then a rest (no transition) before the third note.
+  loud = np.full(500, -20.0)
+  t = np.arange(500) / 250.0
+  loud -= 9.0 * np.exp(-0.5 * ((t - 153 / 250.0) / 0.01) ** 2)
+  notes = np.array([[0.1, 0.6, 60, -20, 0.6], [0.6, 1.1, 62, -20, 1.1],
+                    [1.5, 1.9, 64, -20, 1.9]])
+  times = np.arange(0, 500, 2) / 250.0  # The model's 125 Hz frames.
+  out = transitions.targets(loud, 250.0, notes, times)
+  before, around = out[:, 0] == 1, out[:, 1] == 1
+  assert before.sum() in (12, 13)
+  assert np.all((times[before] >= 0.5) & (times[before] < 0.6))
+  assert np.all(np.abs(times[around] - 0.6) <= 0.05)
+  np.testing.assert_allclose(out[around, 2] * context.LOUDNESS_SCALE_DB, 9.0,
+                             atol=0.05)
+  assert out[:, 0].max() == 1 and out[:, 1].max() == 1  # Not the rest.
+  # A window that cuts the transition's frames drops it; one that holds
+  # them whole renumbers it 1.
+  whole = transitions.window(out, 40, 60, max_transitions=8)
+  assert whole[:, 0].max() == 1 and whole[:, 1].max() == 1
+  cut = transitions.window(out, 70, 60, max_transitions=8)
+  assert cut[:, :2].max() == 0 and cut[:, 2].max() == 0
+
+
+def test_dip_term_is_zero_at_the_measured_dip_and_grows_away_from_it():
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.expression.model import ExpressionVae  # pylint: disable=g-import-not-at-top
+  model = ExpressionVae(units=8, max_notes=4)
+  dips = np.zeros((1, 10, 3), np.float32)
+  dips[0, 0:3, 0] = 1  # "before" frames of transition 1 at level 0.5,
+  dips[0, 4:7, 1] = 1  # its "around" frames dipping to 0.2: dip 0.3.
+  dips[0, 4:7, 2] = 0.3
+  loudness = np.full((1, 10), 0.5, np.float32)
+  loudness[0, 5] = 0.2
+  error = model._dip_error(tf.constant(loudness), tf.constant(dips))  # pylint: disable=protected-access
+  assert float(error) == pytest.approx(0.0, abs=1e-6)
+  loudness[0, 5] = 0.4  # A 0.1 dip where 0.3 was measured.
+  error = model._dip_error(tf.constant(loudness), tf.constant(dips))  # pylint: disable=protected-access
+  assert float(error) == pytest.approx(0.04, rel=1e-4)
+  dips[..., :2] = 0  # No transition: nothing to fit.
+  error = model._dip_error(tf.constant(loudness), tf.constant(dips))  # pylint: disable=protected-access
+  assert float(error) == 0.0
 
 
 def test_velocity_levels_map_ranks_onto_training_levels():
@@ -237,6 +287,7 @@ def _tamper(trained_dir, tmp_path, change):
 @pytest.mark.parametrize('change,match', [
     (lambda r, d: r['config'].update(units=10**9), 'units'),
     (lambda r, d: r['config'].update(surprise=1), 'unknown keys'),
+    (lambda r, d: r['config'].update(dip_weight=float('nan')), 'dip_weight'),
     (lambda r, d: r['weights'].update(sha256='0' * 64), 'SHA-256 differs'),
     (lambda r, d: r['weights'].update(file='../outside.h5'),
      'outside its directory'),
@@ -249,6 +300,13 @@ def test_a_tampered_model_is_refused_in_one_line(trained_dir, tmp_path,
   with pytest.raises(artifacts.ArtifactError, match=match) as raised:
     saving.load_model(path)
   assert isinstance(raised.value, errors.UserError)
+
+
+def test_a_model_saved_before_the_dip_term_loads(trained_dir, tmp_path):
+  path = _tamper(trained_dir, tmp_path,
+                 lambda r, d: r['config'].pop('dip_weight'))
+  assert saving.load_model(path)[0].dip_weight == pytest.approx(
+      model_lib.DIP_WEIGHT)
 
 
 def test_training_refuses_bad_data_and_settings(dataset_path, tmp_path):

@@ -73,7 +73,8 @@ def check_config(config, json_path):
         f'file is corrupt or was edited; {TRAIN_HINT} again.')
   if not isinstance(config, dict):
     raise bad(f'config is {type(config).__name__}, not an object')
-  unknown = sorted(set(config) - set(_INT_RANGES) - {'beta'})
+  # dip_weight: training only, absent from models saved before it existed.
+  unknown = sorted(set(config) - set(_INT_RANGES) - {'beta', 'dip_weight'})
   if unknown:
     raise bad(f'unknown keys {unknown}')
   missing = sorted((set(_INT_RANGES) | {'beta'}) - set(config))
@@ -84,10 +85,11 @@ def check_config(config, json_path):
     if isinstance(value, bool) or not isinstance(value, int) or not (
         low <= value <= high):
       raise bad(f'{key}={value!r} is not an integer in [{low}, {high}]')
-  beta = config['beta']
-  if isinstance(beta, bool) or not isinstance(beta, (int, float)) or (
-      not math.isfinite(beta) or beta < 0):
-    raise bad(f'beta={beta!r} is not a finite number >= 0')
+  for key in ('beta', 'dip_weight'):
+    value = config.get(key, 0.0)
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or (
+        not math.isfinite(value) or value < 0):
+      raise bad(f'{key}={value!r} is not a finite number >= 0')
   return dict(config)
 
 

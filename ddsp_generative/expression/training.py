@@ -32,10 +32,11 @@ from ddsp_generative.core import publish
 from ddsp_generative.expression import context
 from ddsp_generative.expression import note_dataset
 from ddsp_generative.expression import saving
+from ddsp_generative.expression import transitions
 from ddsp_generative.expression import vibrato as vibrato_lib
 from ddsp_generative.expression.model import ExpressionVae
 
-LOSS_NAMES = ('total', 'f0', 'loudness', 'kl', 'vibrato')
+LOSS_NAMES = ('total', 'f0', 'loudness', 'kl', 'vibrato', 'dip')
 VIBRATO_MODES = ('measured', 'f0')
 
 
@@ -53,7 +54,8 @@ def phrase_arrays(phrase, frame_rate, hop):
 
   Returns:
     dict of 'context' [t, N_CONTEXT], 'note_ids' int [t], 'targets' [t, 2],
-    'mask' [t], 'vibrato' [t, vibrato.N_TARGETS] (t = ceil(n_frames / hop)).
+    'mask' [t], 'vibrato' [t, vibrato.N_TARGETS], 'dips'
+    [t, transitions.N_TARGETS] (t = ceil(n_frames / hop)).
   """
   index = np.arange(0, phrase['n_frames'], hop)
   times = index / frame_rate
@@ -64,8 +66,10 @@ def phrase_arrays(phrase, frame_rate, hop):
       phrase['loudness_db'][index], None if conf is None else conf[index])
   measured = vibrato_lib.targets(targets[:, 0], mask, phrase['notes'],
                                  times, frame_rate / hop)
+  dips = transitions.targets(phrase['loudness_db'], frame_rate,
+                             phrase['notes'], times)
   return {'context': ctx, 'note_ids': ids, 'targets': targets, 'mask': mask,
-          'vibrato': measured}
+          'vibrato': measured, 'dips': dips}
 
 
 def make_windows(phrases, frame_rate, hop, window_secs, window_hop_secs,
@@ -75,14 +79,16 @@ def make_windows(phrases, frame_rate, hop, window_secs, window_hop_secs,
   Returns:
     dict of stacked 'context' [n, w, N_CONTEXT], 'note_ids' int32 [n, w]
     (from 0 within each window, at most max_notes - 1), 'targets'
-    [n, w, 2], 'mask' [n, w], 'vibrato' [n, w, vibrato.N_TARGETS], and
-    'stats' (phrases, windows, notes, held notes with a measured vibrato).
+    [n, w, 2], 'mask' [n, w], 'vibrato' [n, w, vibrato.N_TARGETS], 'dips'
+    [n, w, transitions.N_TARGETS] (the transitions whole in the window,
+    `transitions.window`), and 'stats' (phrases, windows, notes, the
+    frames with a measured vibrato, the transitions with a measured dip).
   """
   model_rate = frame_rate / hop
   width = max(1, int(round(window_secs * model_rate)))
   step = max(1, int(round(window_hop_secs * model_rate)))
   out = {k: [] for k in ('context', 'note_ids', 'targets', 'mask',
-                         'vibrato')}
+                         'vibrato', 'dips')}
   n_short = 0
   for phrase in phrases:
     arrays = phrase_arrays(phrase, frame_rate, hop)
@@ -96,6 +102,7 @@ def make_windows(phrases, frame_rate, hop, window_secs, window_hop_secs,
           context.LOUDNESS_FLOOR_DB)
       arrays['mask'][n:] = 0.0
       arrays['vibrato'][n:, 3] = 0.0
+      arrays['dips'][n:] = 0.0
       n = width
     starts = list(range(0, n - width + 1, step))
     if starts[-1] != n - width:
@@ -105,6 +112,8 @@ def make_windows(phrases, frame_rate, hop, window_secs, window_hop_secs,
       out['note_ids'].append(np.minimum(ids - ids[0], max_notes - 1))
       for k in ('context', 'targets', 'mask', 'vibrato'):
         out[k].append(arrays[k][s:s + width])
+      out['dips'].append(transitions.window(arrays['dips'], s, width,
+                                            max_notes))
   if not out['mask']:
     raise ExpressionTrainingError('The note dataset has no phrase to train '
                                   'on.')
@@ -115,8 +124,20 @@ def make_windows(phrases, frame_rate, hop, window_secs, window_hop_secs,
       'short_phrases_padded': n_short, 'window_frames': width,
       'notes': int(sum(len(p['notes']) for p in phrases)),
       'vibrato_frame_fraction': round(float(np.mean(
-          windows['vibrato'][..., 3])), 4)}
+          windows['vibrato'][..., 3])), 4),
+      'measured_dips': int(sum(len(set(d[:, 1][d[:, 1] > 0].tolist()))
+                               for d in windows['dips'])),
+      'median_dip_db': _median_dip_db(windows['dips'])}
   return windows
+
+
+def _median_dip_db(dips):
+  """Median measured dip (dB) over the windows' transitions, or None."""
+  around = dips[..., 1] > 0
+  if not around.any():
+    return None
+  return round(float(np.median(dips[..., 2][around])) *
+               context.LOUDNESS_SCALE_DB, 2)
 
 
 def level_stats(phrases):
@@ -136,7 +157,7 @@ def level_stats(phrases):
 
 def _tensors(windows, with_vibrato=False):
   keys = ('context', 'targets', 'mask', 'note_ids') + (
-      ('vibrato',) if with_vibrato else ())
+      ('vibrato', 'dips') if with_vibrato else ())
   return tuple(tf.constant(windows[k]) for k in keys)
 
 
@@ -181,8 +202,10 @@ def train_expression_vae(note_dataset_path, save_dir=None, steps=2000,
     overwrite: Replace a model saved in save_dir.
     vibrato: 'measured': held notes' vibrato depth and rate fitted to the
       measured ones, their f0 term on the smooth curve (`vibrato`,
-      `ExpressionVae.losses_of`); 'f0': the squared error of the f0 alone
-      (the first versions).
+      `ExpressionVae.losses_of`), and the legato transitions' loudness dips
+      fitted to the measured ones (`transitions`; weight
+      `ExpressionVae.dip_weight`, 0 to leave them out); 'f0': the squared
+      errors of the f0 and loudness alone (the first versions).
 
   Returns:
     (model, summary): the trained model and a dict of the data stats, the
