@@ -95,6 +95,23 @@ def test_layer_operations(store, root, tmp_path):
   assert filesystem.listdir(folder) == []
 
 
+def test_local_files_give_tensorflow_a_pattern_it_reads(tmp_path):
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  root = 'memory://local-files'
+  for folder, payload in (('a', b'one'), ('b', b'two')):
+    path = filesystem.join(root, folder, 'rec-0')  # The same name twice.
+    with filesystem.open(path, 'wb') as f:
+      f.write(payload)
+  pattern = filesystem.local_files(root + '/*/rec-*')
+  assert not filesystem.is_url(pattern)
+  assert sorted(open(p, 'rb').read() for p in tf.io.gfile.glob(pattern)) == [
+      b'one', b'two']
+  assert filesystem.local_files(root + '/*/rec-*') == pattern  # Fetched once.
+  for unchanged in (str(tmp_path / '*.tfrecord'), 'gs://bucket/x*',
+                    root + '/none-*'):
+    assert filesystem.local_files(unchanged) == unchanged
+
+
 def test_publish_on_a_url(store):
   directory = store + '/publish'
   with publish.output_set(directory, 'set', manifest='manifest.json') as st:
@@ -149,10 +166,11 @@ def test_round_trip_through_the_store(store, tmp_path):
   """prepare -> train one step -> extract -> fit -> sample, on s3://.
 
   Remote: the input audio, the TFRecords and their metadata (written by the
-  DirectRunner's worker processes), the model directory extract_z and the
-  sampler load, the z dataset, the prior. Local: ddsp_run's training data
-  and save_dir (tf.data and TF checkpoints reach TensorFlow's filesystems
-  only, which have no s3://), and the sampler's WAVs.
+  DirectRunner's worker processes), the file pattern ddsp_run trains from,
+  the model directory extract_z and the sampler load, the z dataset, the
+  prior. Local: ddsp_run's save_dir (TF checkpoints reach TensorFlow's
+  filesystems only, which have no s3://; the test uploads it), the copies
+  of the TFRecords tf.data reads, and the sampler's WAVs.
   """
   import fsspec  # pylint: disable=g-import-not-at-top
   fs = fsspec.filesystem('s3')
@@ -174,13 +192,10 @@ def test_round_trip_through_the_store(store, tmp_path):
       'metadata_train.json', 'notes_train.json',
       'train.tfrecord-00000-of-00001']
 
-  staged = tmp_path / 'staged'
-  staged.mkdir()
-  for path in filesystem.glob(data + '*'):
-    fs.get_file(path, str(staged / filesystem.basename(path)))
+  # ddsp_run reads the TFRecords from the bucket (checked_tfrecord_provider
+  # points ddsp's provider at local copies: tf.data has no s3://).
   local_model = str(tmp_path / 'model')
-  conftest.run_ddsp_run(local_model, str(staged / 'train.tfrecord*'),
-                        num_steps=1)
+  conftest.run_ddsp_run(local_model, data + '*', num_steps=1)
   model = root + '/model'
   for name in os.listdir(local_model):
     if os.path.isfile(os.path.join(local_model, name)):

@@ -334,6 +334,53 @@ def local_tree(path, exclude=()):
   return local
 
 
+# URL schemes TensorFlow's own filesystems read (tf.data, checkpoints).
+TF_SCHEMES = ('gs',)
+
+
+def tf_readable(path):
+  """True for a local path or a URL TensorFlow reads itself (gs://)."""
+  path = os.fspath(path)
+  return not is_url(path) or path.partition('://')[0].lower() in TF_SCHEMES
+
+
+def local_files(pattern):
+  """A pattern TensorFlow can read for the files a URL pattern matches.
+
+  For tf.data readers (ddsp's TFRecordProvider under `ddsp_run`): the files
+  of a URL that TensorFlow cannot read (s3://, memory://, ...) are fetched
+  once per process into a local folder, removed at exit, and the returned
+  pattern matches exactly those copies. Local paths, gs:// URLs and a URL
+  pattern that matches nothing come back unchanged (the reader's own error
+  then names them).
+
+  Args:
+    pattern: A glob pattern, local or a URL.
+
+  Returns:
+    A glob pattern.
+
+  Raises:
+    RemoteFilesystemError: The URL's filesystem is unknown or unreachable.
+  """
+  pattern = os.fspath(pattern)
+  if tf_readable(pattern):
+    return pattern
+  paths = glob(pattern)
+  if not paths:
+    return pattern
+  key = hashlib.sha1(pattern.encode()).hexdigest()[:12]
+  for cached in _CACHE_DIRS:
+    if os.path.basename(cached).startswith(f'ddsp_generative-files-{key}-'):
+      return os.path.join(cached, 'f*')
+  local = _cache_dir(f'files-{key}')
+  for i, path in enumerate(paths):
+    fs, inner = _fs(path)
+    # Numbered: files of one pattern may share a name in two folders.
+    fs.get_file(inner, os.path.join(local, f'f{i:05d}-{basename(path)}'))
+  return os.path.join(local, 'f*')
+
+
 def check_writable(directory, flag):
   """Writes and removes a probe file in `directory`, before any work.
 

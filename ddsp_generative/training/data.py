@@ -17,10 +17,16 @@ so users still configure ddsp's `TFRecordProvider` as usual (e.g.
   the model's `N_SAMPLES` and `TIME_STEPS`;
 * `ddsp_run`'s --gin_file/--gin_param bind only names gin knows
   (`gin_checks`), since ddsp_run skips unknown ones silently.
+
+A file pattern may be a URL (`core.filesystem`): its TFRecords are checked
+where they are, and when TensorFlow cannot read the URL itself (s3://, ...;
+gs:// it can) the provider is pointed at local copies fetched once per
+process (`filesystem.local_files`), so `ddsp_run` trains from a bucket.
 """
 
 import gin
 
+from ddsp_generative.core import filesystem
 from ddsp_generative.core import tfrecords
 from ddsp_generative.training import gin_checks
 
@@ -54,7 +60,8 @@ def checked_tfrecord_provider(provider=gin.REQUIRED, n_samples=None,
     check_gin_flags: Also check ddsp_run's --gin_file/--gin_param bindings.
 
   Returns:
-    provider, unchanged.
+    provider, reading local copies of a URL's files where TensorFlow
+    cannot read the URL (module docstring), else unchanged.
 
   Raises:
     tfrecords.DatasetMismatchError: No TFRecords, or TFRecords whose
@@ -79,8 +86,11 @@ def checked_tfrecord_provider(provider=gin.REQUIRED, n_samples=None,
         'Inconsistent gin config: ' + '; '.join(problems) + '. Set '
         'EXAMPLE_SECS, N_SAMPLES and TIME_STEPS together (see '
         'gin/common/audio.gin).')
+  # pylint: disable=protected-access
   tfrecords.check_geometry(
-      provider._file_pattern,  # pylint: disable=protected-access
-      sample_rate, frame_rate, audio_length, feature_length,
+      provider._file_pattern, sample_rate, frame_rate, audio_length,
+      feature_length,
       expected_from='the gin config (TFRecordProvider settings)')
+  # ddsp 3.7.0's TFRecordProvider lists its files from this attribute.
+  provider._file_pattern = filesystem.local_files(provider._file_pattern)
   return provider
