@@ -48,12 +48,9 @@ import math
 import os
 
 from absl import flags
-from absl import logging
 
 from ddsp_generative import cli
-from ddsp_generative.core import control_ranges
-from ddsp_generative.core import publish
-from ddsp_generative.sampling import default_model
+from ddsp_generative.sampling import requests
 
 FLAGS = flags.FLAGS
 
@@ -118,142 +115,22 @@ flags.DEFINE_multi_string('gin_param', [], 'Gin bindings for the controls, '
                           'e.g. "control_source.source = @Melody()".')
 
 
-EXPRESSION_DIR = 'expression'
-PHRASE_MODEL_FILE = 'phrase_model.json'  # expression.phrases.FILE_NAME
-PHRASE_FLAGS = ('n_notes', 'key', 'register', 'tempo')
-NOTE_SOURCES = ('Note', 'Melody', 'Glissando', 'MidiFile', 'Phrase')
+PHRASE_FLAGS = requests.PHRASE_FIELDS
+
+
+def control_request():
+  """The ControlRequest of the flags."""
+  return requests.ControlRequest(
+      pitch=FLAGS.pitch, duration=FLAGS.duration, peak_db=FLAGS.peak_db,
+      midi_file=FLAGS.midi_file, envelope_model=FLAGS.envelope_model,
+      expression=FLAGS.expression, phrase_model=FLAGS.phrase_model,
+      n_notes=FLAGS.n_notes, key=FLAGS.key, register=FLAGS.register,
+      tempo=FLAGS.tempo, seed=FLAGS.seed)
 
 
 def phrase_model_path(model_dir):
-  """The phrase model that composes when no control is asked for, or None.
-
-  Args:
-    model_dir: The model directory (the embedded default's when None).
-  """
-  if FLAGS.midi_file or FLAGS.envelope_model or FLAGS.pitch is not None:
-    return None
-  if FLAGS.phrase_model == 'none':
-    return None
-  if FLAGS.phrase_model != 'auto':
-    return FLAGS.phrase_model
-  model_dir = model_dir or default_model.PACKAGE_DIR
-  path = os.path.join(model_dir, EXPRESSION_DIR, PHRASE_MODEL_FILE)
-  return path if os.path.isfile(path) else None
-
-
-def parse_register(text):
-  """(low, high) MIDI pitches of --register ("62-81").
-
-  Raises:
-    cli.UserError: Naming the form.
-  """
-  try:
-    low, high = (float(v) for v in text.split('-'))
-  except ValueError:
-    low = high = None
-  if low is None or not 0 <= low <= high <= 127:
-    raise cli.UserError(f'--register={text}: give "LOW-HIGH" MIDI pitches '
-                        'in [0, 127], low first, e.g. --register=62-81.')
-  return low, high
-
-
-def expression_dir(model_dir):
-  """The expression model --expression asks for, or None for the rules."""
-  if FLAGS.expression == 'rules':
-    return None
-  if FLAGS.expression != 'auto':
-    return FLAGS.expression
-  path = os.path.join(model_dir, EXPRESSION_DIR)
-  return path if os.path.isdir(path) else None
-
-
-def control_bindings(using_default_model, level_bindings=(),
-                     expression=None):
-  """Gin bindings of the control source the flags ask for.
-
-  Args:
-    using_default_model: Sampling the embedded default model (its own tuned
-      levels and phrase).
-    level_bindings: For other models, the note sources' levels inside their
-      training loudness (`sampler.default_level_bindings`).
-    expression: None, or the expression model that plays --midi_file.
-
-  Returns:
-    List of gin bindings, parsed before --gin_file/--gin_param.
-  """
-  bindings = (list(default_model.DEFAULT_LEVELS) if using_default_model
-              else list(level_bindings))
-  if FLAGS.envelope_model:
-    path = FLAGS.envelope_model
-    if path == 'default':
-      path = default_model.envelopes_dir()
-    bindings += ['control_source.source = @EnvelopeControl()',
-                 f'EnvelopeControl.model_path = {path!r}',
-                 f'EnvelopeControl.seed = {FLAGS.seed!r}']
-    for flag_name in ('pitch', 'duration'):
-      if getattr(FLAGS, flag_name) is not None:
-        bindings.append(f'EnvelopeControl.{flag_name} = '
-                        f'{getattr(FLAGS, flag_name)!r}')
-    return bindings
-  phrase = phrase_model_path(FLAGS.model_dir)
-  if phrase:
-    bindings += ['control_source.source = @Phrase()',
-                 f'Phrase.model_path = {phrase!r}',
-                 f'Phrase.seed = {FLAGS.seed!r}']
-    if expression:
-      bindings.append(f'Phrase.expression = {expression!r}')
-    for flag_name in ('n_notes', 'duration', 'key', 'tempo'):
-      if getattr(FLAGS, flag_name) is not None:
-        bindings.append(f'Phrase.{flag_name} = '
-                        f'{getattr(FLAGS, flag_name)!r}')
-    if FLAGS.register:
-      low, high = parse_register(FLAGS.register)
-      bindings += [f'Phrase.low = {low!r}', f'Phrase.high = {high!r}']
-  elif FLAGS.midi_file:
-    bindings += ['control_source.source = @MidiFile()',
-                 f'MidiFile.path = {FLAGS.midi_file!r}']
-    if expression:
-      bindings += [f'MidiFile.expression = {expression!r}',
-                   f'MidiFile.expression_seed = {FLAGS.seed!r}']
-  elif (using_default_model and FLAGS.pitch is None and
-        FLAGS.duration is None):
-    # A phrase, unless the flags ask for a Note; --gin_file/--gin_param come
-    # after and override it.
-    bindings += list(default_model.DEFAULT_CONTROLS)
-  if not phrase:
-    for flag_name, binding in (('pitch', 'Note.pitch'),
-                               ('duration', 'Note.duration')):
-      if getattr(FLAGS, flag_name) is not None:
-        bindings.append(f'{binding} = {getattr(FLAGS, flag_name)!r}')
-  if expression and not phrase and not FLAGS.midi_file:
-    # Notes and melodies (of --pitch, the default phrase or --gin_param)
-    # are played by the expression model too.
-    for name in ('Note', 'Melody'):
-      bindings += [f'{name}.expression = {expression!r}',
-                   f'{name}.expression_seed = {FLAGS.seed!r}']
-  if FLAGS.peak_db is not None:
-    bindings += [f'{name}.peak_db = {FLAGS.peak_db!r}'
-                 for name in NOTE_SOURCES]
-  return bindings
-
-
-def planned_outputs(save_dir, n_samples, midi=False):
-  """The files a run would write, as `sampler.sample_paths` names them.
-
-  Kept here (with a test that it matches) so that the check of existing
-  outputs needs no heavy import.
-
-  Args:
-    save_dir: --save_dir.
-    n_samples: --n_samples.
-    midi: A composed phrase: its MIDI file too.
-
-  Returns:
-    Paths, for every sample its WAV, PNG, JSON (and MIDI).
-  """
-  exts = ('wav', 'png', 'json') + (('mid',) if midi else ())
-  return [os.path.join(save_dir, f'sample_{i:03d}.{ext}')
-          for i in range(n_samples) for ext in exts]
+  """The phrase model that composes (`requests.phrase_model_path`)."""
+  return requests.phrase_model_path(control_request(), model_dir)
 
 
 def check_save_dir(save_dir):
@@ -313,7 +190,7 @@ def check_phrase_flags():
     try:
       model = phrases.load(phrase)
       if FLAGS.register:
-        model.register(*parse_register(FLAGS.register))
+        model.register(*requests.parse_register(FLAGS.register))
     except phrases.PhraseModelError as e:
       raise cli.UserError(str(e)) from e
   if FLAGS.key is not None:
@@ -378,7 +255,7 @@ def check_flags():
   check_phrase_flags()
   check_save_dir(FLAGS.save_dir)
   if not FLAGS.overwrite:
-    existing = [p for p in planned_outputs(
+    existing = [p for p in requests.planned_outputs(
         FLAGS.save_dir, FLAGS.n_samples,
         midi=bool(phrase_model_path(FLAGS.model_dir)))
                 if os.path.exists(p)]
@@ -389,70 +266,16 @@ def check_flags():
 
 
 def main(unused_argv):
-  from ddsp_generative.sampling import sampler  # pylint: disable=g-import-not-at-top
-  # Held for the whole run, from before TensorFlow loads: a second sampler
-  # on --save_dir is refused at once (sampler.generate takes the same lock
-  # again, which is re-entrant).
-  with publish.lock(FLAGS.save_dir, sampler.RUN_LOCK_NAME,
-                    what=f'--save_dir={FLAGS.save_dir}'):
-    _sample(sampler)
-
-
-def _sample(sampler):
-  """The run, under --save_dir's lock."""
-  # Heavy imports here, so that --help and the checks are fast.
-  from ddsp_generative.sampling import model_io  # pylint: disable=g-import-not-at-top
-  from ddsp_generative import priors  # pylint: disable=g-import-not-at-top
-  model_dir = FLAGS.model_dir
-  using_default = not model_dir
-  if using_default:
-    model_dir = default_model.model_dir()
-    logging.info('No --model_dir: sampling the embedded default model '
-                 '(%s).', model_dir)
-  trained = model_io.load_model(model_dir, checkpoint=FLAGS.checkpoint)
-
-  prior, prior_path = None, None
-  if trained.z_dims is not None:
-    prior_path = FLAGS.prior or os.path.join(model_dir,
-                                             sampler.DEFAULT_PRIOR_NAME)
-    if not os.path.exists(prior_path):
-      raise cli.UserError(
-          f'No prior at {prior_path}: fit one with ddsp_generative_extract_z '
-          'and ddsp_generative_fit_prior, or pass --prior.')
-    prior = priors.load_prior(prior_path)
-    priors.check_compatible(prior, trained.z_dims, trained.fingerprint,
-                            frame_rate=trained.frame_rate,
-                            sample_rate=trained.sample_rate)
-
-  # Levels inside what the model was trained on, when it is known; the
-  # sampler warns when a request falls outside it.
-  ranges, origin = sampler.training_controls(trained, prior)
-  if ranges and not using_default:
-    logging.info('Training data: %s (from %s).',
-                 control_ranges.describe(ranges), origin)
-  elif not ranges:
-    logging.warning('The training data\'s pitch and loudness are unknown '
-                    '(no TFRecord metadata or prior records them): levels '
-                    'default to -25 dB peaks; set --peak_db to what the model '
-                    'was trained on.')
-  # The model's config was parsed by load_model; add the controls' config.
-  sampler.parse_control_config(
-      FLAGS.gin_file, FLAGS.gin_param,
-      defaults=control_bindings(using_default,
-                                sampler.default_level_bindings(ranges),
-                                expression_dir(model_dir)))
-  try:
-    source = sampler.control_source()
-  except (ValueError, OSError) as e:  # Bad MIDI, durations, envelope files.
-    raise cli.UserError(str(e)) from e
-
-  written = sampler.generate(
-      trained, prior, source, n_samples=FLAGS.n_samples, seed=FLAGS.seed,
-      mode=FLAGS.mode, save_dir=FLAGS.save_dir, overwrite=FLAGS.overwrite,
-      prior_path=prior_path, chunk_frames=FLAGS.chunk_frames)
+  # TensorFlow and the model load here, once the checks passed.
+  from ddsp_generative.sampling import sample_run  # pylint: disable=g-import-not-at-top
+  written = sample_run.sample(
+      control_request(), FLAGS.save_dir, model_dir=FLAGS.model_dir,
+      checkpoint=FLAGS.checkpoint, prior_path=FLAGS.prior,
+      n_samples=FLAGS.n_samples, seed=FLAGS.seed, mode=FLAGS.mode,
+      overwrite=FLAGS.overwrite, chunk_frames=FLAGS.chunk_frames,
+      gin_files=FLAGS.gin_file, gin_params=FLAGS.gin_param)
   for paths in written:
     print(paths['wav'])
-  logging.info('Wrote %d samples to %s.', len(written), FLAGS.save_dir)
 
 
 def console_entry_point():

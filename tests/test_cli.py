@@ -276,11 +276,11 @@ def test_corrupt_input_is_one_line(tmp_path):
 
 
 def test_planned_outputs_match_the_sampler():
-  script = ('from ddsp_generative import sample\n'
+  script = ('from ddsp_generative.sampling import requests\n'
             'from ddsp_generative.sampling import sampler\n'
             'want = [p for i in range(3) for p in '
             'sampler.sample_paths("d", i).values()]\n'
-            'assert sorted(sample.planned_outputs("d", 3)) == sorted(want)\n'
+            'assert sorted(requests.planned_outputs("d", 3)) == sorted(want)\n'
             'print("ok")\n')
   result = run([sys.executable, '-c', script])
   assert result.stdout.strip() == 'ok', result.stderr[-2000:]

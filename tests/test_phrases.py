@@ -24,6 +24,7 @@ from ddsp_generative.expression import saving
 from ddsp_generative.expression import segmentation
 from ddsp_generative.expression import sequences
 from ddsp_generative.sampling import default_model
+from ddsp_generative.sampling import requests
 
 from conftest import run_cli
 
@@ -285,8 +286,7 @@ def _command_constant(command, name):
 def test_names_the_commands_check_before_tensorflow_match_their_homes():
   assert _command_constant('train_expression', 'SAVED_FILES') == {
       'expression': saving.MODEL_JSON, 'phrases': phrases.FILE_NAME}
-  assert _command_constant('sample', 'PHRASE_MODEL_FILE') == (
-      phrases.FILE_NAME)
+  assert requests.PHRASE_MODEL_FILE == phrases.FILE_NAME
   assert os.path.isfile(os.path.join(default_model.PACKAGE_DIR, 'expression',
                                      phrases.FILE_NAME))
 

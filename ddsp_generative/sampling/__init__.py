@@ -6,7 +6,9 @@
                  decoder alone
   streaming      chunked decoding with the decoder's state carried (any
                  length in bounded memory)
-  sampler        the library behind `python -m ddsp_generative.sample`: WAV,
-                 PNG and JSON per sample
+  sampler        controls + prior + decoder -> WAV, PNG and JSON per sample
+  requests       what a run asks to play, as gin bindings (no TensorFlow)
+  sample_run     one run of `python -m ddsp_generative.sample`: model,
+                 prior, controls' config, the samples
   default_model  the embedded default model (its files sit beside it)
 """
