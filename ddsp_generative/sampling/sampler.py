@@ -610,8 +610,11 @@ def generate(trained, prior, source, n_samples=1, seed=0, mode=None,
                  for b, s in _unique(zip(blocks, per_sample))]
       written = []
       total_secs = sum(b.n_frames for b in blocks) / trained.frame_rate
+      # Seconds of audio, shown to 0.1 s (float sums print 19.7599...).
       with tqdm(total=round(total_secs, 2), unit='s audio',
-                desc='sampling', disable=not progress) as bar:
+                desc='sampling', disable=not progress,
+                bar_format='{l_bar}{bar}| {n:.1f}/{total:.1f} '
+                '[{elapsed}<{remaining}, {rate_fmt}]') as bar:
         for i in range(n_samples):
           facts = dict(source=per_sample[i], ranges=ranges,
                        outside=outside[min(i, len(outside) - 1)],
