@@ -116,6 +116,8 @@ flags.DEFINE_multi_string('gin_param', [], 'Gin bindings for the controls, '
 
 
 PHRASE_FLAGS = requests.PHRASE_FIELDS
+# The --model_dir URL of this run, when it is one (check_flags).
+_MODEL_URL = []
 
 
 def control_request():
@@ -213,6 +215,9 @@ def check_flags():
     if not filesystem.isdir(FLAGS.model_dir):
       raise cli.UserError(f'Model directory not found: {FLAGS.model_dir} '
                           '(--model_dir: a ddsp_run --save_dir).')
+    # The checks below read the local copy; the run loads the URL again
+    # (the same copy: fetched once per process) so that the sidecars name it.
+    _MODEL_URL.append(FLAGS.model_dir)
     FLAGS.model_dir = filesystem.local_tree(FLAGS.model_dir,
                                             exclude=('summaries',))
   require = cli.require
@@ -269,7 +274,8 @@ def main(unused_argv):
   # TensorFlow and the model load here, once the checks passed.
   from ddsp_generative.sampling import sample_run  # pylint: disable=g-import-not-at-top
   written = sample_run.sample(
-      control_request(), FLAGS.save_dir, model_dir=FLAGS.model_dir,
+      control_request(), FLAGS.save_dir,
+      model_dir=_MODEL_URL[-1] if _MODEL_URL else FLAGS.model_dir,
       checkpoint=FLAGS.checkpoint, prior_path=FLAGS.prior,
       n_samples=FLAGS.n_samples, seed=FLAGS.seed, mode=FLAGS.mode,
       overwrite=FLAGS.overwrite, chunk_frames=FLAGS.chunk_frames,

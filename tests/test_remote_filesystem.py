@@ -226,4 +226,6 @@ def test_round_trip_through_the_store(store, tmp_path):
   assert rate == 16000 and len(audio) == 8000
   assert np.all(np.isfinite(audio)) and np.max(np.abs(audio)) > 1e-4
   with open(wavs[0][:-4] + '.json') as f:
-    assert json.load(f)['model']['step'] == 1
+    sidecar = json.load(f)
+  assert sidecar['model']['step'] == 1
+  assert sidecar['model']['model_dir'] == model  # The URL, not the copy.

@@ -30,7 +30,8 @@ def sample(request, save_dir, model_dir=None, checkpoint=None,
   Args:
     request: A `requests.ControlRequest` (its seed is the run's).
     save_dir: Where the samples go (held locked for the run).
-    model_dir: A ddsp_run --save_dir (local), or None for the embedded
+    model_dir: A ddsp_run --save_dir (a local path or a URL:
+      `model_io.load_model` fetches its files), or None for the embedded
       default model.
     checkpoint: A checkpoint path, or None for the latest.
     prior_path: A prior file, or None for <model_dir>/prior.json.
@@ -71,6 +72,9 @@ def _sample(sampler, request, save_dir, model_dir, checkpoint, prior_path,
     logging.info('No --model_dir: sampling the embedded default model '
                  '(%s).', model_dir)
   trained = model_io.load_model(model_dir, checkpoint=checkpoint)
+  # The files beside the checkpoint (prior, expression and phrase models),
+  # read from the local copy when model_dir is a URL.
+  model_dir = trained.model_dir
 
   prior = None
   if trained.z_dims is not None:
