@@ -229,3 +229,44 @@ def test_round_trip_through_the_store(store, tmp_path):
     sidecar = json.load(f)
   assert sidecar['model']['step'] == 1
   assert sidecar['model']['model_dir'] == model  # The URL, not the copy.
+
+
+def test_dask_workers_prepare_into_the_store(store, tmp_path):
+  """prepare_tfrecord on a 2-process Dask cluster, input and output s3://:
+  the workers (started with the store's address in their environment)
+  write their part files to the store themselves; the records equal a
+  local DirectRunner run's."""
+  distributed = pytest.importorskip('distributed')
+  import fsspec  # pylint: disable=g-import-not-at-top
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.data_preparation import prepare_tfrecord_lib  # pylint: disable=g-import-not-at-top
+  fs = fsspec.filesystem('s3')
+  wavs = conftest.write_synthetic_wavs(tmp_path / 'audio', n_files=2,
+                                       secs_per_file=1.0, seed=5)
+  for wav in wavs:
+    fs.put_file(wav, f'{BUCKET}/dask/audio/{os.path.basename(wav)}')
+  root = store + '/dask'
+  args = dict(sample_rate=16000, frame_rate=250, example_secs=0.5,
+              hop_secs=0.25, chunk_secs=0.5, f0_estimator='yin',
+              num_shards=1)
+  with distributed.LocalCluster(n_workers=2, threads_per_worker=1,
+                                processes=True,
+                                dashboard_address=None) as cluster:
+    remote = prepare_tfrecord_lib.prepare_tfrecord(
+        filesystem.glob(f'{root}/audio/*.wav'), root + '/data/train.tfrecord',
+        pipeline_options=[
+            '--runner=apache_beam.runners.dask.dask_runner.DaskRunner',
+            f'--dask_client_address={cluster.scheduler_address}'], **args)
+  local = prepare_tfrecord_lib.prepare_tfrecord(
+      sorted(wavs), str(tmp_path / 'local' / 'train.tfrecord'),
+      pipeline_options=conftest.BEAM_OPTIONS, **args)
+  assert remote['n_examples'] == local['n_examples'] > 0
+  assert filesystem.listdir(root + '/data') == [
+      'metadata_train.json', 'notes_train.json',
+      'train.tfrecord-00000-of-00001']
+  with filesystem.local_copy(root + '/data/train.tfrecord-00000-of-00001') as (
+      path):
+    remote_records = [r.numpy() for r in tf.data.TFRecordDataset(path)]
+  local_records = [r.numpy() for r in tf.data.TFRecordDataset(
+      str(tmp_path / 'local' / 'train.tfrecord-00000-of-00001'))]
+  assert remote_records == local_records
