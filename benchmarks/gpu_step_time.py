@@ -18,9 +18,7 @@ Where TensorFlow sees no GPU it prints one line saying so and exits 0
 """
 
 import os
-import statistics
 import sys
-import time
 
 from absl import app
 from absl import flags
@@ -58,53 +56,15 @@ def main(unused_argv):
   for gpu in gpus:
     tf.config.experimental.set_memory_growth(gpu, True)  # As ddsp_run's flag.
   import ddsp_generative.training  # pylint: disable=g-import-not-at-top,unused-import
-  import gin  # pylint: disable=g-import-not-at-top
   from ddsp_generative.core import artifacts  # pylint: disable=g-import-not-at-top
 
   logging.set_verbosity(logging.WARNING)
   tf.get_logger().setLevel('ERROR')
   os.makedirs(FLAGS.work_dir, exist_ok=True)
   pattern = FLAGS.tfrecord_pattern or train_speed.make_dataset(FLAGS.work_dir)
-  names = FLAGS.configs or list(CONFIGS)
-  unknown = [n for n in names if n not in CONFIGS]
-  if unknown:
-    raise app.UsageError(f'Unknown configs {unknown}; choose from '
-                         f'{list(CONFIGS)}.')
-  if 'stock' not in names:
-    names = ['stock'] + names
-  runs = {}
-  for name in names:
-    gin_files, bindings = CONFIGS[name]
-    trainer, dataset_iter, n_params = train_speed.build(
-        gin_files, bindings, pattern, FLAGS.batch_size)
-    for _ in range(1 + FLAGS.warmup_steps):  # Traces, then warms up.
-      float(trainer.train_step(dataset_iter)['total_loss'])
-    runs[name] = {'trainer': trainer, 'iter': dataset_iter, 'times': [],
-                  'n_params': n_params, 'gin_files': gin_files}
-    print(f'built {name}: {n_params:,} parameters', flush=True)
-  gin.clear_config()
-  for _ in range(FLAGS.rounds):
-    for name in names:
-      run = runs[name]
-      for _ in range(FLAGS.steps_per_round):
-        tick = time.time()
-        float(run['trainer'].train_step(run['iter'])['total_loss'])
-        run['times'].append(time.time() - tick)
-  stock = statistics.median(runs['stock']['times'])
-  lines = ['| config | params | s/step (median) | steps/s | vs stock |',
-           '| --- | ---: | ---: | ---: | ---: |']
-  results = {}
-  for name in names:
-    median = statistics.median(runs[name]['times'])
-    results[name] = {'gin_files': runs[name]['gin_files'],
-                     'n_params': runs[name]['n_params'],
-                     'secs_per_step_median': median,
-                     'secs_per_step_all': runs[name]['times'],
-                     'steps_per_sec': 1.0 / median,
-                     'speedup_vs_stock': stock / median}
-    lines.append(f'| {name} | {runs[name]["n_params"]:,} | {median:.3f} | '
-                 f'{1 / median:.1f} | {stock / median:.2f}x |')
-  print('\n'.join(lines))
+  runs = train_speed.time_configs(CONFIGS, FLAGS.configs, pattern)
+  results, table = train_speed.summarize(runs, secs_digits=3)
+  print(table)
   output = FLAGS.output or os.path.join(FLAGS.work_dir, 'gpu_step_time.json')
   artifacts.write_json(output, 'gpu_step_time_benchmark', 1, {
       'gpus': [gpu.name for gpu in gpus], 'batch_size': FLAGS.batch_size,

@@ -126,28 +126,35 @@ def build(gin_files, bindings, tfrecord_pattern, batch_size):
   return trainer, dataset_iter, n_params
 
 
-def main(unused_argv):
-  import ddsp_generative.training  # pylint: disable=g-import-not-at-top,unused-import
-  import gin  # pylint: disable=g-import-not-at-top
-  import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  from ddsp_generative.core import artifacts  # pylint: disable=g-import-not-at-top
+def time_configs(configs, names, pattern):
+  """Builds, traces, warms up and times configs in interleaved rounds.
 
-  logging.set_verbosity(logging.WARNING)
-  tf.get_logger().setLevel('ERROR')  # Retracing notes: one trainer per config.
-  os.makedirs(FLAGS.work_dir, exist_ok=True)
-  pattern = FLAGS.tfrecord_pattern or make_dataset(FLAGS.work_dir)
-  all_configs = _configs()
-  names = FLAGS.configs or list(all_configs)
-  unknown = [n for n in names if n not in all_configs]
+  With the flags' batch size, warm-up steps, rounds and steps per round.
+
+  Args:
+    configs: {name: (gin files, gin bindings)}; 'stock' is always timed.
+    names: Configs to time (None: all of them).
+    pattern: TFRecords of 4 s examples.
+
+  Returns:
+    {name: {'trainer', 'iter', 'times' (s per step), 'n_params',
+    'gin_files', 'build_secs', 'trace_secs'}}, stock first.
+
+  Raises:
+    app.UsageError: A name not in configs.
+  """
+  import gin  # pylint: disable=g-import-not-at-top
+  names = list(names or configs)
+  unknown = [n for n in names if n not in configs]
   if unknown:
     raise app.UsageError(f'Unknown configs {unknown}; choose from '
-                         f'{list(all_configs)}.')
+                         f'{list(configs)}.')
   if 'stock' not in names:
     names = ['stock'] + names
 
   runs = {}
   for name in names:
-    gin_files, bindings = all_configs[name]
+    gin_files, bindings = configs[name]
     start = time.time()
     trainer, dataset_iter, n_params = build(gin_files, bindings, pattern,
                                             FLAGS.batch_size)
@@ -172,27 +179,50 @@ def main(unused_argv):
         float(losses['total_loss'])  # Waits for the step.
         run['times'].append(time.time() - tick)
     print(f'round {round_index + 1}/{FLAGS.rounds} done', flush=True)
+  return runs
 
+
+def summarize(runs, secs_digits=2):
+  """(results per config for the JSON, the Markdown table) of timed runs.
+
+  Args:
+    runs: From `time_configs`.
+    secs_digits: Decimals of the seconds per step and steps/s columns.
+  """
   stock = statistics.median(runs['stock']['times'])
   results = {}
-  header = ('| config | params | s/step (median) | steps/s | vs stock |\n'
-            '| --- | ---: | ---: | ---: | ---: |')
-  lines = [header]
-  for name in names:
-    times = runs[name]['times']
+  lines = ['| config | params | s/step (median) | steps/s | vs stock |',
+           '| --- | ---: | ---: | ---: | ---: |']
+  for name, run in runs.items():
+    times = run['times']
     median = statistics.median(times)
     results[name] = {
-        'gin_files': runs[name]['gin_files'],
-        'n_params': runs[name]['n_params'],
+        'gin_files': run['gin_files'],
+        'n_params': run['n_params'],
         'secs_per_step_median': median,
         'secs_per_step_min': min(times),
         'secs_per_step_all': times,
         'steps_per_sec': 1.0 / median,
         'speedup_vs_stock': stock / median,
     }
-    lines.append(f'| {name} | {runs[name]["n_params"]:,} | {median:.2f} | '
-                 f'{1 / median:.2f} | {stock / median:.1f}x |')
-  print('\n'.join(lines))
+    lines.append(f'| {name} | {run["n_params"]:,} | '
+                 f'{median:.{secs_digits}f} | {1 / median:.{secs_digits}f} | '
+                 f'{stock / median:.1f}x |')
+  return results, '\n'.join(lines)
+
+
+def main(unused_argv):
+  import ddsp_generative.training  # pylint: disable=g-import-not-at-top,unused-import
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.core import artifacts  # pylint: disable=g-import-not-at-top
+
+  logging.set_verbosity(logging.WARNING)
+  tf.get_logger().setLevel('ERROR')  # Retracing notes: one trainer per config.
+  os.makedirs(FLAGS.work_dir, exist_ok=True)
+  pattern = FLAGS.tfrecord_pattern or make_dataset(FLAGS.work_dir)
+  runs = time_configs(_configs(), FLAGS.configs, pattern)
+  results, table = summarize(runs)
+  print(table)
   del runs
   gc.collect()
 
