@@ -24,10 +24,11 @@ object store shared by the DirectRunner's worker processes. fsspec's
 only.
 
 What stays local: readers that only TensorFlow can read (tf.data over
-TFRecords, checkpoints) get a local copy of a remote file or model
-directory (`local_copy`, `local_tree`); the files are fetched through this
-layer. `ddsp_run` itself reads its TFRecords with tf.data, so it trains
-from local (or `gs://`, which TF reads natively) TFRecords only.
+TFRecords, checkpoints) get a local copy of a remote file, model directory
+or file pattern (`local_copy`, `local_tree`, `local_files`: the last is how
+`ddsp_run` trains from a URL, through `training.data`); the files are
+fetched through this layer. TF checkpoints are written by `ddsp_run` to
+its --save_dir, which stays local (or `gs://`, which TF writes natively).
 
 Object stores have no rename and no lock: on a URL `replace` is a copy and
 a delete, a staged file is uploaded in one PUT (whole or not at all), and
@@ -264,15 +265,24 @@ def mkdtemp(prefix, directory):
   return path
 
 
-def _cache_dir(what):
-  """A fresh local folder for fetched files, removed at exit."""
+def _cache_dir(what, source):
+  """(local folder for the files fetched from source, True if new).
+
+  One folder per (what, source) and process, removed at exit: the same
+  URL is fetched once.
+  """
+  key = hashlib.sha1(source.encode()).hexdigest()[:12]
+  prefix = f'ddsp_generative-{what}-{key}-'
+  for cached in _CACHE_DIRS:
+    if os.path.basename(cached).startswith(prefix):
+      return cached, False
   if not _CACHE_DIRS:
     import atexit  # pylint: disable=g-import-not-at-top
     atexit.register(lambda: [shutil.rmtree(d, ignore_errors=True)
                              for d in _CACHE_DIRS])
-  path = tempfile.mkdtemp(prefix=f'ddsp_generative-{what}-')
+  path = tempfile.mkdtemp(prefix=prefix)
   _CACHE_DIRS.append(path)
-  return path
+  return path, True
 
 
 @contextlib.contextmanager
@@ -316,11 +326,9 @@ def local_tree(path, exclude=()):
   """
   if not is_url(path):
     return path
-  key = hashlib.sha1(abspath(path).encode()).hexdigest()[:12]
-  for cached in _CACHE_DIRS:
-    if os.path.basename(cached).startswith(f'ddsp_generative-tree-{key}-'):
-      return cached
-  local = _cache_dir(f'tree-{key}')
+  local, new = _cache_dir('tree', abspath(path))
+  if not new:
+    return local
   fs, inner = _fs(path)
   root = inner.rstrip('/')
   for found in _fresh(fs).find(root):
@@ -369,11 +377,9 @@ def local_files(pattern):
   paths = glob(pattern)
   if not paths:
     return pattern
-  key = hashlib.sha1(pattern.encode()).hexdigest()[:12]
-  for cached in _CACHE_DIRS:
-    if os.path.basename(cached).startswith(f'ddsp_generative-files-{key}-'):
-      return os.path.join(cached, 'f*')
-  local = _cache_dir(f'files-{key}')
+  local, new = _cache_dir('files', pattern)
+  if not new:
+    return os.path.join(local, 'f*')
   for i, path in enumerate(paths):
     fs, inner = _fs(path)
     # Numbered: files of one pattern may share a name in two folders.
