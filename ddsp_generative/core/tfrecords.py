@@ -118,7 +118,6 @@ def match_files(file_pattern):
     DatasetMismatchError: No file matches.
     IncompleteDatasetError, CorruptDatasetError: See `check_files`.
   """
-  import tensorflow as tf  # pylint: disable=g-import-not-at-top
   files = sorted(filesystem.glob(file_pattern)) if file_pattern else []
   files = visible_files(files)
   if not files:

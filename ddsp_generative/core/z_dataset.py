@@ -118,7 +118,6 @@ def z_metadata_path(path_or_pattern):
 def _matching_files(path_or_pattern):
   """Data files a path, prefix or pattern matches (no JSON, no dot names)."""
   if _GLOB_CHARS.search(path_or_pattern):
-    import tensorflow as tf  # pylint: disable=g-import-not-at-top
     files = filesystem.glob(path_or_pattern)
   else:
     files = [path_or_pattern] if filesystem.isfile(path_or_pattern) else []
