@@ -353,9 +353,11 @@ def write_z_dataset(path, examples, metadata, extra_provenance=None):
   z_dims, n_examples, n_frames = None, 0, 0
   directory, name = filesystem.split(filesystem.abspath(path))
   metadata_name = filesystem.basename(z_metadata_path(path))
-  with publish.output_set(
-      directory, name, manifest=metadata_name,
-      replaces=lambda: dataset_files(filesystem.join(directory, name))) as stage:
+  def replaces():
+    return dataset_files(filesystem.join(directory, name))
+
+  with publish.output_set(directory, name, manifest=metadata_name,
+                          replaces=replaces) as stage:
     staged = filesystem.join(stage, name)
     import tensorflow as tf  # pylint: disable=g-import-not-at-top
     with artifacts.atomic_path(staged) as tmp, tf.io.TFRecordWriter(

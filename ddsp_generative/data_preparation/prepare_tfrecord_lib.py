@@ -406,7 +406,7 @@ def _run_with_fallback(work_dir, options, can_fall_back, **run_args):
 def _read_summary(work_dir, prefix, split_names):
   """Reads what the pipeline wrote beside the shards in `work_dir`."""
   summary_path = filesystem.join(stages.work_dirs(work_dir)['summary'],
-                              'summary.jsonl')
+                                 'summary.jsonl')
   records = {'skipped': [], 'files': [], 'parts': [], 'shards': [],
              'phrases': [], 'counts': []}
   for record in _read_json_lines(summary_path):
@@ -453,7 +453,8 @@ def _stage_shards(work_dir, staging):
   """Moves the shards the pipeline wrote in `work_dir` into `staging`."""
   shard_dir = stages.work_dirs(work_dir)['shards']
   for shard in sorted(filesystem.listdir(shard_dir)):
-    filesystem.replace(filesystem.join(shard_dir, shard), filesystem.join(staging, shard))
+    filesystem.replace(filesystem.join(shard_dir, shard),
+                       filesystem.join(staging, shard))
 
 
 # ------------------------------------------------------------------- API ----
