@@ -25,6 +25,7 @@ and their sample and frame rates, which must be the model's.
 from absl import flags
 
 from ddsp_generative import cli
+from ddsp_generative.core import filesystem
 from ddsp_generative.data_preparation import extract_z_checks
 
 FLAGS = flags.FLAGS
@@ -53,7 +54,7 @@ def check_flags():
   """
   cli.check_args(FLAGS, ('input_tfrecord_filepatterns', 'output_path',
                          'model_dir'))
-  extract_z_checks.check_writable(FLAGS.output_path)
+  filesystem.check_output_writable(FLAGS.output_path, '--output_path')
   extract_z_checks.validate_parameters(FLAGS.output_path, FLAGS.batch_size,
                                        FLAGS.num_shards)
   if not FLAGS.overwrite:

@@ -178,9 +178,8 @@ def run():
   cli.check_args(FLAGS, ('output_tfrecord_path', 'input_audio_filepatterns'))
   from ddsp_generative.core import filesystem  # pylint: disable=g-import-not-at-top
   # Before TensorFlow and Beam load: an output URL that cannot be written.
-  filesystem.check_writable(
-      filesystem.dirname(filesystem.abspath(FLAGS.output_tfrecord_path)),
-      '--output_tfrecord_path')
+  filesystem.check_output_writable(FLAGS.output_tfrecord_path,
+                                   '--output_tfrecord_path')
   # Imported here so that --help does not wait for TensorFlow.
   # pylint: disable=g-import-not-at-top
   from ddsp_generative.core import artifacts

@@ -116,8 +116,6 @@ flags.DEFINE_multi_string('gin_param', [], 'Gin bindings for the controls, '
 
 
 PHRASE_FLAGS = requests.PHRASE_FIELDS
-# The --model_dir URL of this run, when it is one (check_flags).
-_MODEL_URL = []
 
 
 def control_request():
@@ -128,6 +126,18 @@ def control_request():
       expression=FLAGS.expression, phrase_model=FLAGS.phrase_model,
       n_notes=FLAGS.n_notes, key=FLAGS.key, register=FLAGS.register,
       tempo=FLAGS.tempo, seed=FLAGS.seed)
+
+
+def local_model_dir():
+  """--model_dir, or for a URL the local copy of its files the checks read.
+
+  The copy (not ddsp_run's summaries) is fetched once per process; the run
+  loads the URL itself (the same copy), so that the sidecars name the URL.
+  """
+  from ddsp_generative.core import filesystem  # pylint: disable=g-import-not-at-top
+  if FLAGS.model_dir and filesystem.is_url(FLAGS.model_dir):
+    return filesystem.local_tree(FLAGS.model_dir, exclude=('summaries',))
+  return FLAGS.model_dir
 
 
 def phrase_model_path(model_dir):
@@ -172,7 +182,7 @@ def check_phrase_flags():
                         'ddsp_generative_train_expression).')
   steering = [f'--{name}' for name in PHRASE_FLAGS
               if getattr(FLAGS, name) is not None]
-  if steering and not phrase_model_path(FLAGS.model_dir):
+  if steering and not phrase_model_path(local_model_dir()):
     why = ('--midi_file, --envelope_model or --pitch chooses another control'
            if FLAGS.midi_file or FLAGS.envelope_model or
            FLAGS.pitch is not None else
@@ -186,7 +196,7 @@ def check_phrase_flags():
   if FLAGS.tempo is not None:
     cli.require(math.isfinite(FLAGS.tempo) and FLAGS.tempo > 0,
                 f'--tempo must be a positive factor, not {FLAGS.tempo}.')
-  phrase = phrase_model_path(FLAGS.model_dir)
+  phrase = phrase_model_path(local_model_dir())
   if phrase:
     from ddsp_generative.expression import phrases  # pylint: disable=g-import-not-at-top
     try:
@@ -209,17 +219,10 @@ def check_flags():
     cli.UserError: Naming the flag and the fix.
   """
   from ddsp_generative.core import filesystem  # pylint: disable=g-import-not-at-top
-  if FLAGS.model_dir and filesystem.is_url(FLAGS.model_dir):
-    # A remote model directory is sampled from a local copy of its files
-    # (not ddsp_run's summaries), fetched once here.
-    if not filesystem.isdir(FLAGS.model_dir):
-      raise cli.UserError(f'Model directory not found: {FLAGS.model_dir} '
-                          '(--model_dir: a ddsp_run --save_dir).')
-    # The checks below read the local copy; the run loads the URL again
-    # (the same copy: fetched once per process) so that the sidecars name it.
-    _MODEL_URL.append(FLAGS.model_dir)
-    FLAGS.model_dir = filesystem.local_tree(FLAGS.model_dir,
-                                            exclude=('summaries',))
+  if FLAGS.model_dir and filesystem.is_url(FLAGS.model_dir) and (
+      not filesystem.isdir(FLAGS.model_dir)):
+    raise cli.UserError(f'Model directory not found: {FLAGS.model_dir} '
+                        '(--model_dir: a ddsp_run --save_dir).')
   require = cli.require
   require(FLAGS.n_samples >= 1, f'--n_samples must be >= 1, not '
           f'{FLAGS.n_samples}.')
@@ -245,7 +248,7 @@ def check_flags():
     path = getattr(FLAGS, name)
     if path and not os.path.isfile(path):
       raise cli.UserError(f'--{name}={path}: file not found.')
-  if FLAGS.model_dir and not os.path.isdir(FLAGS.model_dir):
+  if FLAGS.model_dir and not os.path.isdir(local_model_dir()):
     raise cli.UserError(f'Model directory not found: {FLAGS.model_dir} '
                         '(--model_dir: a ddsp_run --save_dir).')
   if FLAGS.expression not in ('auto', 'rules'):
@@ -262,7 +265,7 @@ def check_flags():
   if not FLAGS.overwrite:
     existing = [p for p in requests.planned_outputs(
         FLAGS.save_dir, FLAGS.n_samples,
-        midi=bool(phrase_model_path(FLAGS.model_dir)))
+        midi=bool(phrase_model_path(local_model_dir())))
                 if os.path.exists(p)]
     if existing:
       raise cli.UserError(
@@ -275,7 +278,7 @@ def main(unused_argv):
   from ddsp_generative.sampling import sample_run  # pylint: disable=g-import-not-at-top
   written = sample_run.sample(
       control_request(), FLAGS.save_dir,
-      model_dir=_MODEL_URL[-1] if _MODEL_URL else FLAGS.model_dir,
+      model_dir=FLAGS.model_dir,
       checkpoint=FLAGS.checkpoint, prior_path=FLAGS.prior,
       n_samples=FLAGS.n_samples, seed=FLAGS.seed, mode=FLAGS.mode,
       overwrite=FLAGS.overwrite, chunk_frames=FLAGS.chunk_frames,

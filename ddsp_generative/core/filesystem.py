@@ -387,6 +387,11 @@ def local_files(pattern):
   return os.path.join(local, 'f*')
 
 
+def check_output_writable(path, flag):
+  """`check_writable` on the directory of output file or prefix `path`."""
+  check_writable(dirname(abspath(path)), flag)
+
+
 def check_writable(directory, flag):
   """Writes and removes a probe file in `directory`, before any work.
 

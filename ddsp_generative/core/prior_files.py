@@ -29,8 +29,7 @@ def check_output(output, overwrite):
       written (`filesystem.check_writable`).
     FileExistsError: output exists and overwrite is False.
   """
-  filesystem.check_writable(filesystem.dirname(filesystem.abspath(output)),
-                            '--output')
+  filesystem.check_output_writable(output, '--output')
   if filesystem.isdir(output):
     raise errors.UserError(f'--output={output} is a directory: pass the path '
                            'of the prior JSON, e.g. .../prior.json.')

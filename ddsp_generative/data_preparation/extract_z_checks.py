@@ -61,12 +61,6 @@ def validate_parameters(output_path, batch_size=8, num_shards=0):
     raise ParameterError(str(e)) from e
 
 
-def check_writable(output_path):
-  """Raises filesystem.RemoteFilesystemError for an unwritable output URL."""
-  filesystem.check_writable(
-      filesystem.dirname(filesystem.abspath(output_path)), '--output_path')
-
-
 def refuse_existing(output_path):
   """Raises OutputExistsError if a z dataset, whole or not, is there."""
   tfrecords.refuse_existing(

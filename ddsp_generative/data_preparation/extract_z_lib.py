@@ -402,7 +402,7 @@ def extract_z(input_tfrecord_pattern, output_path, model_dir, checkpoint=None,
   prefix = filesystem.abspath(z_dataset.tfrecord_prefix(output_path))
   out_dir, name = filesystem.split(prefix)
   # A URL that cannot be written fails here, in one line, before any work.
-  extract_z_checks.check_writable(output_path)
+  filesystem.check_output_writable(output_path, '--output_path')
   what = f'The z dataset {output_path}'
   _refuse_busy(out_dir, name, what)
   trained = load_checked_model(model_dir, checkpoint)
