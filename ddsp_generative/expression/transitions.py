@@ -110,6 +110,7 @@ def window(phrase_targets, start, width, max_transitions):
   """
   part = np.array(phrase_targets[start:start + width], np.float32)
   before, around = part[:, 0].astype(int), part[:, 1].astype(int)
+  # Frames per id in the whole phrase; a window holds ids of the phrase.
   full_before = np.bincount(phrase_targets[:, 0].astype(int))
   full_around = np.bincount(phrase_targets[:, 1].astype(int))
   kept = 0
@@ -118,9 +119,8 @@ def window(phrase_targets, start, width, max_transitions):
   for i in np.unique(np.concatenate([before, around])):
     if i == 0 or kept >= max_transitions - 1:
       continue
-    if (np.sum(before == i) == full_before[i] if i < len(full_before)
-        else False) and (np.sum(around == i) == full_around[i]
-                         if i < len(full_around) else False):
+    if (np.sum(before == i) == full_before[i] and
+        np.sum(around == i) == full_around[i]):
       kept += 1
       new_before[before == i] = kept
       new_around[around == i] = kept
