@@ -277,12 +277,11 @@ def main(unused_argv):
   # TensorFlow and the model load here, once the checks passed.
   from ddsp_generative.sampling import sample_run  # pylint: disable=g-import-not-at-top
   written = sample_run.sample(
-      control_request(), FLAGS.save_dir,
-      model_dir=FLAGS.model_dir,
+      control_request(), FLAGS.save_dir, model_dir=FLAGS.model_dir,
       checkpoint=FLAGS.checkpoint, prior_path=FLAGS.prior,
-      n_samples=FLAGS.n_samples, seed=FLAGS.seed, mode=FLAGS.mode,
-      overwrite=FLAGS.overwrite, chunk_frames=FLAGS.chunk_frames,
-      gin_files=FLAGS.gin_file, gin_params=FLAGS.gin_param)
+      n_samples=FLAGS.n_samples, mode=FLAGS.mode, overwrite=FLAGS.overwrite,
+      chunk_frames=FLAGS.chunk_frames, gin_files=FLAGS.gin_file,
+      gin_params=FLAGS.gin_param)
   for paths in written:
     print(paths['wav'])
 
