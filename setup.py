@@ -148,6 +148,7 @@ setuptools.setup(
             'ddsp_generative_train_expression = ddsp_generative.train_expression:console_entry_point',
             'ddsp_generative_evaluate_generation = ddsp_generative.evaluate_generation:console_entry_point',
             'ddsp_generative_transfer = ddsp_generative.transfer:console_entry_point',
+            'ddsp_generative_fit_timbre_prior = ddsp_generative.fit_timbre_prior:console_entry_point',
         ],
     },
     classifiers=[

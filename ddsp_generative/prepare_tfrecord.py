@@ -99,6 +99,12 @@ flags.DEFINE_boolean('notes', True,
                      'the TFRecords: each chunk\'s controls and the notes '
                      'segmented from them (onset, offset, pitch, level), the '
                      'expression model\'s training data. --nonotes skips it.')
+flags.DEFINE_string('instrument', None,
+                    "Label every example with an instrument name (an "
+                    "'instrument' feature ddsp's readers ignore), or "
+                    "'from_directory': each file by the name of its folder, "
+                    "e.g. --input_audio_filepatterns='data/*/*.wav' for a "
+                    'multi-instrument set (gin/multi_instrument.gin).')
 flags.DEFINE_boolean('overwrite', False,
                      'Replace a dataset that already exists at '
                      '--output_tfrecord_path.')
@@ -143,6 +149,9 @@ def summary(metadata, metadata_path):
     pattern = os.path.join(directory, split['file_pattern'])
     lines.append(f"  {name}: {split['n_examples']} examples in "
                  f"{len(split['shards'])} shard(s), file pattern {pattern}")
+  if metadata.get('instruments'):
+    lines.append('Instruments (examples): ' + ', '.join(
+        f'{name} {n}' for name, n in metadata['instruments'].items()))
   if metadata['n_files_padded']:
     lines.append(f"Padded {metadata['n_files_padded']} file(s) shorter than "
                  'one example with zeros.')
@@ -218,6 +227,7 @@ def run():
         chunk_secs=FLAGS.chunk_secs,
         center=FLAGS.center,
         f0_estimator=FLAGS.f0_estimator,
+        instrument=FLAGS.instrument,
         overwrite=FLAGS.overwrite,
         pipeline_options=FLAGS.pipeline_options,
         highpass_hz=FLAGS.highpass_hz,

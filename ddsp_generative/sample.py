@@ -36,6 +36,16 @@ Usage:
     --gin_param="control_source.source = @Melody()" \
     --gin_param="Melody.pitches = (60, 64, 67, 72)"
 
+  # A multi-instrument model (gin/multi_instrument.gin, its timbre prior
+  # from ddsp_generative_fit_timbre_prior): a named instrument, a new one
+  # drawn from the timbre prior, a fixed blend, or a morph along the sample:
+  python -m ddsp_generative.sample --model_dir=models/multi --instrument=cello
+  python -m ddsp_generative.sample --model_dir=models/multi --instrument=new
+  python -m ddsp_generative.sample --model_dir=models/multi \
+    --blend=violin:0.7,flute:0.3
+  python -m ddsp_generative.sample --model_dir=models/multi \
+    --morph=violin,flute --duration=6 --pitch=67
+
 When --prior is not given, `<model_dir>/prior.json` is used. With no
 --midi_file, --envelope_model or --pitch, a model that has a phrase model
 (`<model_dir>/expression/phrase_model.json`, ddsp_generative_train_expression)
@@ -107,6 +117,15 @@ flags.DEFINE_string('register', None, 'Pitch range of a composed phrase, '
                     'notes\' range.')
 flags.DEFINE_float('tempo', None, 'Speed of a composed phrase relative to '
                    'the training melodies (2: twice as fast).')
+flags.DEFINE_string('instrument', None, 'A multi-instrument model\'s '
+                    'instrument (gin/multi_instrument.gin), or "new": a new '
+                    'instrument drawn from its timbre prior.')
+flags.DEFINE_string('blend', None, 'A fixed blend of a multi-instrument '
+                    'model\'s instruments, e.g. "violin:0.7,flute:0.3".')
+flags.DEFINE_string('morph', None, 'Morph from one instrument to another '
+                    'along each sample, e.g. "violin,flute".')
+flags.DEFINE_float('morph_secs', None, 'Seconds the --morph takes (then '
+                   'held); default the whole sample.')
 flags.DEFINE_integer('chunk_frames', None, 'Frames decoded at a time '
                      '(memory); default 1000 (4 s at 250 frames/s).')
 flags.DEFINE_boolean('overwrite', False, 'Replace existing sample files.')
@@ -126,6 +145,13 @@ def control_request():
       expression=FLAGS.expression, phrase_model=FLAGS.phrase_model,
       n_notes=FLAGS.n_notes, key=FLAGS.key, register=FLAGS.register,
       tempo=FLAGS.tempo, seed=FLAGS.seed)
+
+
+def timbre_request():
+  """The TimbreRequest of the flags."""
+  return requests.TimbreRequest(instrument=FLAGS.instrument,
+                                blend=FLAGS.blend, morph=FLAGS.morph,
+                                morph_secs=FLAGS.morph_secs)
 
 
 def local_model_dir():
@@ -260,6 +286,10 @@ def check_flags():
     raise cli.UserError(f'--envelope_model={path}: directory not found (a '
                         'ddsp_generative_train_envelopes --save_dir, or '
                         '"default").')
+  try:
+    timbre_request().choice()
+  except requests.TimbreRequestError as e:
+    raise cli.UsageError(str(e)) from e
   check_phrase_flags()
   check_save_dir(FLAGS.save_dir)
   if not FLAGS.overwrite:
@@ -281,7 +311,7 @@ def main(unused_argv):
       checkpoint=FLAGS.checkpoint, prior_path=FLAGS.prior,
       n_samples=FLAGS.n_samples, mode=FLAGS.mode, overwrite=FLAGS.overwrite,
       chunk_frames=FLAGS.chunk_frames, gin_files=FLAGS.gin_file,
-      gin_params=FLAGS.gin_param)
+      gin_params=FLAGS.gin_param, timbre=timbre_request())
   for paths in written:
     print(paths['wav'])
 

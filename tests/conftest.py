@@ -63,6 +63,32 @@ def tiny_tfrecords(tmp_path_factory):
   return output + '*'
 
 
+TINY_INSTRUMENTS = ('reed', 'string')
+
+
+@pytest.fixture(scope='session')
+def tiny_instrument_tfrecords(tmp_path_factory):
+  """Labelled TFRecords of two 'instruments' (folders of synthetic melodies).
+
+  Returns:
+    The TFRecord file pattern; its examples hold an 'instrument' label, the
+    name of their file's folder (TINY_INSTRUMENTS).
+  """
+  from ddsp_generative.data_preparation import prepare_tfrecord_lib  # pylint: disable=g-import-not-at-top
+  root = tmp_path_factory.mktemp('tiny_instruments')
+  paths = []
+  for i, name in enumerate(TINY_INSTRUMENTS):
+    paths += write_synthetic_wavs(root / 'audio' / name, n_files=1,
+                                  secs_per_file=3.0, seed=10 * i)
+  output = os.path.join(str(root), 'train.tfrecord')
+  prepare_tfrecord_lib.prepare_tfrecord(
+      paths, output, num_shards=1, sample_rate=SAMPLE_RATE,
+      frame_rate=FRAME_RATE, example_secs=1, hop_secs=0.5, chunk_secs=0,
+      f0_estimator='yin', pipeline_options=BEAM_OPTIONS,
+      instrument='from_directory')
+  return output + '*'
+
+
 def run_ddsp_run(save_dir, tfrecord_pattern, num_steps=10, extra=(),
                  gin_file='gin/harmonic_noise_z.gin', check=True):
   """Trains with Magenta's `ddsp_run` (unchanged), tiny size, as a user does.

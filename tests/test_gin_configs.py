@@ -16,6 +16,8 @@ from ddsp_generative import gin_path
 from ddsp_generative.core import synths
 import ddsp_generative.training  # pylint: disable=unused-import
 
+import conftest
+
 EXPERIMENTS = gin_path.experiment_gin_files()
 SIZE_MIXINS = [f for f in gin_path.shipped_gin_files()
                if f.startswith('gin/sizes/')]
@@ -66,6 +68,14 @@ EXPECTED = {
         'MfccTimeDistributedRnnEncoder', 'CheckedAutoencoder'),
     'gin/harmonic_noise_vae_z.gin': (['harmonic', 'filtered_noise', 'add'],
                                      'VaeMfccRnnEncoder', 'VaeAutoencoder'),
+    'gin/multi_instrument.gin': (['harmonic', 'filtered_noise', 'add'],
+                                 'TimbreEncoder', 'VaeAutoencoder'),
+}
+# Experiments trained on labelled TFRecords (prepare_tfrecord --instrument),
+# with the bindings they need.
+LABELLED = {
+    'gin/multi_instrument.gin': [
+        f'INSTRUMENTS = {list(conftest.TINY_INSTRUMENTS)!r}'],
 }
 
 
@@ -103,9 +113,12 @@ def test_every_experiment_is_listed():
 
 
 @pytest.mark.parametrize('experiment', EXPERIMENTS)
-def test_experiment_builds_and_trains_one_step(experiment, tiny_tfrecords):
-  model, losses = _train_one_step([experiment, 'gin/sizes/tiny.gin'], [],
-                                  tiny_tfrecords)
+def test_experiment_builds_and_trains_one_step(experiment, tiny_tfrecords,
+                                               tiny_instrument_tfrecords):
+  labelled = experiment in LABELLED
+  model, losses = _train_one_step(
+      [experiment, 'gin/sizes/tiny.gin'], LABELLED.get(experiment, []),
+      tiny_instrument_tfrecords if labelled else tiny_tfrecords)
   processors, encoder, model_class = EXPECTED[experiment]
   assert model.processor_group.processor_names == processors
   assert type(model).__name__ == model_class
@@ -113,8 +126,11 @@ def test_experiment_builds_and_trains_one_step(experiment, tiny_tfrecords):
   assert (type(model.encoder).__name__ if model.encoder else None) == encoder
   # Every model file uses the fast, equivalent harmonic synthesizer.
   assert isinstance(model.processor_group.harmonic, synths.FastHarmonic)
-  if encoder == 'VaeMfccRnnEncoder':
+  if encoder in ('VaeMfccRnnEncoder', 'TimbreEncoder'):
     assert {'kl_loss', 'kl_nats'} <= set(losses)
+  if labelled:  # The instrument embedding was trained.
+    assert model.encoder.embedding.embeddings.shape[0] == len(
+        conftest.TINY_INSTRUMENTS)
 
 
 @pytest.mark.parametrize('size', [s for s in SIZE_MIXINS

@@ -15,6 +15,10 @@ from ddsp_generative.core import filesystem
 # The registered prior types (`priors.prior_types()`), sorted.
 TYPES = ('conditional', 'conditional_net', 'gmm', 'hmm', 'standard_normal')
 DEFAULT_TYPE = 'conditional_net'
+# Priors over a clip's conditioning rather than z frames, fitted by their own
+# command: the multi-instrument model's timbre prior
+# (ddsp_generative_fit_timbre_prior).
+CLIP_TYPES = ('timbre',)
 
 
 def check_output(output, overwrite):

@@ -517,17 +517,20 @@ def count_records(file_pattern, producer=PRODUCER):
           for path in files}
 
 
-def read_examples(file_pattern, keys=FEATURE_KEYS, max_examples=None):
+def read_examples(file_pattern, keys=FEATURE_KEYS, max_examples=None,
+                  text_keys=()):
   """Yields the examples of ddsp TFRecords, in file order: the one parser.
 
   Args:
     file_pattern: TFRecord file pattern.
     keys: Float features to read.
     max_examples: Yield at most this many (None: all).
+    text_keys: Bytes features to read as text (e.g. 'instrument', the label
+      `prepare_tfrecord --instrument` writes).
 
   Yields:
     Dicts of key -> float32 [n] arrays, each of its own length (empty where
-    the example lacks the feature).
+    the example lacks the feature), and text_key -> str ('' where absent).
 
   Raises:
     DatasetMismatchError: No file matches the pattern, or an incomplete set
@@ -539,15 +542,20 @@ def read_examples(file_pattern, keys=FEATURE_KEYS, max_examples=None):
   files = match_files(file_pattern)
   expected = expected_counts(files)
   spec = {k: tf.io.VarLenFeature(tf.float32) for k in keys}
+  spec.update({k: tf.io.FixedLenFeature([], tf.string, default_value='')
+               for k in text_keys})
 
   def parse(serialized):
     parsed = tf.io.parse_single_example(serialized, spec)
-    return {k: tf.sparse.to_dense(v) for k, v in parsed.items()}
+    return {k: (v if k in text_keys else tf.sparse.to_dense(v))
+            for k, v in parsed.items()}
 
   left = max_examples or None
   for path in files:
     for example in iterate_file(path, parse, expected[path],
                                 max_records=left):
+      for key in text_keys:
+        example[key] = example[key].decode()
       yield example
       if left is not None:
         left -= 1
@@ -555,7 +563,8 @@ def read_examples(file_pattern, keys=FEATURE_KEYS, max_examples=None):
       return
 
 
-def read_arrays(file_pattern, n_samples, n_frames, max_examples=None):
+def read_arrays(file_pattern, n_samples, n_frames, max_examples=None,
+                text_keys=()):
   """Reads fixed-size ddsp TFRecord examples into stacked numpy arrays.
 
   Args:
@@ -563,10 +572,12 @@ def read_arrays(file_pattern, n_samples, n_frames, max_examples=None):
     n_samples: Audio samples per example.
     n_frames: Feature frames per example.
     max_examples: Read at most this many (None: all).
+    text_keys: Text features to read too (e.g. 'instrument').
 
   Returns:
     Dict of 'audio' [n, n_samples], 'f0_hz', 'f0_confidence' (ones where the
-    TFRecords have none) and 'loudness_db' [n, n_frames] float32 arrays.
+    TFRecords have none) and 'loudness_db' [n, n_frames] float32 arrays, and
+    each text key's [n] array of str.
 
   Raises:
     DatasetMismatchError: No example, or one of another size.
@@ -575,7 +586,7 @@ def read_arrays(file_pattern, n_samples, n_frames, max_examples=None):
              'loudness_db': n_frames}
   rows = []
   for i, ex in enumerate(read_examples(file_pattern, tuple(lengths),
-                                       max_examples)):
+                                       max_examples, text_keys)):
     if not len(ex['f0_confidence']):
       ex['f0_confidence'] = np.ones(n_frames, np.float32)
     for key, n in lengths.items():
@@ -586,11 +597,14 @@ def read_arrays(file_pattern, n_samples, n_frames, max_examples=None):
     rows.append(ex)
   if not rows:
     raise DatasetMismatchError(f'No examples in {file_pattern!r}.')
-  return {k: np.stack([r[k] for r in rows]) for k in lengths}
+  return {k: np.stack([r[k] for r in rows]) if k in lengths else
+          np.array([r[k] for r in rows]) for k in list(lengths) +
+          list(text_keys)}
 
 
 def read_checked_arrays(file_pattern, sample_rate, frame_rate, n_samples,
-                        n_frames, expected_from, max_examples=None):
+                        n_frames, expected_from, max_examples=None,
+                        text_keys=()):
   """`check_geometry`, then `read_arrays`: examples that fit a model.
 
   Args:
@@ -601,6 +615,7 @@ def read_checked_arrays(file_pattern, sample_rate, frame_rate, n_samples,
     n_frames: Feature frames per example.
     expected_from: Where the expectation comes from, for the message.
     max_examples: Read at most this many (None: all).
+    text_keys: Text features to read too (`read_arrays`).
 
   Returns:
     The dict of `read_arrays`.
@@ -610,7 +625,8 @@ def read_checked_arrays(file_pattern, sample_rate, frame_rate, n_samples,
   """
   check_geometry(file_pattern, sample_rate, frame_rate, n_samples, n_frames,
                  expected_from=expected_from)
-  return read_arrays(file_pattern, n_samples, n_frames, max_examples)
+  return read_arrays(file_pattern, n_samples, n_frames, max_examples,
+                     text_keys)
 
 
 def default_f0_estimator(file_pattern):

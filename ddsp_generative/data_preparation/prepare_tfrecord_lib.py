@@ -90,6 +90,39 @@ class NoExamplesError(errors.UserError, RuntimeError):
   """No example could be made from the input files."""
 
 
+class SummaryLostError(errors.UserError, RuntimeError):
+  """The runner ran more stage work than reached the pipeline's summary."""
+
+
+def check_summary_complete(beam_counters, counters):
+  """Raises unless the summary holds every record Beam counted.
+
+  The metadata is built from the records the stages emit into the summary
+  (`_write_summary`), so a record the runner lost would list fewer shards or
+  examples than were written. Beam's own counters (when the runner reports
+  them) are a second count of the same work: any counter above the
+  summary's means records were lost, and nothing may be published.
+
+  Args:
+    beam_counters: {name: n} from Beam's metrics ({} or None without).
+    counters: {name: n} summed from the summary's records.
+
+  Raises:
+    SummaryLostError: Naming the counters that differ.
+  """
+  lost = {name: (n, counters.get(name, 0))
+          for name, n in sorted((beam_counters or {}).items())
+          if n > counters.get(name, 0)}
+  if lost:
+    raise SummaryLostError(
+        'The Beam runner lost records of the pipeline\'s summary (Beam '
+        'counted / the summary holds: ' + ', '.join(
+            f'{name} {a}/{b}' for name, (a, b) in lost.items()) +
+        '), so the metadata would not describe the shards; nothing was '
+        'written. Run again, or with --pipeline_options='
+        '--runner=DirectRunner,--direct_running_mode=in_memory.')
+
+
 class ParameterError(errors.UsageError, ValueError):
   """A parameter (flag) is out of range, not finite or inconsistent."""
 
@@ -123,9 +156,15 @@ def _write_summary(tagged_pcolls, path):
   each of them. It is the last stage, and every other stage feeds it (the
   DaskRunner computes only the graph under the last stage).
   """
-  return (tagged_pcolls
+  # Each input is reduced to its small records before the Flatten: flattening
+  # the chunk PCollections themselves (audio included) lost records on the
+  # multi-processing DirectRunner (Beam 2.77; 3 of 3 runs on 60 chunks lost
+  # 4-30 records; none in 3 runs since), and `check_summary_complete`
+  # refuses a summary that still misses any.
+  records = [pcoll | f'summary_records_{i}' >> beam.FlatMap(_summary_record)
+             for i, pcoll in enumerate(tagged_pcolls)]
+  return (records
           | 'flatten_summary' >> beam.Flatten()
-          | 'summary_records' >> beam.FlatMap(_summary_record)
           | 'summary_to_json' >> beam.Map(json.dumps, sort_keys=True)
           | 'key_summary' >> beam.Map(lambda line: (0, line))
           | 'group_summary' >> beam.GroupByKey()
@@ -135,7 +174,7 @@ def _write_summary(tagged_pcolls, path):
 def _build_pipeline(pipeline, input_audio_paths, work_dir, prefix, num_shards,
                     sample_rate, frame_rate, example_secs, hop_secs,
                     eval_split_fraction, chunk_secs, center, f0_estimator,
-                    highpass_hz=0.0, segmenter=None):
+                    highpass_hz=0.0, segmenter=None, instrument=None):
   """Adds the stages to `pipeline`; they write under `work_dir`.
 
   Every stage emits (tag, value) pairs (`stages.Counted`): no multi-output
@@ -187,7 +226,8 @@ def _build_pipeline(pipeline, input_audio_paths, work_dir, prefix, num_shards,
       stages.Counted(write.write_examples, main='parts',
                      parts_dir=dirs['parts'], sample_rate=sample_rate,
                      frame_rate=frame_rate, example_secs=example_secs,
-                     hop_secs=hop_secs, center=center))
+                     hop_secs=hop_secs, center=center,
+                     instrument=instrument))
   shards = (take(parts, 'part_records', 'parts')
             | 'key_parts_by_split' >> beam.Map(write.part_split)
             | 'group_parts' >> beam.GroupByKey()
@@ -403,6 +443,16 @@ def _run_with_fallback(work_dir, options, can_fall_back, **run_args):
       options, can_fall_back, before_retry=empty_work_dir)
 
 
+def _instrument_counts(parts):
+  """{instrument: examples} of labelled parts, sorted by name ({} if none)."""
+  counts = {}
+  for part in parts:
+    if part.get('instrument') is not None:
+      counts[part['instrument']] = (counts.get(part['instrument'], 0) +
+                                    part['n_examples'])
+  return dict(sorted(counts.items()))
+
+
 def _read_summary(work_dir, prefix, split_names):
   """Reads what the pipeline wrote beside the shards in `work_dir`."""
   summary_path = filesystem.join(stages.work_dirs(work_dir)['summary'],
@@ -430,6 +480,7 @@ def _read_summary(work_dir, prefix, split_names):
         'n_examples': sum(p['n_examples'] for p in split_parts),
         'n_examples_dropped': sum(p.get('n_dropped', 0) for p in split_parts),
         'n_chunks': len(split_parts),
+        'instruments': _instrument_counts(split_parts),
         'audio_secs': float(sum(p['audio_secs'] for p in split_parts)),
         'training_controls': control_ranges.from_histogram(
             control_ranges.merge(p['controls'] for p in split_parts)),
@@ -472,7 +523,8 @@ def prepare_tfrecord(input_audio_paths,
                      overwrite=False,
                      pipeline_options=(),
                      highpass_hz=0.0,
-                     write_notes=True):
+                     write_notes=True,
+                     instrument=None):
   """Prepares TFRecords for ddsp training and writes their metadata JSON.
 
   Args:
@@ -508,6 +560,12 @@ def prepare_tfrecord(input_audio_paths,
       (`artifacts.tfrecord_notes_path`, `expression.note_dataset`): each
       chunk's controls and the notes `expression.segmentation.Segmenter`
       (its defaults, or gin bindings) finds in them.
+    instrument: None (no labels); a name written into every example as its
+      'instrument' feature; or 'from_directory'
+      (`prepare_tfrecord_write.INSTRUMENT_FROM_DIRECTORY`): each file's
+      examples are labelled with the name of its folder, so that
+      `data/<instrument>/*.wav` prepares a multi-instrument set in one run.
+      The metadata counts the examples per instrument ('instruments').
 
   Returns:
     The metadata dict written to `artifacts.tfrecord_metadata_path(...)`.
@@ -525,6 +583,10 @@ def prepare_tfrecord(input_audio_paths,
   validate_parameters(sample_rate, frame_rate, example_secs, hop_secs,
                       eval_split_fraction, chunk_secs, f0_estimator,
                       num_shards, highpass_hz)
+  if instrument is not None and (not isinstance(instrument, str) or
+                                 not instrument.strip()):
+    raise ParameterError(f'instrument ({instrument!r}) must be a name, '
+                         f"'{write.INSTRUMENT_FROM_DIRECTORY}' or None.")
   paths, skipped_inputs = split_inputs(input_audio_paths)
   if not paths and not skipped_inputs:
     raise ParameterError('No input audio files.')
@@ -575,14 +637,12 @@ def prepare_tfrecord(input_audio_paths,
           frame_rate=frame_rate, example_secs=example_secs,
           hop_secs=hop_secs, eval_split_fraction=eval_split_fraction,
           chunk_secs=chunk_secs, center=center, f0_estimator=f0_estimator,
-          highpass_hz=highpass_hz, segmenter=segmenter)
+          highpass_hz=highpass_hz, segmenter=segmenter,
+          instrument=instrument)
     split_names = ('train', 'eval') if eval_split_fraction else ('all',)
     summary = _read_summary(work_dir, prefix, split_names)
     counters = summary['counters']
-    if beam_counters and beam_counters != counters:
-      logging.warning('Beam reported other counters (%s) than the stages '
-                      'counted in their outputs (%s, kept).', beam_counters,
-                      counters)
+    check_summary_complete(beam_counters, counters)
     summary['skipped_files'] = sorted(
         summary['skipped_files'] + skipped_inputs, key=lambda s: s['path'])
     splits, files = summary['splits'], summary['files']
@@ -640,7 +700,13 @@ def prepare_tfrecord(input_audio_paths,
                 round(example_secs * features.CREPE_SAMPLE_RATE)),
             'n_frames_per_example': (stages.frames(example_secs, frame_rate) +
                                      (1 if center else 0)),
-            'features': list(FEATURES),
+            'features': list(FEATURES) + ([write.INSTRUMENT_KEY]
+                                          if instrument else []),
+            'instrument_labels': instrument,
+            'instruments': _instrument_counts(
+                [{'instrument': name, 'n_examples': n}
+                 for split in splits.values()
+                 for name, n in split['instruments'].items()]),
             'n_files': n_inputs,
             'n_files_used': len(files),
             'n_files_skipped': len(summary['skipped_files']),

@@ -20,6 +20,8 @@ A `Prior` has a small contract (see `base`):
 | 'conditional_net' | ConditionalNetworkPrior   | temporal*, independent, mean      |
 |                   |   (needs f0_hz, loudness_db)                                  |
 | 'standard_normal' | StandardNormalPrior       | independent*                      |
+| 'timbre'          | TimbrePrior (per clip, a  | instrument*, blend, morph, new    |
+|                   |   multi-instrument model's timbre vector)                     |
 
 Every class is registered with gin (`ddsp_generative.priors.<Class>`), saved
 as versioned JSON (kind='prior', format_version=1, never a pickle) with its
@@ -59,3 +61,4 @@ from ddsp_generative.priors.hmm import HiddenMarkovPrior
 from ddsp_generative.priors.markov import lag1_autocorrelation
 from ddsp_generative.priors.network import ConditionalNetworkPrior
 from ddsp_generative.priors.normal import StandardNormalPrior
+from ddsp_generative.priors.timbre import TimbrePrior

@@ -87,15 +87,15 @@ def register_type(name):
   """Class decorator: the saved 'type' name `load_prior` dispatches on.
 
   Args:
-    name: One of `core.prior_files.TYPES` (where commands find the types
-      without importing TensorFlow).
+    name: One of `core.prior_files.TYPES` or `CLIP_TYPES` (where commands
+      find the types without importing TensorFlow).
 
   Returns:
     The decorator.
   """
-  if name not in prior_files.TYPES:
+  if name not in prior_files.TYPES + prior_files.CLIP_TYPES:
     raise ValueError(f'Prior type {name!r} is not in core.prior_files.TYPES '
-                     f'{prior_files.TYPES}: add it there.')
+                     f'{prior_files.TYPES} or CLIP_TYPES: add it there.')
 
   def decorator(cls):
     cls.TYPE = name
@@ -105,8 +105,8 @@ def register_type(name):
 
 
 def prior_types():
-  """Names of the registered prior types, e.g. ['gmm', 'hmm', ...]."""
-  return sorted(_PRIOR_TYPES)
+  """Names of the registered z prior types, e.g. ['gmm', 'hmm', ...]."""
+  return sorted(t for t in _PRIOR_TYPES if t in prior_files.TYPES)
 
 
 def get_prior_class(name):

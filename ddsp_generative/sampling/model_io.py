@@ -41,6 +41,7 @@ import numpy as np  # pylint: disable=g-import-not-at-top
 import tensorflow as tf  # pylint: disable=g-import-not-at-top
 
 import ddsp_generative.training  # pylint: disable=g-import-not-at-top,unused-import
+from ddsp_generative.training import timbre  # pylint: disable=g-import-not-at-top
 
 
 class ModelLoadError(errors.UserError, ValueError):
@@ -80,6 +81,12 @@ class TrainedModel:
     hop_size: Audio samples per control frame.
     example_frames: Frames per training example.
     z_dims: Size of z per frame, or None for a model without an encoder.
+      For a multi-instrument model (`training.timbre.TimbreEncoder`), the
+      size of its timbre vector, which the priors and the sampler handle as
+      z (a `priors.TimbrePrior` samples it).
+    z_key: The decoder input z fills: 'z', or 'timbre'.
+    instruments: A multi-instrument model's instrument names (id order), or
+      None.
   """
   model: tf.keras.Model
   model_dir: str
@@ -95,6 +102,8 @@ class TrainedModel:
   # The URL the model was fetched from (`core.filesystem.local_tree`), when
   # model_dir is the local copy of a remote directory.
   source_dir: Optional[str] = None
+  z_key: str = 'z'
+  instruments: Optional[tuple] = None
 
   def info(self):
     """JSON-serialisable description, for provenance records."""
@@ -106,6 +115,8 @@ class TrainedModel:
         'sample_rate': self.sample_rate,
         'frame_rate': self.frame_rate,
         'z_dims': self.z_dims,
+        'instruments': (None if self.instruments is None else
+                        list(self.instruments)),
     }
 
   def _set_lengths(self, n_frames):
@@ -115,32 +126,44 @@ class TrainedModel:
       if hasattr(processor, 'n_samples'):
         processor.n_samples = n_frames * self.hop_size
 
-  def _audio_features(self, audio, f0_hz, loudness_db):
+  def _audio_features(self, audio, f0_hz, loudness_db, instrument_id=None):
     """ddsp's input features as tensors, the model set to their length.
 
     Args:
       audio: [batch, n_samples] audio at `sample_rate`.
       f0_hz: [batch, n_frames] fundamental frequency.
       loudness_db: [batch, n_frames] loudness.
+      instrument_id: [batch] ids (in `instruments`) for a multi-instrument
+        model; required by one.
 
     Returns:
-      Dict of float32 tensors 'audio', 'f0_hz' and 'loudness_db'.
+      Dict of float32 tensors 'audio', 'f0_hz' and 'loudness_db' (and int32
+      'instrument_id').
     """
     f0_hz = np.asarray(f0_hz, np.float32)
     self._set_lengths(f0_hz.shape[1])
-    return {
+    features = {
         'audio': tf.convert_to_tensor(audio, tf.float32),
         'f0_hz': tf.convert_to_tensor(f0_hz),
         'loudness_db': tf.convert_to_tensor(loudness_db, tf.float32),
     }
+    if self.instruments is not None:
+      if instrument_id is None:
+        raise ValueError('A multi-instrument model encodes a clip given its '
+                         'instrument: pass instrument_id.')
+      features['instrument_id'] = tf.convert_to_tensor(
+          np.asarray(instrument_id, np.int32).reshape([-1]))
+    return features
 
-  def encode(self, audio, f0_hz, loudness_db):
+  def encode(self, audio, f0_hz, loudness_db, instrument_id=None):
     """Runs the preprocessor and encoder.
 
     Args:
       audio: [batch, n_samples] audio at `sample_rate`.
       f0_hz: [batch, n_frames] fundamental frequency.
       loudness_db: [batch, n_frames] loudness (ddsp's compute_loudness).
+      instrument_id: [batch] instrument ids, for a multi-instrument model
+        (its 'z' is then the timbre vector, the same on every frame).
 
     Returns:
       Dict of numpy arrays 'z' [batch, n_frames, z_dims], 'f0_hz' and
@@ -152,10 +175,10 @@ class TrainedModel:
       raise ModelLoadError(
           f'The model in {self.model_dir} has no z encoder: use a gin config '
           'with one (e.g. gin/harmonic_noise_z.gin).')
-    features = self._audio_features(audio, f0_hz, loudness_db)
+    features = self._audio_features(audio, f0_hz, loudness_db, instrument_id)
     features = self.model.encode(features, training=False)
     encoded = {
-        'z': features['z'].numpy(),
+        'z': features[self.z_key].numpy(),
         'f0_hz': features['f0_hz'].numpy()[..., 0],
         'loudness_db': features['loudness_db'].numpy()[..., 0],
     }
@@ -163,7 +186,8 @@ class TrainedModel:
       encoded['z_logvar'] = features['z_logvar'].numpy()
     return encoded
 
-  def reconstruct(self, audio, f0_hz, loudness_db, seed=None):
+  def reconstruct(self, audio, f0_hz, loudness_db, seed=None,
+                  instrument_id=None):
     """Resynthesises audio from its own features (encoder in inference mode).
 
     Args:
@@ -171,11 +195,12 @@ class TrainedModel:
       f0_hz: [batch, n_frames] fundamental frequency.
       loudness_db: [batch, n_frames] loudness (ddsp's compute_loudness).
       seed: Optional int seeding the synthesizers' own randomness.
+      instrument_id: [batch] instrument ids, for a multi-instrument model.
 
     Returns:
       audio: [batch, n_frames * hop_size] float32 numpy array.
     """
-    features = self._audio_features(audio, f0_hz, loudness_db)
+    features = self._audio_features(audio, f0_hz, loudness_db, instrument_id)
     if seed is not None:
       tf.random.set_seed(seed)
     outputs = self.model(features, training=False)
@@ -212,7 +237,7 @@ class TrainedModel:
       expected = (f0_hz.shape[0], n_frames, self.z_dims)
       if z.shape != expected:
         raise ValueError(f'z must be {expected}, got {z.shape}.')
-      features['z'] = tf.convert_to_tensor(z)
+      features[self.z_key] = tf.convert_to_tensor(z)
     if seed is not None:
       tf.random.set_seed(seed)
     audio = self.model.decode(features, training=False)
@@ -390,11 +415,16 @@ def load_model(model_dir, checkpoint=None, gin_params=()):
       'f0_hz': tf.fill([1, n_frames], 220.0),
       'loudness_db': tf.fill([1, n_frames], -60.0),
   }
+  if isinstance(model.encoder, timbre.TimbreEncoder):
+    loaded.z_key = timbre.TIMBRE_KEY
+    if model.encoder.embedding_dims:
+      loaded.instruments = tuple(model.encoder.instruments)
+      features[timbre.INSTRUMENT_ID_KEY] = tf.zeros([1], tf.int32)
   try:
     loaded._set_lengths(n_frames)  # pylint: disable=protected-access
     outputs = model.encode(dict(features), training=False)
     if model.encoder is not None:
-      loaded.z_dims = int(outputs['z'].shape[-1])
+      loaded.z_dims = int(outputs[loaded.z_key].shape[-1])
     model.decode(outputs, training=False)
   except Exception as e:  # pylint: disable=broad-except
     raise ModelLoadError(_build_failure(config_path, gin_params, e)) from e

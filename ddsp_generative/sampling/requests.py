@@ -32,6 +32,81 @@ EXPRESSION_DIR = 'expression'
 PHRASE_MODEL_FILE = 'phrase_model.json'  # expression.phrases.FILE_NAME
 PHRASE_FIELDS = ('n_notes', 'key', 'register', 'tempo')
 NOTE_SOURCES = ('Note', 'Melody', 'Glissando', 'MidiFile', 'Phrase')
+NEW_INSTRUMENT = 'new'  # --instrument=new: drawn from the timbre prior.
+
+
+class TimbreRequestError(errors.UsageError, ValueError):
+  """A malformed --instrument, --blend or --morph."""
+
+
+@dataclasses.dataclass(frozen=True)
+class TimbreRequest:
+  """The timbre a multi-instrument model plays (the sampler's flags).
+
+  Attributes:
+    instrument: A name, or 'new' (a new instrument from the timbre prior).
+    blend: 'name:weight,name:weight' (weights normalised to sum 1).
+    morph: 'from,to': from one instrument to the other along each sample.
+    morph_secs: Seconds the morph takes (then held); None: the sample's.
+  """
+  instrument: Optional[str] = None
+  blend: Optional[str] = None
+  morph: Optional[str] = None
+  morph_secs: Optional[float] = None
+
+  def flag(self):
+    """The flag(s) given, as typed."""
+    return ' '.join(f'--{name}={getattr(self, name)}'
+                    for name in ('instrument', 'blend', 'morph')
+                    if getattr(self, name)) or '(no timbre flag)'
+
+  def choice(self, frame_rate=250):
+    """The `priors.TimbrePrior` (mode, options) asked for.
+
+    Args:
+      frame_rate: The model's frame rate (for morph_secs).
+
+    Returns:
+      (mode, options), or (None, {}) when nothing is asked.
+
+    Raises:
+      TimbreRequestError: Several choices, or a malformed one.
+    """
+    given = [f'--{name}' for name in ('instrument', 'blend', 'morph')
+             if getattr(self, name)]
+    if len(given) > 1:
+      raise TimbreRequestError(f'Give one of {", ".join(given)}, not '
+                               'several.')
+    if self.morph_secs is not None and not (self.morph and
+                                            self.morph_secs > 0):
+      raise TimbreRequestError('--morph_secs needs --morph and a positive '
+                               f'number of seconds, not {self.morph_secs}.')
+    if self.blend:
+      names, weights = [], []
+      for part in self.blend.split(','):
+        name, _, weight = part.partition(':')
+        try:
+          weights.append(float(weight) if weight else 1.0)
+        except ValueError as e:
+          raise TimbreRequestError(
+              f'--blend={self.blend}: {weight!r} is not a weight; e.g. '
+              '--blend=violin:0.7,flute:0.3.') from e
+        names.append(name.strip())
+      return 'blend', {'instruments': tuple(names), 'weights': tuple(weights)}
+    if self.morph:
+      names = tuple(n.strip() for n in self.morph.split(','))
+      if len(names) != 2 or not all(names):
+        raise TimbreRequestError(f'--morph={self.morph}: give two '
+                                 'instruments, e.g. --morph=violin,flute.')
+      options = {'instruments': names}
+      if self.morph_secs:
+        options['morph_frames'] = int(round(self.morph_secs * frame_rate))
+      return 'morph', options
+    if self.instrument == NEW_INSTRUMENT:
+      return 'new', {}
+    if self.instrument:
+      return 'instrument', {'instrument': self.instrument}
+    return None, {}
 
 
 @dataclasses.dataclass(frozen=True)

@@ -24,7 +24,7 @@ from ddsp_generative.sampling import requests
 
 def sample(request, save_dir, model_dir=None, checkpoint=None,
            prior_path=None, n_samples=1, mode=None, overwrite=False,
-           chunk_frames=None, gin_files=(), gin_params=()):
+           chunk_frames=None, gin_files=(), gin_params=(), timbre=None):
   """Writes n_samples samples of what `request` asks for.
 
   Args:
@@ -42,6 +42,8 @@ def sample(request, save_dir, model_dir=None, checkpoint=None,
     chunk_frames: Frames decoded at a time, or None for the default.
     gin_files: Gin files for the controls.
     gin_params: Gin bindings for the controls.
+    timbre: A `requests.TimbreRequest`: the instrument, blend, morph or new
+      instrument a multi-instrument model plays (its timbre prior's mode).
 
   Returns:
     The list of each sample's paths (`sampler.generate`).
@@ -83,6 +85,9 @@ def sample(request, save_dir, model_dir=None, checkpoint=None,
                               sample_rate=trained.sample_rate)
     else:
       prior_path = None
+    from ddsp_generative.sampling import timbre as timbre_lib  # pylint: disable=g-import-not-at-top
+    prior = timbre_lib.select(prior, timbre or requests.TimbreRequest(),
+                              trained)
 
     # Levels inside what the model was trained on, when it is known; the
     # sampler warns when a request falls outside it.

@@ -644,8 +644,12 @@ def z_blocks(trained, prior, blocks, sample_seed, mode):
   z comes from the prior's stream, given the block's controls and, for a
   prior that looks ahead (the network prior), the next block's first ones.
   """
+  options = {}
+  if mode == 'morph' and 'morph_frames' not in getattr(prior, 'selection',
+                                                       {}):
+    options['morph_frames'] = blocks.n_frames  # A timbre morph: the sample.
   stream = None if trained.z_dims is None else prior.stream(
-      seed=sample_seed, mode=mode)
+      seed=sample_seed, mode=mode, **options)
   ahead = 0 if stream is None or not prior.CONDITIONS else (
       stream.lookahead_frames)
   iterator = iter(blocks)
@@ -741,6 +745,9 @@ def _write_sample(trained, prior, blocks, index, sample_seed, save_dir, bar,
               'model': trained.info(),
               'prior': describe_prior(prior, facts['prior_path']),
               'prior_mode': mode,
+              # A multi-instrument model's timbre: instruments and weights.
+              'timbre': (prior.describe(sample_seed)
+                         if hasattr(prior, 'describe') else None),
               'prior_conditioned_on': (None if prior is None else
                                        list(prior.CONDITIONS) or None),
               'controls': describe_controls(facts['source']),

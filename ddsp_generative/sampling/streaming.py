@@ -162,7 +162,7 @@ class StreamingDecoder:
                     loudness_db[np.newaxis]}
     features.update(model.preprocessor(features, training=False))
     if z is not None:
-      features['z'] = tf.convert_to_tensor(z[np.newaxis])
+      features[self.trained.z_key] = tf.convert_to_tensor(z[np.newaxis])
     decoder = model.decoder
     inputs = [tf.convert_to_tensor(features[k], tf.float32)
               for k in decoder.input_keys]

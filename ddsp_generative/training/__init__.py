@@ -7,7 +7,10 @@ Registers with gin: `synths.FastHarmonic` (a faster, equivalent
 stops training on a non-finite feature or loss), `encoders.VaeMfccRnnEncoder`
 and `models.VaeAutoencoder` (the KL-regularised z encoder and the checked
 model that adds its KL to ddsp's losses), and `data.checked_tfrecord_provider`
-(checks the TFRecords against the config before training).
+(checks the TFRecords against the config before training), and
+`timbre.TimbreEncoder` and `timbre.InstrumentTFRecordProvider` (the
+multi-instrument model's instrument embedding and timbre latent, and the
+provider reading each example's instrument id).
 
 The gin files in `gin/` start with `import ddsp_generative.training`: importing
 it registers this package's configurables with gin and adds the search paths
@@ -29,6 +32,7 @@ from ddsp_generative.core import synths  # FastHarmonic.
 from ddsp_generative.training import data  # checked_tfrecord_provider.
 from ddsp_generative.training import encoders  # VaeMfccRnnEncoder.
 from ddsp_generative.training import models  # Checked/VaeAutoencoder.
+from ddsp_generative.training import timbre  # TimbreEncoder, its provider.
 # pylint: enable=g-import-not-at-top,unused-import
 
 gin_path.add_gin_search_paths()

@@ -48,7 +48,8 @@ def provider_geometry(provider):
 
 @gin.register(module='ddsp_generative.training.data')
 def checked_tfrecord_provider(provider=gin.REQUIRED, n_samples=None,
-                              time_steps=None, check_gin_flags=True):
+                              time_steps=None, check_gin_flags=True,
+                              instruments=None):
   """Returns `provider` after checking its TFRecords and the gin flags.
 
   Args:
@@ -58,10 +59,15 @@ def checked_tfrecord_provider(provider=gin.REQUIRED, n_samples=None,
     time_steps: Frames per example the model's preprocessor produces
       (TIME_STEPS), or None not to check.
     check_gin_flags: Also check ddsp_run's --gin_file/--gin_param bindings.
+    instruments: None, or the instrument names of a multi-instrument model
+      (INSTRUMENTS, in id order): the TFRecords must be labelled with them
+      (`check_instruments`) and the provider returned adds each example's
+      'instrument_id' (`timbre.InstrumentTFRecordProvider`).
 
   Returns:
     provider, reading local copies of a URL's files where TensorFlow
-    cannot read the URL (module docstring), else unchanged.
+    cannot read the URL (module docstring), else unchanged; with
+    `instruments`, an `InstrumentTFRecordProvider` over it.
 
   Raises:
     tfrecords.DatasetMismatchError: No TFRecords, or TFRecords whose
@@ -91,6 +97,65 @@ def checked_tfrecord_provider(provider=gin.REQUIRED, n_samples=None,
       provider._file_pattern, sample_rate, frame_rate, audio_length,
       feature_length,
       expected_from='the gin config (TFRecordProvider settings)')
+  if instruments is not None:
+    check_instruments(provider._file_pattern, instruments)
   # ddsp 3.7.0's TFRecordProvider lists its files from this attribute.
   provider._file_pattern = filesystem.local_files(provider._file_pattern)
+  if instruments is not None:
+    from ddsp_generative.training import timbre  # pylint: disable=g-import-not-at-top
+    provider = timbre.InstrumentTFRecordProvider(provider, instruments)
   return provider
+
+
+def dataset_instruments(file_pattern):
+  """{instrument: examples} the metadata of a pattern's TFRecords count.
+
+  Args:
+    file_pattern: TFRecord file pattern (or URL).
+
+  Returns:
+    Dict sorted by name; {} when the TFRecords hold no labels.
+
+  Raises:
+    tfrecords.DatasetMismatchError: TFRecords without metadata (their labels
+      cannot be known before training).
+  """
+  files = tfrecords.match_files(file_pattern)
+  found, missing = tfrecords.find_metadata(files)
+  if missing:
+    raise tfrecords.DatasetMismatchError(
+        f'{len(missing)} TFRecord file(s) of {file_pattern} have no metadata '
+        f'JSON beside them (e.g. {missing[0]}): prepare them with '
+        'ddsp_generative_prepare_tfrecord --instrument=from_directory.')
+  counts = {}
+  for record in found.values():
+    for name, n in (record.get('instruments') or {}).items():
+      counts[name] = counts.get(name, 0) + n
+  return dict(sorted(counts.items()))
+
+
+def check_instruments(file_pattern, instruments):
+  """Raises unless every instrument label of the TFRecords is in the list.
+
+  Args:
+    file_pattern: TFRecord file pattern.
+    instruments: The model's instrument names (the INSTRUMENTS macro).
+
+  Raises:
+    tfrecords.DatasetMismatchError: Unlabelled TFRecords, or labels outside
+      `instruments`, naming the --gin_param that fits the data.
+  """
+  counts = dataset_instruments(file_pattern)
+  if not counts:
+    raise tfrecords.DatasetMismatchError(
+        f'The TFRecords of {file_pattern} hold no instrument labels: prepare '
+        'them with ddsp_generative_prepare_tfrecord '
+        '--instrument=from_directory (one folder per instrument) or '
+        '--instrument=NAME.')
+  unknown = [name for name in counts if name not in instruments]
+  if unknown or not instruments:
+    binding = 'INSTRUMENTS=' + repr(list(instruments) + unknown)
+    raise tfrecords.DatasetMismatchError(
+        f'The TFRecords of {file_pattern} hold instrument(s) '
+        f'{", ".join(unknown)} that INSTRUMENTS ({list(instruments)}) lacks: '
+        f'train with --gin_param="{binding}".')
