@@ -16,7 +16,10 @@ BIN = os.path.dirname(sys.executable)
 # A few of each command's own flags, which its --help must list.
 OWN_FLAGS = {
     'ddsp_generative_prepare_tfrecord': ('input_audio_filepatterns',
-                                         'output_tfrecord_path', 'gin_param'),
+                                         'output_tfrecord_path', 'gin_param',
+                                         'instrument'),
+    'ddsp_generative_fit_timbre_prior': ('model_dir', 'tfrecord_pattern',
+                                         'output', 'temperature'),
     'ddsp_generative_render_dataset': ('output_dir',),
     'ddsp_generative_evaluate_pitch': ('output', 'audio_filepatterns'),
     'ddsp_generative_extract_z': ('input_tfrecord_filepatterns',
@@ -24,7 +27,8 @@ OWN_FLAGS = {
     'ddsp_generative_fit_prior': ('z_dataset', 'output', 'holdout_fraction'),
     'ddsp_generative_prior_figures': ('z_dataset', 'save_dir'),
     'ddsp_generative_sample': ('save_dir', 'n_samples', 'midi_file',
-                               'n_notes', 'key', 'register', 'tempo'),
+                               'n_notes', 'key', 'register', 'tempo',
+                               'instrument', 'blend', 'morph'),
     'ddsp_generative_evaluate_reconstruction': ('model_dir',),
     'ddsp_generative_train_envelopes': ('tfrecord_pattern', 'save_dir'),
     'ddsp_generative_train_expression': ('note_dataset', 'save_dir',
