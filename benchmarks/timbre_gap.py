@@ -143,13 +143,9 @@ def decode_parts(trained, audio, f0_hz, loudness_db, jitter_cents=()):
 def main(argv):
   del argv
   import numpy as np  # pylint: disable=g-import-not-at-top
-  from ddsp_generative.core import tfrecords  # pylint: disable=g-import-not-at-top
   from ddsp_generative.sampling import model_io  # pylint: disable=g-import-not-at-top
   trained = model_io.load_model(FLAGS.model_dir)
-  n_samples = trained.example_frames * trained.hop_size
-  data = tfrecords.read_checked_arrays(
-      FLAGS.eval_tfrecord_pattern, trained.sample_rate, trained.frame_rate,
-      n_samples, trained.example_frames, expected_from=FLAGS.model_dir)
+  data = trained.read_tfrecords(FLAGS.eval_tfrecord_pattern)
   rms_db = 20 * np.log10(np.sqrt(np.mean(data['audio'] ** 2, 1)) + 1e-9)
   keep = rms_db > SILENT_DB
   audio, f0_hz, loudness_db = (data[k][keep] for k in

@@ -57,15 +57,6 @@ flags.DEFINE_string('figures', None, 'Folder for the PNG figures.')
 FLAGS = flags.FLAGS
 
 
-def _read(trained, pattern, max_examples=None):
-  from ddsp_generative.core import tfrecords  # pylint: disable=g-import-not-at-top
-  n_samples = trained.example_frames * trained.hop_size
-  return tfrecords.read_checked_arrays(
-      pattern, trained.sample_rate, trained.frame_rate, n_samples,
-      trained.example_frames, expected_from='the model', max_examples=
-      max_examples)
-
-
 def _octave_shift(f0_hz, low, high):
   """f0 moved by whole octaves so its median voiced f0 is nearest [low, high]."""
   import numpy as np  # pylint: disable=g-import-not-at-top
@@ -91,9 +82,9 @@ def main(unused_argv):
   sr = multi.sample_rate
   heldout, train_features, ranges = {}, {}, {}
   for name in names:
-    heldout[name] = _read(multi, FLAGS.heldout_pattern.format(name))
-    train = _read(multi, FLAGS.train_pattern.format(name),
-                  FLAGS.max_train_clips)
+    heldout[name] = multi.read_tfrecords(FLAGS.heldout_pattern.format(name))
+    train = multi.read_tfrecords(FLAGS.train_pattern.format(name),
+                                 FLAGS.max_train_clips)
     train_features[name] = clip_features.clip_features(train['audio'], sr)
     found, _ = tfrecords.find_metadata(tfrecords.match_files(
         FLAGS.train_pattern.format(name)))

@@ -21,6 +21,8 @@ model's fingerprint; an existing --output is only replaced with --overwrite.
 Every error is one line (exit 2 for bad flags, 1 otherwise).
 """
 
+import os
+
 from absl import flags
 
 from ddsp_generative import cli
@@ -48,7 +50,6 @@ flags.DEFINE_boolean('overwrite', False, 'Replace an existing --output.')
 
 def check_flags():
   """The checks that need no TensorFlow: flags, paths and the output."""
-  import os  # pylint: disable=g-import-not-at-top
   cli.check_args(FLAGS, ('model_dir', 'tfrecord_pattern', 'output'))
   cli.require(os.path.isdir(FLAGS.model_dir), 'Model directory not found: '
               f'{FLAGS.model_dir} (--model_dir: a ddsp_run --save_dir).')

@@ -486,3 +486,15 @@ def test_cli_globs_runs_and_prints_summary(tmp_path, inputs):
       f'--input_audio_filepatterns={tmp_path}/nothing/*.wav',
       f'--output_tfrecord_path={output}', expect_ok=False)
   assert 'No files match' in failed.stderr
+
+
+def test_a_summary_beam_outcounts_is_refused():
+  check = lib.check_summary_complete
+  check({'write-part': 60, 'chunk': 60}, {'write-part': 60, 'chunk': 60})
+  check({}, {'write-part': 3})  # A runner without metrics (Dask).
+  check(None, {'write-part': 3})
+  with pytest.raises(lib.SummaryLostError,
+                     match=r'write-part 60/30, write-shard 8/4.*in_memory'):
+    check(
+        {'write-part': 60, 'write-shard': 8, 'chunk': 60},
+        {'write-part': 30, 'write-shard': 4, 'chunk': 60})

@@ -159,8 +159,9 @@ def _write_summary(tagged_pcolls, path):
   # Each input is reduced to its small records before the Flatten: flattening
   # the chunk PCollections themselves (audio included) lost records on the
   # multi-processing DirectRunner (Beam 2.77; 3 of 3 runs on 60 chunks lost
-  # 4-30 records; none in 3 runs since), and `check_summary_complete`
-  # refuses a summary that still misses any.
+  # 4-30 records; none in the 2 runs on those 60 chunks and 10 smaller runs
+  # since), and `check_summary_complete` refuses a summary that still misses
+  # any.
   records = [pcoll | f'summary_records_{i}' >> beam.FlatMap(_summary_record)
              for i, pcoll in enumerate(tagged_pcolls)]
   return (records
@@ -703,10 +704,8 @@ def prepare_tfrecord(input_audio_paths,
             'features': list(FEATURES) + ([write.INSTRUMENT_KEY]
                                           if instrument else []),
             'instrument_labels': instrument,
-            'instruments': _instrument_counts(
-                [{'instrument': name, 'n_examples': n}
-                 for split in splits.values()
-                 for name, n in split['instruments'].items()]),
+            'instruments': stages.sum_counts(
+                split['instruments'] for split in splits.values()),
             'n_files': n_inputs,
             'n_files_used': len(files),
             'n_files_skipped': len(summary['skipped_files']),

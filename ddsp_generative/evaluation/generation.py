@@ -318,9 +318,7 @@ def evaluate(trained, priors, eval_tfrecord_pattern, modes=None,
   n_samples = n_frames * trained.hop_size
   f0_estimator = f0_estimator or tfrecords.default_f0_estimator(
       eval_tfrecord_pattern)
-  data = tfrecords.read_checked_arrays(
-      eval_tfrecord_pattern, trained.sample_rate, trained.frame_rate,
-      n_samples, n_frames, expected_from=f'the model in {trained.model_dir}')
+  data = trained.read_tfrecords(eval_tfrecord_pattern)
   indices = pick_examples(len(data['audio']), n_examples)
   if len(indices) < 4:
     raise GenerationEvalError(

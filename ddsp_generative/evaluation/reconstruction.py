@@ -123,10 +123,7 @@ def evaluate(trained, eval_tfrecord_pattern, batch_size=8, max_examples=None,
     raise ValueError(f'Unknown f0 estimator {f0_estimator!r}; choose one of '
                      f'{", ".join(f0_lib.ESTIMATORS)}.')
   # Fails before any work when the data does not fit the model.
-  data = tfrecords.read_checked_arrays(
-      eval_tfrecord_pattern, trained.sample_rate, trained.frame_rate,
-      n_samples, n_frames, expected_from=f'the model in {trained.model_dir}',
-      max_examples=max_examples)
+  data = trained.read_tfrecords(eval_tfrecord_pattern, max_examples)
   n_examples = len(data['audio'])
   real = None
   if realism:  # Refuses too few clips before any resynthesis.

@@ -30,6 +30,7 @@ from ddsp_generative import environment
 from ddsp_generative.core import errors
 from ddsp_generative.core import filesystem
 from ddsp_generative.core import gin_safety
+from ddsp_generative.core import tfrecords
 
 environment.setup()
 environment.require_ddsp()
@@ -118,6 +119,28 @@ class TrainedModel:
         'instruments': (None if self.instruments is None else
                         list(self.instruments)),
     }
+
+  def read_tfrecords(self, file_pattern, max_examples=None, text_keys=()):
+    """TFRecord examples of this model's geometry, as stacked arrays.
+
+    Args:
+      file_pattern: TFRecord file pattern.
+      max_examples: Read at most this many (None: all).
+      text_keys: Text features to read too (e.g. 'instrument').
+
+    Returns:
+      The dict of `core.tfrecords.read_arrays`.
+
+    Raises:
+      tfrecords.DatasetMismatchError: No TFRecords, or of another sample
+        rate, frame rate or example length than the model's (before any
+        example is read).
+    """
+    return tfrecords.read_checked_arrays(
+        file_pattern, self.sample_rate, self.frame_rate,
+        self.example_frames * self.hop_size, self.example_frames,
+        expected_from=f'the model in {self.model_dir}',
+        max_examples=max_examples, text_keys=text_keys)
 
   def _set_lengths(self, n_frames):
     """Points the preprocessor and synthesizers at a clip of n_frames."""

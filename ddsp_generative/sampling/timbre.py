@@ -15,7 +15,6 @@ from tqdm.auto import tqdm
 
 from ddsp_generative.core import errors
 from ddsp_generative.core import prior_files
-from ddsp_generative.core import tfrecords
 from ddsp_generative.priors import timbre as timbre_prior
 from ddsp_generative.sampling import model_io
 
@@ -53,18 +52,15 @@ def timbre_vectors(trained, tfrecord_pattern, max_examples=None,
     tfrecords.DatasetMismatchError: No TFRecords, or of another geometry.
   """
   check_multi_instrument(trained)
-  n_samples = trained.example_frames * trained.hop_size
-  data = tfrecords.read_checked_arrays(
-      tfrecord_pattern, trained.sample_rate, trained.frame_rate, n_samples,
-      trained.example_frames, expected_from=f'the model in {trained.model_dir}',
-      max_examples=max_examples, text_keys=(INSTRUMENT_KEY,))
+  data = trained.read_tfrecords(tfrecord_pattern, max_examples,
+                                text_keys=(INSTRUMENT_KEY,))
   names = data[INSTRUMENT_KEY]
   unknown = sorted(set(names) - set(trained.instruments))
   if unknown:
     raise TimbreError(
-        f'{tfrecord_pattern} holds clips of {", ".join(repr(u) for u in unknown)}'
-        f', which the model does not play ({", ".join(trained.instruments)})'
-        ': prepare them with ddsp_generative_prepare_tfrecord --instrument.')
+        f'{tfrecord_pattern} holds clips of {", ".join(unknown)}, which the '
+        f'model does not play ({", ".join(trained.instruments)}): prepare '
+        'them with ddsp_generative_prepare_tfrecord --instrument.')
   ids = np.array([trained.instruments.index(n) for n in names], np.int32)
   vectors = []
   for start in tqdm(range(0, len(names), batch_size), desc='timbre vectors',
