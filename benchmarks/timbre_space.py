@@ -110,9 +110,9 @@ def main(unused_argv):
       del single
     section = realism.compare(data['audio'], sets, sr, seed=FLAGS.seed)
     row = {'n_clips': int(n), 'single_step': single_step,
-           'realism': {k: {m: section['sets'][k][m] for m in (
-               'c2st', 'frechet', 'rms_db_difference') if m in
-                           section['sets'][k]} for k in section['sets']},
+           'realism': {k: {m: v[m] for m in ('c2st', 'frechet')}
+                       for k, v in dict(section['sets'],
+                                        floor=section['floor']).items()},
            'recognised': {'real': classifier.recognised(
                clip_features.clip_features(data['audio'], sr), name)}}
     for key, audio in sets.items():
@@ -165,6 +165,8 @@ def main(unused_argv):
           [c['monotonic_probability'] for c in result['pairs']])),
       'monotonic_centroid': float(np.mean(
           [c['monotonic_centroid'] for c in result['pairs']])),
+      'interpolates': float(np.mean(
+          [c['interpolates'] for c in result['pairs']])),
       'secs': time.time() - start,
   }
   result['summary'] = summary
@@ -202,12 +204,11 @@ def _save_curves(path, pairs):
 
 
 def _markdown(result):
-  lines = ['| instrument | real-vs-real | multi C2ST LR/RF | single C2ST LR/RF '
+  lines = ['| instrument | real-vs-real C2ST LR/RF, FD | multi C2ST LR/RF | single C2ST LR/RF '
            '| multi FD | single FD | recognised real / multi / single |',
            '| --- | --- | --- | --- | --- | --- | --- |']
   for name, row in result['per_instrument'].items():
     r = row['realism']
-    floor = r['real_b']['c2st'] if 'real_b' in r else None
 
     def c2st(key, r=r):
       if key not in r:
@@ -220,16 +221,29 @@ def _markdown(result):
 
     rec = row['recognised']
     lines.append(
-        f"| {name} | {c2st('real_b') if floor else '-'} | {c2st('multi')} | "
+        f"| {name} | {c2st('floor')}, FD {fd('floor')} | {c2st('multi')} | "
         f"{c2st('single')} | {fd('multi')} | {fd('single')} | "
         f"{rec['real']:.2f} / {rec['multi']:.2f} / "
         f"{rec.get('single', float('nan')):.2f} |")
   s = result['summary']
   lines.append('')
-  lines.append(f"Named-instrument samples recognised: {s['recognised_multi']:.2f}; "
-               f"monotonic P(b) curves: {s['monotonic_probability']:.2f} of "
-               f"{len(result['pairs'])} pairs; monotonic centroid: "
-               f"{s['monotonic_centroid']:.2f}.")
+  lines.append('')
+  lines.append('| pair a -> b | P(b) at w = 0, 0.5, 1 | monotonic | span | '
+               'interpolates | centroid monotonic |')
+  lines.append('| --- | --- | --- | --- | --- | --- |')
+  for c in result['pairs']:
+    p = c['p_second']
+    lines.append(f"| {' -> '.join(c['pair'])} | {p[0]:.2f}, "
+                 f"{p[len(p) // 2]:.2f}, {p[-1]:.2f} | "
+                 f"{c['monotonic_probability']} | {c['span']:.2f} | "
+                 f"{c['interpolates']} | {c['monotonic_centroid']} |")
+  lines.append('')
+  lines.append(
+      f"Named-instrument samples recognised: {s['recognised_multi']:.2f}; "
+      f"pairs whose P(b) curve is monotonic: {s['monotonic_probability']:.2f}"
+      f"; monotonic and spanning >= 0.5: {s['interpolates']:.2f}; centroid "
+      f"monotonic: {s['monotonic_centroid']:.2f} (of {len(result['pairs'])} "
+      'pairs).')
   return '\n'.join(lines)
 
 

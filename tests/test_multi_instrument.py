@@ -316,3 +316,59 @@ def test_sampler_timbre_errors_are_one_line(multi_model, tmp_path,
     lines = result.stderr.strip().splitlines()
     assert match in lines[-1], result.stderr[-2000:]
     assert 'Traceback' not in result.stderr
+
+
+# ------------------------------------------------- Watching the space ----
+def test_is_monotonic_within_a_tolerance():
+  from ddsp_generative.evaluation import timbre_space  # pylint: disable=g-import-not-at-top
+  assert timbre_space.is_monotonic([0.1, 0.3, 0.29, 0.9])
+  assert not timbre_space.is_monotonic([0.1, 0.5, 0.3, 0.9])
+  assert timbre_space.is_monotonic([900, 700, 710, 400], relative=True)
+  assert not timbre_space.is_monotonic([900, 500, 800, 400], relative=True)
+
+
+def test_instrument_classifier_and_latent_maps(tmp_path):
+  from ddsp_generative.evaluation import timbre_space  # pylint: disable=g-import-not-at-top
+  rng = np.random.default_rng(0)
+  features = {'a': rng.standard_normal([30, 5]),
+              'b': rng.standard_normal([30, 5]) + 3.0}
+  classifier = timbre_space.InstrumentClassifier().fit(features)
+  assert classifier.names == ('a', 'b')
+  assert classifier.recognised(features['b'] + 0.1, 'b') > 0.9
+  assert classifier.recognised(features['b'], 'a') < 0.1
+  vectors = np.concatenate(list(features.values()))
+  for method in ('pca', 'tsne'):
+    assert timbre_space.latent_map(vectors, method).shape == (60, 2)
+  with pytest.raises(ValueError, match='pca'):
+    timbre_space.latent_map(vectors, 'umap')
+  path = str(tmp_path / 'map.png')
+  timbre_space.save_map_figure(
+      path, {'PCA': timbre_space.latent_map(vectors, 'pca')},
+      ['a'] * 30 + ['b'] * 30, marked=np.arange(60) >= 55)
+  with open(path, 'rb') as f:
+    assert f.read(8) == b'\x89PNG\r\n\x1a\n'
+
+
+def test_interpolation_curve_of_the_tiny_model(multi_model,
+                                               tiny_instrument_tfrecords):
+  from ddsp_generative.evaluation import clip_features  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.evaluation import timbre_space  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.sampling import model_io  # pylint: disable=g-import-not-at-top
+  trained = model_io.load_model(multi_model)
+  prior = base.load_prior(os.path.join(multi_model, 'prior.json'))
+  data = trained.read_tfrecords(tiny_instrument_tfrecords,
+                                text_keys=('instrument',))
+  features = {name: clip_features.clip_features(
+      data['audio'][data['instrument'] == name], trained.sample_rate)
+              for name in TINY_INSTRUMENTS}
+  classifier = timbre_space.InstrumentClassifier().fit(features)
+  curve = timbre_space.interpolation_curve(
+      trained, prior, classifier, TINY_INSTRUMENTS, data['f0_hz'][:2],
+      data['loudness_db'][:2], weights=(0.0, 0.5, 1.0))
+  assert curve['weights'] == [0.0, 0.5, 1.0]
+  assert all(0 <= p <= 1 for p in curve['p_second'])
+  assert len(curve['centroid_hz']) == 3
+  assert curve['span'] == pytest.approx(curve['p_second'][-1] -
+                                        curve['p_second'][0])
+  assert curve['interpolates'] == (curve['monotonic_probability'] and
+                                   curve['span'] >= timbre_space.MIN_SPAN)

@@ -28,6 +28,10 @@ from ddsp_generative.evaluation import clip_features as features_lib
 # A step of the curve may go back by this much and still count as monotonic
 # (a probability; for the centroid, this fraction of the curve's range).
 MONOTONIC_TOLERANCE = 0.02
+# A curve that also counts as going from one instrument to the other: its
+# P(b) / (P(a) + P(b)) rises by at least this much from w = 0 to w = 1 (a
+# flat curve is monotonic but interpolates nothing).
+MIN_SPAN = 0.5
 
 
 class InstrumentClassifier:
@@ -126,7 +130,9 @@ def interpolation_curve(trained, prior, classifier, pair, f0_hz, loudness_db,
   Returns:
     {'pair', 'weights', 'p_second' (mean over clips of P(b) / (P(a) +
     P(b))), 'centroid_hz' (mean), 'monotonic_probability',
-    'monotonic_centroid', 'spearman_probability'}.
+    'monotonic_centroid', 'spearman_probability', 'span' (p_second at the
+    last weight minus at the first), 'interpolates' (monotonic and a span of
+    at least MIN_SPAN)}.
   """
   a, b = pair
   ia, ib = classifier.names.index(a), classifier.names.index(b)
@@ -148,7 +154,10 @@ def interpolation_curve(trained, prior, classifier, pair, f0_hz, loudness_db,
           'p_second': p_second, 'centroid_hz': centroid,
           'monotonic_probability': is_monotonic(p_second),
           'monotonic_centroid': is_monotonic(centroid, relative=True),
-          'spearman_probability': spearman}
+          'spearman_probability': spearman,
+          'span': p_second[-1] - p_second[0],
+          'interpolates': is_monotonic(p_second) and (
+              p_second[-1] - p_second[0] >= MIN_SPAN)}
 
 
 def latent_map(vectors, method='pca', seed=0):
