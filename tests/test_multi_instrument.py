@@ -251,6 +251,18 @@ def test_ddsp_run_refuses_a_vocabulary_missing_a_label(
   assert "INSTRUMENTS=['reed', 'string']" in result.stderr
 
 
+def test_fit_timbre_prior_refuses_unlabelled_clips(multi_model, tmp_path,
+                                                  tiny_tfrecords):
+  result = run_cli('ddsp_generative.fit_timbre_prior',
+                   f'--model_dir={multi_model}',
+                   f'--tfrecord_pattern={tiny_tfrecords}',
+                   f'--output={tmp_path}/prior.json', expect_ok=False)
+  assert 'without an instrument label' in result.stderr.strip().splitlines()[
+      -1]
+  assert 'Traceback' not in result.stderr
+  assert not os.path.exists(tmp_path / 'prior.json')
+
+
 def test_timbre_prior_file_records_the_model(multi_model):
   record = artifacts.read_json(os.path.join(multi_model, 'prior.json'),
                                base.KIND, base.SUPPORTED_VERSIONS)

@@ -55,6 +55,11 @@ def timbre_vectors(trained, tfrecord_pattern, max_examples=None,
   data = trained.read_tfrecords(tfrecord_pattern, max_examples,
                                 text_keys=(INSTRUMENT_KEY,))
   names = data[INSTRUMENT_KEY]
+  if '' in set(names):
+    raise TimbreError(
+        f'{tfrecord_pattern} holds clips without an instrument label: '
+        'prepare them with ddsp_generative_prepare_tfrecord --instrument=NAME '
+        'or --instrument=from_directory.')
   unknown = sorted(set(names) - set(trained.instruments))
   if unknown:
     raise TimbreError(
