@@ -4,7 +4,8 @@ r"""Create a TFRecord dataset in ddsp's schema from audio files.
 
 The flags are those of ddsp's `ddsp_prepare_tfrecord`, plus `--f0_estimator`
 (pyin by default: CREPE is optional), `--highpass_hz` (remove a DC offset
-and rumble) and `--overwrite`. Unreadable, corrupt,
+and rumble), `--instrument` (labels), `--descriptors` (frame-level timbre
+descriptors beside ddsp's features; on by default) and `--overwrite`. Unreadable, corrupt,
 empty and silent files, files whose header claims an absurd sample rate or
 length, files with absurd amplitudes (corrupt float data), and paths matched
 by the patterns that are no audio files (folders, broken symbolic links,
@@ -105,6 +106,14 @@ flags.DEFINE_string('instrument', None,
                     "'from_directory': each file by the name of its folder, "
                     "e.g. --input_audio_filepatterns='data/*/*.wav' for a "
                     'multi-instrument set (gin/multi_instrument.gin).')
+flags.DEFINE_boolean('descriptors', True,
+                     'Also store frame-level timbre descriptors in every '
+                     'example (spectral_centroid_hz, spectral_flatness, '
+                     'periodicity, odd_even_ratio_db: '
+                     'ddsp_generative/core/descriptors.py), which ddsp\'s '
+                     'readers ignore and gin/harmonic_noise_descriptors.gin '
+                     'decodes from. --nodescriptors writes ddsp\'s features '
+                     'only.')
 flags.DEFINE_boolean('overwrite', False,
                      'Replace a dataset that already exists at '
                      '--output_tfrecord_path.')
@@ -231,7 +240,8 @@ def run():
         overwrite=FLAGS.overwrite,
         pipeline_options=FLAGS.pipeline_options,
         highpass_hz=FLAGS.highpass_hz,
-        write_notes=FLAGS.notes)
+        write_notes=FLAGS.notes,
+        descriptors=FLAGS.descriptors)
   except (FileExistsError, prepare_tfrecord_lib.NoExamplesError,
           environment.CrepeNotInstalledError) as e:
     raise cli.UserError(str(e)) from e

@@ -46,6 +46,13 @@ Usage:
   python -m ddsp_generative.sample --model_dir=models/multi \
     --morph=violin,flute --duration=6 --pitch=67
 
+  # A model that decodes from timbre descriptors
+  # (gin/harmonic_noise_descriptors.gin): brighter along the note, at a set
+  # periodicity (others follow the training data's median):
+  python -m ddsp_generative.sample --model_dir=models/violin_desc \
+    --pitch=67 --duration=4 --descriptor=centroid=ramp:1000:3000 \
+    --descriptor=periodicity=0.9
+
 When --prior is not given, `<model_dir>/prior.json` is used. With no
 --midi_file, --envelope_model or --pitch, a model that has a phrase model
 (`<model_dir>/expression/phrase_model.json`, ddsp_generative_train_expression)
@@ -60,6 +67,7 @@ import os
 from absl import flags
 
 from ddsp_generative import cli
+from ddsp_generative.controls import descriptor_curves
 from ddsp_generative.sampling import requests
 
 FLAGS = flags.FLAGS
@@ -126,6 +134,13 @@ flags.DEFINE_string('morph', None, 'Morph from one instrument to another '
                     'along each sample, e.g. "violin,flute".')
 flags.DEFINE_float('morph_secs', None, 'Seconds the --morph takes (then '
                    'held); default the whole sample.')
+flags.DEFINE_multi_string(
+    'descriptor', [], 'A model that decodes from timbre descriptors '
+    '(gin/harmonic_noise_descriptors.gin): NAME=VALUE (constant), '
+    'NAME=ramp:FROM:TO[:SECS] or NAME=data (the training median, the '
+    'default), e.g. --descriptor=centroid=ramp:800:3000 '
+    '--descriptor=periodicity=0.9. Names: centroid (Hz), flatness, '
+    'periodicity, odd_even (dB).')
 flags.DEFINE_integer('chunk_frames', None, 'Frames decoded at a time '
                      '(memory); default 1000 (4 s at 250 frames/s).')
 flags.DEFINE_boolean('overwrite', False, 'Replace existing sample files.')
@@ -290,6 +305,11 @@ def check_flags():
     timbre_request().choice()
   except requests.TimbreRequestError as e:
     raise cli.UsageError(str(e)) from e
+  try:
+    for spec in FLAGS.descriptor:
+      descriptor_curves.parse(spec)
+  except descriptor_curves.DescriptorRequestError as e:
+    raise cli.UsageError(str(e)) from e
   check_phrase_flags()
   check_save_dir(FLAGS.save_dir)
   if not FLAGS.overwrite:
@@ -311,7 +331,8 @@ def main(unused_argv):
       checkpoint=FLAGS.checkpoint, prior_path=FLAGS.prior,
       n_samples=FLAGS.n_samples, mode=FLAGS.mode, overwrite=FLAGS.overwrite,
       chunk_frames=FLAGS.chunk_frames, gin_files=FLAGS.gin_file,
-      gin_params=FLAGS.gin_param, timbre=timbre_request())
+      gin_params=FLAGS.gin_param, timbre=timbre_request(),
+      descriptors=FLAGS.descriptor)
   for paths in written:
     print(paths['wav'])
 

@@ -37,6 +37,7 @@ from absl import logging
 
 from ddsp_generative import cli
 from ddsp_generative.core import publish
+from ddsp_generative.controls import descriptor_curves
 from ddsp_generative.sampling import default_model
 from ddsp_generative.sampling import transfer as transfer_lib
 
@@ -81,6 +82,12 @@ flags.DEFINE_integer('seed', 0, 'Seeds the prior and the synthesizers\' '
                      'noise.')
 flags.DEFINE_integer('chunk_frames', None, 'Frames decoded at a time '
                      '(memory); default 1000.')
+flags.DEFINE_multi_string(
+    'descriptor', [], 'A model that decodes from timbre descriptors '
+    '(gin/harmonic_noise_descriptors.gin) follows the recording\'s own '
+    'descriptors (with --auto_adjust shifted to the training medians); '
+    'NAME=VALUE, NAME=ramp:FROM:TO[:SECS] or NAME=data (the training '
+    'median) replaces one, e.g. --descriptor=centroid=2500.')
 flags.DEFINE_boolean('overwrite', False, 'Replace existing output files.')
 
 
@@ -117,6 +124,11 @@ def check_flags():
             f'{FLAGS.chunk_frames}.')
   require(not os.path.isfile(FLAGS.save_dir), f'--save_dir={FLAGS.save_dir} '
           'is a file: pass a directory.')
+  try:
+    for spec in FLAGS.descriptor:
+      descriptor_curves.parse(spec)
+  except descriptor_curves.DescriptorRequestError as e:
+    raise cli.UsageError(str(e)) from e
   transfer_lib.check_not_written(
       transfer_lib.output_paths(FLAGS.save_dir, FLAGS.input_audio),
       FLAGS.overwrite)
@@ -148,7 +160,8 @@ def _transfer():
       loudness_shift_db=FLAGS.loudness_shift, auto_adjust=FLAGS.auto_adjust,
       quiet_db=FLAGS.quiet_db, note_threshold=FLAGS.note_threshold,
       f0_estimator=FLAGS.f0_estimator, seed=FLAGS.seed, mode=FLAGS.mode,
-      chunk_frames=FLAGS.chunk_frames, overwrite=FLAGS.overwrite)
+      chunk_frames=FLAGS.chunk_frames, overwrite=FLAGS.overwrite,
+      descriptors=FLAGS.descriptor)
   print(paths['wav'])
 
 

@@ -17,7 +17,7 @@ BIN = os.path.dirname(sys.executable)
 OWN_FLAGS = {
     'ddsp_generative_prepare_tfrecord': ('input_audio_filepatterns',
                                          'output_tfrecord_path', 'gin_param',
-                                         'instrument'),
+                                         'instrument', 'descriptors'),
     'ddsp_generative_fit_timbre_prior': ('model_dir', 'tfrecord_pattern',
                                          'output', 'temperature'),
     'ddsp_generative_render_dataset': ('output_dir',),
@@ -28,13 +28,14 @@ OWN_FLAGS = {
     'ddsp_generative_prior_figures': ('z_dataset', 'save_dir'),
     'ddsp_generative_sample': ('save_dir', 'n_samples', 'midi_file',
                                'n_notes', 'key', 'register', 'tempo',
-                               'instrument', 'blend', 'morph'),
+                               'instrument', 'blend', 'morph', 'descriptor'),
     'ddsp_generative_evaluate_reconstruction': ('model_dir',),
     'ddsp_generative_train_envelopes': ('tfrecord_pattern', 'save_dir'),
     'ddsp_generative_train_expression': ('note_dataset', 'save_dir',
                                          'models'),
     'ddsp_generative_evaluate_generation': ('model_dir', 'expression'),
-    'ddsp_generative_transfer': ('input_audio', 'octave_shift', 'z'),
+    'ddsp_generative_transfer': ('input_audio', 'octave_shift', 'z',
+                                 'descriptor'),
 }
 
 NATIVE_LOG_WORDS = ('cuda', 'cpu_feature_guard', 'absl::InitializeLog',

@@ -70,6 +70,11 @@ EXPECTED = {
                                      'VaeMfccRnnEncoder', 'VaeAutoencoder'),
     'gin/multi_instrument.gin': (['harmonic', 'filtered_noise', 'add'],
                                  'TimbreEncoder', 'VaeAutoencoder'),
+    'gin/harmonic_noise_descriptors.gin': (
+        ['harmonic', 'filtered_noise', 'add'], None, 'CheckedAutoencoder'),
+    'gin/harmonic_noise_descriptors_z.gin': (
+        ['harmonic', 'filtered_noise', 'add'],
+        'MfccTimeDistributedRnnEncoder', 'CheckedAutoencoder'),
 }
 # Experiments trained on labelled TFRecords (prepare_tfrecord --instrument),
 # with the bindings they need.

@@ -11,6 +11,9 @@ model's manifest):
   {'f0_hz': {'p5': ..., 'p10': ..., 'p50': ..., 'p90': ..., 'p95': ...},
    'loudness_db': {...}, 'n_frames': N}
 
+and, from TFRecords that hold them, the same percentiles of each timbre
+descriptor (`core.descriptors`) under 'descriptors': {name: {...}}
+
 over audible frames (loudness above AUDIBLE_DB, f0 above 0). The data
 preparation pipeline computes them in a mergeable form (a histogram per
 chunk, summed per split), `ddsp_generative_fit_prior` from the z dataset's
@@ -21,6 +24,7 @@ default levels and to warn about requests outside them.
 
 import numpy as np
 
+from ddsp_generative.core import descriptors as descriptors_lib
 from ddsp_generative.core import units
 
 # Frames at or below this loudness (ddsp's dB scale) are silence: they say
@@ -57,23 +61,36 @@ def audible(f0_hz, loudness_db):
             (loudness_db > AUDIBLE_DB))
 
 
-def histogram(f0_hz, loudness_db):
+# Histogram bins of the timbre descriptors (`core.descriptors`): the
+# centroid on the MIDI scale of its frequency, flatness in dB.
+DESCRIPTOR_BINS = {'spectral_centroid_hz': 0.1, 'spectral_flatness': 0.25,
+                   'periodicity': 0.005, 'odd_even_ratio_db': 0.25}
+
+
+def histogram(f0_hz, loudness_db, descriptors=None):
   """A mergeable summary of a chunk's controls (JSON-friendly).
 
   Args:
     f0_hz: [n_frames] Hz.
     loudness_db: [n_frames] dB.
+    descriptors: None, or {name: [n_frames]} of `core.descriptors` values
+      (names in DESCRIPTOR_BINS) on the same frames.
 
   Returns:
     {'midi': {bin: count}, 'loudness_db': {bin: count}} with string keys
-    (bin index = round(value / bin width)) over audible frames.
+    (bin index = round(value / bin width)) over audible frames, and one
+    more such dict per descriptor.
   """
   keep = audible(f0_hz, loudness_db)
   midi = units.hz_to_midi(np.asarray(f0_hz, np.float64).ravel()[keep])
   loud = np.asarray(loudness_db, np.float64).ravel()[keep]
+  columns = [('midi', midi, MIDI_BIN), ('loudness_db', loud, DB_BIN)]
+  for name, values in sorted((descriptors or {}).items()):
+    values = np.asarray(values, np.float64).ravel()[keep]
+    columns.append((name, descriptors_lib.to_scale(name, values),
+                    DESCRIPTOR_BINS[name]))
   out = {}
-  for name, values, width in (('midi', midi, MIDI_BIN),
-                              ('loudness_db', loud, DB_BIN)):
+  for name, values, width in columns:
     bins, counts = np.unique(np.round(values / width).astype(np.int64),
                              return_counts=True)
     out[name] = {str(int(b)): int(c) for b, c in zip(bins, counts)}
@@ -84,9 +101,34 @@ def merge(histograms):
   """Sums `histogram` outputs."""
   out = {'midi': {}, 'loudness_db': {}}
   for hist in histograms:
-    for name in out:
-      for b, c in hist.get(name, {}).items():
-        out[name][b] = out[name].get(b, 0) + c
+    for name, bins in hist.items():
+      merged = out.setdefault(name, {})
+      for b, c in bins.items():
+        merged[b] = merged.get(b, 0) + c
+  return out
+
+
+def descriptor_ranges(hist):
+  """Percentiles of the descriptors of a (merged) histogram.
+
+  Args:
+    hist: From `histogram` or `merge`.
+
+  Returns:
+    {name: {'p5': ..., ..., 'p95': ...}} for the descriptors it holds, in
+    their own units; {} when it holds none.
+  """
+  out = {}
+  for name, width in DESCRIPTOR_BINS.items():
+    bins = hist.get(name)
+    if not bins:
+      continue
+    values = np.array([int(b) for b in bins], np.float64) * width
+    counts = np.array(list(bins.values()), np.float64)
+    values = descriptors_lib.from_scale(
+        name, _weighted_percentiles(values, counts, PERCENTILES))
+    out[name] = {f'p{p}': float(f'{float(v):.4g}')
+                 for p, v in zip(PERCENTILES, values)}
   return out
 
 
@@ -122,6 +164,9 @@ def from_histogram(hist):
     out[name] = {f'p{p}': round(float(v), 1)
                  for p, v in zip(PERCENTILES, values)}
   out['n_frames'] = int(sum(midi.values()))
+  descriptors = descriptor_ranges(hist)
+  if descriptors:
+    out['descriptors'] = descriptors
   return out
 
 

@@ -359,6 +359,43 @@ def geometry_from_record(path):
   return geometry
 
 
+def dataset_features(file_pattern):
+  """Names of the features the TFRecords of a pattern hold.
+
+  From their metadata JSON ('features', the union over the shards'
+  metadata), else from the first record of the first file.
+
+  Args:
+    file_pattern: TFRecord file pattern (or URL).
+
+  Returns:
+    Set of feature names.
+
+  Raises:
+    DatasetMismatchError: No file matches, or an unreadable first record.
+  """
+  files = match_files(file_pattern)
+  found, missing = find_metadata(files)
+  names = set()
+  for record in found.values():
+    names.update(record.get('features') or ())
+  if not missing and names:
+    return names
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  path = (missing or files)[0]
+  try:
+    with filesystem.local_copy(path) as local:
+      records = list(
+          tf.data.TFRecordDataset(local).take(1).as_numpy_iterator())
+  except tf.errors.OpError as e:
+    raise CorruptDatasetError(
+        f'Cannot read TFRecord {path}: {_op_message(e)}. {_fix(PRODUCER)}'
+    ) from e
+  if records:
+    names.update(tf.train.Example.FromString(records[0]).features.feature)
+  return names
+
+
 def dataset_geometry(file_pattern):
   """The geometry of the TFRecords matching a pattern.
 
@@ -564,7 +601,7 @@ def read_examples(file_pattern, keys=FEATURE_KEYS, max_examples=None,
 
 
 def read_arrays(file_pattern, n_samples, n_frames, max_examples=None,
-                text_keys=()):
+                text_keys=(), frame_keys=()):
   """Reads fixed-size ddsp TFRecord examples into stacked numpy arrays.
 
   Args:
@@ -573,23 +610,32 @@ def read_arrays(file_pattern, n_samples, n_frames, max_examples=None,
     n_frames: Feature frames per example.
     max_examples: Read at most this many (None: all).
     text_keys: Text features to read too (e.g. 'instrument').
+    frame_keys: Other frame-level float features to read too (e.g. the
+      timbre descriptors of `core.descriptors`), [n_frames] each.
 
   Returns:
     Dict of 'audio' [n, n_samples], 'f0_hz', 'f0_confidence' (ones where the
-    TFRecords have none) and 'loudness_db' [n, n_frames] float32 arrays, and
-    each text key's [n] array of str.
+    TFRecords have none) and 'loudness_db' [n, n_frames] float32 arrays, each
+    frame key's [n, n_frames], and each text key's [n] array of str.
 
   Raises:
-    DatasetMismatchError: No example, or one of another size.
+    DatasetMismatchError: No example, or one of another size (or lacking a
+      frame key).
   """
   lengths = {'audio': n_samples, 'f0_hz': n_frames, 'f0_confidence': n_frames,
              'loudness_db': n_frames}
+  lengths.update({k: n_frames for k in frame_keys})
   rows = []
   for i, ex in enumerate(read_examples(file_pattern, tuple(lengths),
                                        max_examples, text_keys)):
     if not len(ex['f0_confidence']):
       ex['f0_confidence'] = np.ones(n_frames, np.float32)
     for key, n in lengths.items():
+      if key in frame_keys and not len(ex[key]):
+        raise DatasetMismatchError(
+            f'Example {i} of {file_pattern!r} lacks {key!r}: prepare the '
+            'TFRecords again with ddsp_generative_prepare_tfrecord (it '
+            'stores the descriptors unless --nodescriptors).')
       if len(ex[key]) != n:
         raise DatasetMismatchError(
             f'Example {i} of {file_pattern!r} has {len(ex[key])} {key!r} '
@@ -604,7 +650,7 @@ def read_arrays(file_pattern, n_samples, n_frames, max_examples=None,
 
 def read_checked_arrays(file_pattern, sample_rate, frame_rate, n_samples,
                         n_frames, expected_from, max_examples=None,
-                        text_keys=()):
+                        text_keys=(), frame_keys=()):
   """`check_geometry`, then `read_arrays`: examples that fit a model.
 
   Args:
@@ -616,6 +662,7 @@ def read_checked_arrays(file_pattern, sample_rate, frame_rate, n_samples,
     expected_from: Where the expectation comes from, for the message.
     max_examples: Read at most this many (None: all).
     text_keys: Text features to read too (`read_arrays`).
+    frame_keys: Other frame-level features to read too (`read_arrays`).
 
   Returns:
     The dict of `read_arrays`.
@@ -626,7 +673,7 @@ def read_checked_arrays(file_pattern, sample_rate, frame_rate, n_samples,
   check_geometry(file_pattern, sample_rate, frame_rate, n_samples, n_frames,
                  expected_from=expected_from)
   return read_arrays(file_pattern, n_samples, n_frames, max_examples,
-                     text_keys)
+                     text_keys, frame_keys)
 
 
 def default_f0_estimator(file_pattern):

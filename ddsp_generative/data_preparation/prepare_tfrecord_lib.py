@@ -63,6 +63,7 @@ import numpy as np
 from ddsp_generative.core import artifacts
 from ddsp_generative.core import audio_io
 from ddsp_generative.core import control_ranges
+from ddsp_generative.core import descriptors as descriptors_lib
 from ddsp_generative.core import errors
 from ddsp_generative.core import features
 from ddsp_generative.core import filesystem
@@ -175,7 +176,8 @@ def _write_summary(tagged_pcolls, path):
 def _build_pipeline(pipeline, input_audio_paths, work_dir, prefix, num_shards,
                     sample_rate, frame_rate, example_secs, hop_secs,
                     eval_split_fraction, chunk_secs, center, f0_estimator,
-                    highpass_hz=0.0, segmenter=None, instrument=None):
+                    highpass_hz=0.0, segmenter=None, instrument=None,
+                    descriptors=True):
   """Adds the stages to `pipeline`; they write under `work_dir`.
 
   Every stage emits (tag, value) pairs (`stages.Counted`): no multi-output
@@ -223,6 +225,13 @@ def _build_pipeline(pipeline, input_audio_paths, work_dir, prefix, num_shards,
                        stages.Counted(stages.add_loudness,
                                       frame_rate=frame_rate, center=center)))
   loud_chunks = take(with_loudness, 'loudness_chunks')
+  summary = [scanned, loaded, with_f0, with_loudness]
+  if descriptors:
+    with_descriptors = loud_chunks | 'compute_descriptors' >> beam.FlatMap(
+        stages.Counted(stages.add_descriptors, frame_rate=frame_rate,
+                       center=center))
+    summary.append(with_descriptors)
+    loud_chunks = take(with_descriptors, 'descriptor_chunks')
   parts = loud_chunks | 'write_examples' >> beam.FlatMap(
       stages.Counted(write.write_examples, main='parts',
                      parts_dir=dirs['parts'], sample_rate=sample_rate,
@@ -239,7 +248,7 @@ def _build_pipeline(pipeline, input_audio_paths, work_dir, prefix, num_shards,
             | 'reshuffle_shards' >> stages.Reshuffle()
             | 'write_shard' >> beam.FlatMap(
                 stages.Counted(write.write_shard, main='shards')))
-  summary = [scanned, loaded, with_f0, with_loudness, parts, shards]
+  summary += [parts, shards]
   if segmenter is not None:
     summary.append(loud_chunks | 'segment_notes' >> beam.FlatMap(
         stages.Counted(stages.segment_notes, main='phrases',
@@ -525,7 +534,8 @@ def prepare_tfrecord(input_audio_paths,
                      pipeline_options=(),
                      highpass_hz=0.0,
                      write_notes=True,
-                     instrument=None):
+                     instrument=None,
+                     descriptors=True):
   """Prepares TFRecords for ddsp training and writes their metadata JSON.
 
   Args:
@@ -567,6 +577,10 @@ def prepare_tfrecord(input_audio_paths,
       examples are labelled with the name of its folder, so that
       `data/<instrument>/*.wav` prepares a multi-instrument set in one run.
       The metadata counts the examples per instrument ('instruments').
+    descriptors: Also compute the frame-level timbre descriptors of
+      `core.descriptors` (spectral centroid, flatness, periodicity, odd/even
+      harmonic ratio) and store them in every example; their percentiles
+      join the metadata's 'training_controls' ('descriptors').
 
   Returns:
     The metadata dict written to `artifacts.tfrecord_metadata_path(...)`.
@@ -639,7 +653,7 @@ def prepare_tfrecord(input_audio_paths,
           hop_secs=hop_secs, eval_split_fraction=eval_split_fraction,
           chunk_secs=chunk_secs, center=center, f0_estimator=f0_estimator,
           highpass_hz=highpass_hz, segmenter=segmenter,
-          instrument=instrument)
+          instrument=instrument, descriptors=descriptors)
     split_names = ('train', 'eval') if eval_split_fraction else ('all',)
     summary = _read_summary(work_dir, prefix, split_names)
     counters = summary['counters']
@@ -701,8 +715,11 @@ def prepare_tfrecord(input_audio_paths,
                 round(example_secs * features.CREPE_SAMPLE_RATE)),
             'n_frames_per_example': (stages.frames(example_secs, frame_rate) +
                                      (1 if center else 0)),
-            'features': list(FEATURES) + ([write.INSTRUMENT_KEY]
-                                          if instrument else []),
+            'features': list(FEATURES) + (
+                list(stages.DESCRIPTORS) if descriptors else []) + (
+                    [write.INSTRUMENT_KEY] if instrument else []),
+            'descriptors': (descriptors_lib.describe() if descriptors
+                            else None),
             'instrument_labels': instrument,
             'instruments': stages.sum_counts(
                 split['instruments'] for split in splits.values()),

@@ -10,9 +10,10 @@ Memory is bounded by a chunk, not by a file:
    side, seeking in the file) and resamples it to `sample_rate` and 16 kHz.
    The context makes the resampled chunk equal to a resampled whole file and
    gives the features at the chunk's edges real audio to look at.
-3. `add_f0_estimate` and `add_loudness` compute every feature on the same
-   grid: frame i is centred on sample i * hop of the chunk, in both `center`
-   modes (`center=False` has one frame fewer per example, the last one).
+3. `add_f0_estimate`, `add_loudness` and (optionally) `add_descriptors`
+   compute every feature on the same grid: frame i is centred on sample
+   i * hop of the chunk, in both `center` modes (`center=False` has one
+   frame fewer per example, the last one).
 4. `prepare_tfrecord_write.write_examples` cuts the chunk into examples and
    writes them to a part file of its own; `write_shard` concatenates part
    files into shards.
@@ -35,6 +36,7 @@ import soundfile as sf
 
 from ddsp_generative.core import artifacts
 from ddsp_generative.core import audio_io
+from ddsp_generative.core import descriptors
 from ddsp_generative.core import features
 from ddsp_generative.core import filesystem
 from ddsp_generative import environment
@@ -44,6 +46,9 @@ from ddsp_generative.expression import note_dataset
 SILENCE_THRESHOLD_DB = -60.0
 COUNTER_NAMESPACE = 'prepare-tfrecord'
 FEATURES = ('audio', 'audio_16k', 'f0_hz', 'f0_confidence', 'loudness_db')
+# Frame-level features an example may hold besides ddsp's (`add_descriptors`).
+DESCRIPTORS = descriptors.DESCRIPTOR_KEYS
+FRAME_FEATURES = ('f0_hz', 'f0_confidence', 'loudness_db') + DESCRIPTORS
 SKIPPED = 'skipped'
 FILES = 'files'
 CHUNKS = 'chunks'
@@ -493,6 +498,26 @@ def add_loudness(ex, frame_rate, center):
     return
   count('compute-loudness')
   yield dict(ex, loudness_db=loudness_db[first:last].astype(np.float32))
+
+
+def add_descriptors(ex, frame_rate, center):
+  """Adds the timbre descriptors of `core.descriptors` (same frame grid).
+
+  Computed on 'audio_16k_ctx' with the chunk's f0 (for the odd/even
+  harmonic ratio); the context gives the edge frames real audio.
+  """
+  audio = ex['audio_16k_ctx']
+  n_ctx = len(audio) // (features.CREPE_SAMPLE_RATE // frame_rate) + 1
+  first, last = _feature_frames(ex, center)
+  f0_ctx = np.zeros(n_ctx, np.float32)
+  f0_ctx[first:last] = ex['f0_hz']  # The context frames have no f0.
+  try:
+    values = descriptors.compute(audio, f0_ctx, frame_rate, n_ctx)
+  except Exception as e:  # pylint: disable=broad-except
+    yield skip_chunk(ex, 'descriptors', e)
+    return
+  count('compute-descriptors')
+  yield dict(ex, **{k: v[first:last] for k, v in values.items()})
 
 
 def segment_notes(ex, frame_rate, segmenter):

@@ -19,6 +19,11 @@ Instrument labels: with `instrument` set, every example also holds
 the file's folder (`data/<instrument>/*.wav`). ddsp's `TFRecordProvider`
 parses only the features it lists, so its readers are unaffected;
 `training.data.InstrumentTFRecordProvider` reads the label as an id.
+
+Descriptors: chunks that went through `stages.add_descriptors` give their
+examples the frame-level timbre descriptors of `core.descriptors` too
+(float features on the f0 grid), read the same way by
+`training.descriptors.DescriptorTFRecordProvider`.
 """
 
 import hashlib
@@ -85,7 +90,7 @@ def split_example(ex, sample_rate, frame_rate, example_secs, hop_secs,
     center: Features have one frame more per window.
 
   Yields:
-    Dicts of FEATURES.
+    Dicts of FEATURES (and the chunk's DESCRIPTORS, when it has them).
   """
   hop = sample_rate // frame_rate
   hop_16k = features.CREPE_SAMPLE_RATE // frame_rate
@@ -102,14 +107,21 @@ def split_example(ex, sample_rate, frame_rate, example_secs, hop_secs,
         'audio': ex['audio'][start * hop:(start + size) * hop],
         'audio_16k': ex['audio_16k'][start * hop_16k:(start + size) * hop_16k],
     }
-    for key in ('f0_hz', 'f0_confidence', 'loudness_db'):
-      out[key] = ex[key][start:start + n_feature_frames]
+    for key in stages.FRAME_FEATURES:
+      if key in ex:
+        out[key] = ex[key][start:start + n_feature_frames]
     yield out
 
 
+def example_keys(window):
+  """The float features an example holds, in the order they are written."""
+  return [key for key in stages.FEATURES + stages.DESCRIPTORS
+          if key in window]
+
+
 def non_finite_features(window):
-  """Names of the FEATURES of an example holding NaN or Inf (empty if none)."""
-  return [key for key in stages.FEATURES
+  """Names of the features of an example holding NaN or Inf (empty if none)."""
+  return [key for key in example_keys(window)
           if not np.all(np.isfinite(window[key]))]
 
 
@@ -117,7 +129,7 @@ def float_dict_to_tfexample(float_dict, instrument=None):
   """Dict of float arrays -> tf.train.Example, as ddsp's pipeline."""
   feature = {
       k: tf.train.Feature(float_list=tf.train.FloatList(value=float_dict[k]))
-      for k in stages.FEATURES}
+      for k in example_keys(float_dict)}
   if instrument is not None:
     feature[INSTRUMENT_KEY] = tf.train.Feature(
         bytes_list=tf.train.BytesList(value=[instrument.encode()]))
@@ -148,7 +160,8 @@ def serialize_example(float_dict, instrument=None):
   by element (100x faster: 0.2 ms instead of 24 ms for a 4 s example).
 
   Args:
-    float_dict: {name: float array} with the FEATURES.
+    float_dict: {name: float array} with the FEATURES, and any of the
+      DESCRIPTORS.
     instrument: None, or the name written as the 'instrument' feature.
 
   Returns:
@@ -156,7 +169,7 @@ def serialize_example(float_dict, instrument=None):
   """
   count('write-example')
   entries = b''
-  for key in stages.FEATURES:
+  for key in example_keys(float_dict):
     values = np.ascontiguousarray(float_dict[key], dtype='<f4').tobytes()
     feature = _field(2, _field(1, values))  # Feature.float_list.value
     entries += _field(1, _field(1, key.encode()) + _field(2, feature))
@@ -243,8 +256,9 @@ def write_examples(ex, parts_dir, sample_rate, frame_rate, example_secs,
           'instrument': label, 'n_examples': n_examples, 'n_dropped': n_dropped,
           'n_bytes': filesystem.getsize(part),
           'audio_secs': len(ex['audio']) / sample_rate,
-          'controls': control_ranges.histogram(ex['f0_hz'],
-                                               ex['loudness_db'])}
+          'controls': control_ranges.histogram(
+              ex['f0_hz'], ex['loudness_db'],
+              {k: ex[k] for k in stages.DESCRIPTORS if k in ex})}
 
 
 # -------------------------------------------------------------- Shards ----

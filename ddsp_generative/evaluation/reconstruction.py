@@ -139,7 +139,9 @@ def evaluate(trained, eval_tfrecord_pattern, batch_size=8, max_examples=None,
     stop = min(start + batch_size, n_examples)
     resynthesis.append(trained.reconstruct(
         data['audio'][start:stop], data['f0_hz'][start:stop],
-        data['loudness_db'][start:stop], seed=seed + start))
+        data['loudness_db'][start:stop], seed=seed + start,
+        # A model decoding from descriptors gets the clip's own.
+        descriptors={k: data[k][start:stop] for k in trained.descriptors}))
   resynthesis = np.concatenate(resynthesis)
   target = data['audio']
 

@@ -88,6 +88,9 @@ class TrainedModel:
     z_key: The decoder input z fills: 'z', or 'timbre'.
     instruments: A multi-instrument model's instrument names (id order), or
       None.
+    descriptors: The timbre descriptors the decoder reads besides f0 and
+      loudness (`training.descriptors.DescriptorPreprocessor`; keys of
+      `core.descriptors`), in its input order; () for ddsp's models.
   """
   model: tf.keras.Model
   model_dir: str
@@ -105,6 +108,7 @@ class TrainedModel:
   source_dir: Optional[str] = None
   z_key: str = 'z'
   instruments: Optional[tuple] = None
+  descriptors: tuple = ()
 
   def info(self):
     """JSON-serialisable description, for provenance records."""
@@ -118,7 +122,40 @@ class TrainedModel:
         'z_dims': self.z_dims,
         'instruments': (None if self.instruments is None else
                         list(self.instruments)),
+        'descriptors': list(self.descriptors),
     }
+
+  def descriptor_array(self, descriptors, n_frames):
+    """Descriptor curves as one [n_frames, n_descriptors] float32 array.
+
+    Args:
+      descriptors: {key: [n_frames]} (keys of `self.descriptors`; others are
+        ignored), or None for a model that decodes from none.
+      n_frames: Frames the curves must have.
+
+    Returns:
+      The array in `self.descriptors` order, or None for a model without
+      descriptors.
+
+    Raises:
+      ValueError: A curve is missing or of another length.
+    """
+    if not self.descriptors:
+      return None
+    descriptors = descriptors or {}
+    missing = [k for k in self.descriptors if k not in descriptors]
+    if missing:
+      raise ValueError(
+          f'This model decodes from the descriptor(s) {", ".join(missing)}: '
+          'pass their curves (the sampler\'s --descriptor).')
+    columns = []
+    for key in self.descriptors:
+      values = np.asarray(descriptors[key], np.float32).reshape(-1)
+      if len(values) != n_frames:
+        raise ValueError(f'Descriptor {key} has {len(values)} frames, not '
+                         f'{n_frames}.')
+      columns.append(values)
+    return np.stack(columns, axis=-1)
 
   def read_tfrecords(self, file_pattern, max_examples=None, text_keys=()):
     """TFRecord examples of this model's geometry, as stacked arrays.
@@ -140,7 +177,8 @@ class TrainedModel:
         file_pattern, self.sample_rate, self.frame_rate,
         self.example_frames * self.hop_size, self.example_frames,
         expected_from=f'the model in {self.model_dir}',
-        max_examples=max_examples, text_keys=text_keys)
+        max_examples=max_examples, text_keys=text_keys,
+        frame_keys=self.descriptors)
 
   def _set_lengths(self, n_frames):
     """Points the preprocessor and synthesizers at a clip of n_frames."""
@@ -149,7 +187,8 @@ class TrainedModel:
       if hasattr(processor, 'n_samples'):
         processor.n_samples = n_frames * self.hop_size
 
-  def _audio_features(self, audio, f0_hz, loudness_db, instrument_id=None):
+  def _audio_features(self, audio, f0_hz, loudness_db, instrument_id=None,
+                      descriptors=None):
     """ddsp's input features as tensors, the model set to their length.
 
     Args:
@@ -158,10 +197,12 @@ class TrainedModel:
       loudness_db: [batch, n_frames] loudness.
       instrument_id: [batch] ids (in `instruments`) for a multi-instrument
         model; required by one.
+      descriptors: {key: [batch, n_frames]}, for a model that decodes from
+        descriptors; required by one.
 
     Returns:
       Dict of float32 tensors 'audio', 'f0_hz' and 'loudness_db' (and int32
-      'instrument_id').
+      'instrument_id', and the descriptors).
     """
     f0_hz = np.asarray(f0_hz, np.float32)
     self._set_lengths(f0_hz.shape[1])
@@ -176,9 +217,27 @@ class TrainedModel:
                          'instrument: pass instrument_id.')
       features['instrument_id'] = tf.convert_to_tensor(
           np.asarray(instrument_id, np.int32).reshape([-1]))
+    features.update(self._descriptor_features(descriptors, f0_hz.shape))
     return features
 
-  def encode(self, audio, f0_hz, loudness_db, instrument_id=None):
+  def _descriptor_features(self, descriptors, shape):
+    """{key: [batch, n_frames] tensor} of the model's descriptors."""
+    out = {}
+    for key in self.descriptors:
+      if descriptors is None or key not in descriptors:
+        raise ValueError(
+            f'This model decodes from the descriptor {key}: pass its curve '
+            '(the sampler\'s --descriptor; TFRecords of '
+            'ddsp_generative_prepare_tfrecord hold it).')
+      values = np.asarray(descriptors[key], np.float32)
+      if values.shape != tuple(shape):
+        raise ValueError(f'Descriptor {key} must be {tuple(shape)}, got '
+                         f'{values.shape}.')
+      out[key] = tf.convert_to_tensor(values)
+    return out
+
+  def encode(self, audio, f0_hz, loudness_db, instrument_id=None,
+             descriptors=None):
     """Runs the preprocessor and encoder.
 
     Args:
@@ -187,6 +246,8 @@ class TrainedModel:
       loudness_db: [batch, n_frames] loudness (ddsp's compute_loudness).
       instrument_id: [batch] instrument ids, for a multi-instrument model
         (its 'z' is then the timbre vector, the same on every frame).
+      descriptors: {key: [batch, n_frames]}, for a model that decodes from
+        descriptors.
 
     Returns:
       Dict of numpy arrays 'z' [batch, n_frames, z_dims], 'f0_hz' and
@@ -198,7 +259,8 @@ class TrainedModel:
       raise ModelLoadError(
           f'The model in {self.model_dir} has no z encoder: use a gin config '
           'with one (e.g. gin/harmonic_noise_z.gin).')
-    features = self._audio_features(audio, f0_hz, loudness_db, instrument_id)
+    features = self._audio_features(audio, f0_hz, loudness_db, instrument_id,
+                                    descriptors)
     features = self.model.encode(features, training=False)
     encoded = {
         'z': features[self.z_key].numpy(),
@@ -210,7 +272,7 @@ class TrainedModel:
     return encoded
 
   def reconstruct(self, audio, f0_hz, loudness_db, seed=None,
-                  instrument_id=None):
+                  instrument_id=None, descriptors=None):
     """Resynthesises audio from its own features (encoder in inference mode).
 
     Args:
@@ -219,17 +281,20 @@ class TrainedModel:
       loudness_db: [batch, n_frames] loudness (ddsp's compute_loudness).
       seed: Optional int seeding the synthesizers' own randomness.
       instrument_id: [batch] instrument ids, for a multi-instrument model.
+      descriptors: {key: [batch, n_frames]}, for a model that decodes from
+        descriptors (its resynthesis uses the clip's own).
 
     Returns:
       audio: [batch, n_frames * hop_size] float32 numpy array.
     """
-    features = self._audio_features(audio, f0_hz, loudness_db, instrument_id)
+    features = self._audio_features(audio, f0_hz, loudness_db, instrument_id,
+                                    descriptors)
     if seed is not None:
       tf.random.set_seed(seed)
     outputs = self.model(features, training=False)
     return self.model.get_audio_from_outputs(outputs).numpy()
 
-  def decode(self, f0_hz, loudness_db, z=None, seed=None):
+  def decode(self, f0_hz, loudness_db, z=None, seed=None, descriptors=None):
     """Synthesises audio from controls and z, with no input audio.
 
     Args:
@@ -239,6 +304,8 @@ class TrainedModel:
         encoder.
       seed: Optional int seeding the synthesizers' own randomness (the
         filtered noise), so that the same inputs and seed give the same audio.
+      descriptors: {key: [batch, n_frames]} descriptor curves, required by a
+        model that decodes from descriptors (`self.descriptors`).
 
     Returns:
       audio: [batch, n_frames * hop_size] float32 numpy array.
@@ -251,6 +318,7 @@ class TrainedModel:
     n_frames = f0_hz.shape[1]
     self._set_lengths(n_frames)
     features = {'f0_hz': f0_hz, 'loudness_db': loudness_db}
+    features.update(self._descriptor_features(descriptors, f0_hz.shape))
     features.update(self.model.preprocessor(features, training=False))
     if self.z_dims is not None:
       if z is None:
@@ -428,7 +496,8 @@ def load_model(model_dir, checkpoint=None, gin_params=()):
       fingerprint=fingerprint_config(operative_config),
       sample_rate=sample_rate, frame_rate=frame_rate,
       hop_size=sample_rate // frame_rate, example_frames=example_frames,
-      z_dims=None, source_dir=source_dir)
+      z_dims=None, source_dir=source_dir,
+      descriptors=tuple(getattr(preprocessor, 'descriptors', ())))
 
   # Build every variable with one short silent example, then restore.
   n_frames = 4
@@ -438,6 +507,8 @@ def load_model(model_dir, checkpoint=None, gin_params=()):
       'f0_hz': tf.fill([1, n_frames], 220.0),
       'loudness_db': tf.fill([1, n_frames], -60.0),
   }
+  for key in loaded.descriptors:
+    features[key] = tf.zeros([1, n_frames])
   if isinstance(model.encoder, timbre.TimbreEncoder):
     loaded.z_key = timbre.TIMBRE_KEY
     if model.encoder.embedding_dims:

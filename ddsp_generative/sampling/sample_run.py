@@ -24,7 +24,8 @@ from ddsp_generative.sampling import requests
 
 def sample(request, save_dir, model_dir=None, checkpoint=None,
            prior_path=None, n_samples=1, mode=None, overwrite=False,
-           chunk_frames=None, gin_files=(), gin_params=(), timbre=None):
+           chunk_frames=None, gin_files=(), gin_params=(), timbre=None,
+           descriptors=()):
   """Writes n_samples samples of what `request` asks for.
 
   Args:
@@ -44,6 +45,9 @@ def sample(request, save_dir, model_dir=None, checkpoint=None,
     gin_params: Gin bindings for the controls.
     timbre: A `requests.TimbreRequest`: the instrument, blend, morph or new
       instrument a multi-instrument model plays (its timbre prior's mode).
+    descriptors: --descriptor values (`controls.descriptor_curves.parse`)
+      for a model that decodes from timbre descriptors; those not given
+      follow the training data's median.
 
   Returns:
     The list of each sample's paths (`sampler.generate`).
@@ -100,6 +104,12 @@ def sample(request, save_dir, model_dir=None, checkpoint=None,
                       'unknown (no TFRecord metadata or prior records them): '
                       'levels default to -25 dB peaks; set --peak_db to what '
                       'the model was trained on.')
+    from ddsp_generative.controls import descriptor_curves  # pylint: disable=g-import-not-at-top
+    curves = descriptor_curves.curves_for(
+        trained.descriptors, descriptors,
+        sampler.training_descriptor_medians(ranges))
+    for curve in curves.values():
+      logging.info('Descriptor %s: %s.', curve.key, curve.describe())
     # The model's config was parsed by load_model; add the controls' config.
     sampler.parse_control_config(
         gin_files, gin_params,
@@ -117,6 +127,7 @@ def sample(request, save_dir, model_dir=None, checkpoint=None,
     written = sampler.generate(
         trained, prior, source, n_samples=n_samples, seed=request.seed,
         mode=mode, save_dir=save_dir, overwrite=overwrite,
-        prior_path=prior_path, chunk_frames=chunk_frames)
+        prior_path=prior_path, chunk_frames=chunk_frames,
+        descriptor_curves=curves)
     logging.info('Wrote %d samples to %s.', len(written), save_dir)
     return written

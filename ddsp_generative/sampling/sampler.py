@@ -40,6 +40,7 @@ from ddsp_generative.core import errors
 from ddsp_generative.core import publish
 from ddsp_generative.core import units
 from ddsp_generative import controls
+from ddsp_generative.controls import descriptor_curves as descriptor_curves_lib
 from ddsp_generative.controls import midi  # pylint: disable=unused-import
 from ddsp_generative.controls import sources
 from ddsp_generative.core import plotting
@@ -210,7 +211,7 @@ def sample_z(trained, prior, f0_hz, loudness_db, seed=0, mode=None):
 
 
 def synthesize(trained, prior, f0_hz, loudness_db, seed=0, mode=None,
-               chunk_frames=None):
+               chunk_frames=None, descriptors=None):
   """Audio of one clip from controls, z from the prior (no files written).
 
   Args:
@@ -222,6 +223,8 @@ def synthesize(trained, prior, f0_hz, loudness_db, seed=0, mode=None,
     mode: Prior sampling mode; None for the prior's default.
     chunk_frames: Frames decoded at a time (see `streaming`); None for its
       default.
+    descriptors: {key: [n_frames]} descriptor curves, for a model that
+      decodes from descriptors.
 
   Returns:
     float32 [n_frames * hop_size] audio.
@@ -229,7 +232,8 @@ def synthesize(trained, prior, f0_hz, loudness_db, seed=0, mode=None,
   from ddsp_generative.sampling import streaming  # pylint: disable=g-import-not-at-top
   z = sample_z(trained, prior, f0_hz, loudness_db, seed=seed, mode=mode)
   return streaming.decode_audio(trained, f0_hz, loudness_db, z, seed=seed,
-                                chunk_frames=chunk_frames)
+                                chunk_frames=chunk_frames,
+                                descriptors=descriptors)
 
 
 _FILE_PATTERN = re.compile(
@@ -282,6 +286,12 @@ def training_controls(trained, prior=None):
   if ranges:
     return ranges, 'the prior\'s fit'
   return None, None
+
+
+def training_descriptor_medians(ranges):
+  """{descriptor: median} of the training data (`training_controls`)."""
+  return {k: v['p50'] for k, v in ((ranges or {}).get('descriptors')
+                                   or {}).items()}
 
 
 # The note-based control sources whose `peak_db` sets their level.
@@ -550,7 +560,7 @@ def _write_error(error, path, save_dir):
 
 def generate(trained, prior, source, n_samples=1, seed=0, mode=None,
              save_dir='samples', overwrite=False, progress=True,
-             prior_path=None, chunk_frames=None):
+             prior_path=None, chunk_frames=None, descriptor_curves=None):
   """Samples audio files; returns a list of dicts of the paths written.
 
   Runs block by block (`BLOCK_FRAMES`), so any duration fits in bounded
@@ -571,6 +581,9 @@ def generate(trained, prior, source, n_samples=1, seed=0, mode=None,
     progress: Show a progress bar (seconds of audio written).
     prior_path: Where the prior was loaded from, for the sidecar.
     chunk_frames: Frames decoded at a time; None for the default.
+    descriptor_curves: {key: `controls.descriptor_curves.DescriptorCurve`}
+      for a model that decodes from descriptors (`descriptor_curves.
+      curves_for`); None: the training medians.
 
   Returns:
     List of {'wav', 'png', 'json'} paths, one per sample.
@@ -606,6 +619,9 @@ def generate(trained, prior, source, n_samples=1, seed=0, mode=None,
                          sum(os.path.getsize(p) for p in existing))
       _clean_leftovers(save_dir)
       ranges, origin = training_controls(trained, prior)
+      if trained.descriptors and descriptor_curves is None:
+        descriptor_curves = descriptor_curves_lib.curves_for(
+            trained.descriptors, (), training_descriptor_medians(ranges))
       outside = [scan_controls(b, trained, s, ranges, origin)
                  for b, s in _unique(zip(blocks, per_sample))]
       written = []
@@ -619,7 +635,8 @@ def generate(trained, prior, source, n_samples=1, seed=0, mode=None,
           facts = dict(source=per_sample[i], ranges=ranges,
                        outside=outside[min(i, len(outside) - 1)],
                        prior_path=prior_path, mode=mode,
-                       chunk_frames=chunk_frames, paths=planned[i])
+                       chunk_frames=chunk_frames, paths=planned[i],
+                       descriptor_curves=descriptor_curves or {})
           written.append(_write_sample(trained, prior, blocks[i], i,
                                        seed + i, save_dir, bar, facts))
   except OSError as e:  # Creating --save_dir or its lock.
@@ -699,7 +716,11 @@ def _write_sample(trained, prior, blocks, index, sample_seed, save_dir, bar,
                 'sample.')
           if start < plot_frames:
             head_f0.append(f0_hz[:plot_frames - start])
-          for chunk in decoder.feed(f0_hz, loudness_db, z, last=last):
+          values = descriptor_curves_lib.block_values(
+              facts['descriptor_curves'], start, len(f0_hz), blocks.n_frames,
+              trained.frame_rate)
+          for chunk in decoder.feed(f0_hz, loudness_db, z, last=last,
+                                    descriptors=values):
             if not np.all(np.isfinite(chunk)):
               bad = n_written + int(np.argmax(~np.isfinite(chunk)))
               raise NonFiniteOutputError(
@@ -751,6 +772,9 @@ def _write_sample(trained, prior, blocks, index, sample_seed, save_dir, bar,
               'prior_conditioned_on': (None if prior is None else
                                        list(prior.CONDITIONS) or None),
               'controls': describe_controls(facts['source']),
+              # A model decoding from timbre descriptors: their curves.
+              'descriptors': ({k: c.describe() for k, c in
+                               facts['descriptor_curves'].items()} or None),
               'training_controls': facts['ranges'],
               'outside_training_controls': facts['outside'],
               'gin_config': gin.config_str(),

@@ -115,7 +115,7 @@ class StreamingDecoder:
     self._context = max([1] + [math.ceil(max(w, 1) / hop) + 1
                                for w in windows])
 
-  def decode(self, f0_hz, loudness_db, z=None, seed=0):
+  def decode(self, f0_hz, loudness_db, z=None, seed=0, descriptors=None):
     """Yields the audio of one clip, chunk by chunk.
 
     Args:
@@ -123,12 +123,15 @@ class StreamingDecoder:
       loudness_db: [n_frames] loudness in dB.
       z: [n_frames, z_dims] latents, for a model with an encoder.
       seed: Seeds the filtered noise.
+      descriptors: {key: [n_frames]} descriptor curves, for a model that
+        decodes from descriptors (`TrainedModel.descriptors`).
 
     Yields:
       float32 audio chunks [chunk_frames * hop_size] (the last one shorter);
       n_frames * hop_size samples in all.
     """
-    yield from self.clip(seed).feed(f0_hz, loudness_db, z, last=True)
+    yield from self.clip(seed).feed(f0_hz, loudness_db, z, last=True,
+                                    descriptors=descriptors)
 
   def clip(self, seed=0):
     """A `ClipStream` decoding one clip fed block by block.
@@ -141,7 +144,7 @@ class StreamingDecoder:
     """
     return ClipStream(self, seed)
 
-  def _network(self, f0_hz, loudness_db, z, rnn_state):
+  def _network(self, f0_hz, loudness_db, z, rnn_state, descriptors=None):
     """Preprocessor and decoder on one chunk, GRU state carried.
 
     Args:
@@ -150,6 +153,8 @@ class StreamingDecoder:
       z: [n, z_dims] or None.
       rnn_state: [1, rnn_channels] GRU state after the previous chunk, or
         None at the start.
+      descriptors: [n, n_descriptors] in `trained.descriptors` order, or
+        None.
 
     Returns:
       (dict of [n, ...] numpy arrays of the decoder's inputs and outputs,
@@ -160,6 +165,8 @@ class StreamingDecoder:
     self.trained._set_lengths(n)  # pylint: disable=protected-access
     features = {'f0_hz': f0_hz[np.newaxis], 'loudness_db':
                     loudness_db[np.newaxis]}
+    for i, key in enumerate(self.trained.descriptors):
+      features[key] = descriptors[np.newaxis, :, i]
     features.update(model.preprocessor(features, training=False))
     if z is not None:
       features[self.trained.z_key] = tf.convert_to_tensor(z[np.newaxis])
@@ -244,7 +251,7 @@ class StreamingDecoder:
     return np.asarray(signal, np.float32)
 
 
-def check_block(trained, f0_hz, loudness_db, z):
+def check_block(trained, f0_hz, loudness_db, z, descriptors=None):
   """A block of controls (and z) as float32 arrays of one length.
 
   Args:
@@ -252,12 +259,15 @@ def check_block(trained, f0_hz, loudness_db, z):
     f0_hz: [n] f0.
     loudness_db: [n] loudness.
     z: [n, z_dims], or None for a model without z.
+    descriptors: {key: [n]} for a model that decodes from descriptors
+      (`trained.descriptors`), else None.
 
   Returns:
-    (f0_hz [n], loudness_db [n], z [n, z_dims] or None), float32.
+    (f0_hz [n], loudness_db [n], z [n, z_dims] or None, descriptors
+    [n, n_descriptors] in `trained.descriptors` order or None), float32.
 
   Raises:
-    ValueError: Lengths or z's shape do not match.
+    ValueError: Lengths or z's shape do not match, or descriptors missing.
   """
   f0_hz = np.asarray(f0_hz, np.float32).reshape(-1)
   loudness_db = np.asarray(loudness_db, np.float32).reshape(-1)
@@ -274,7 +284,8 @@ def check_block(trained, f0_hz, loudness_db, z):
       raise ValueError(f'z must be [{n_frames}, {trained.z_dims}], got '
                        f'{z.shape}.')
     z = z.reshape(n_frames, trained.z_dims)
-  return f0_hz, loudness_db, z
+  return f0_hz, loudness_db, z, trained.descriptor_array(descriptors,
+                                                         n_frames)
 
 
 class ClipStream:
@@ -295,7 +306,7 @@ class ClipStream:
     self._done = 0  # Frames synthesised.
     self._closed = False
 
-  def feed(self, f0_hz, loudness_db, z=None, last=False):
+  def feed(self, f0_hz, loudness_db, z=None, last=False, descriptors=None):
     """Takes the next block; returns a generator of the audio it completes.
 
     The block is checked and queued at once; the returned generator runs
@@ -310,6 +321,8 @@ class ClipStream:
       z: [n, z_dims] latents, for a model with an encoder.
       last: Whether this is the clip's last block; then every remaining
         frame is synthesised and the stream is closed.
+      descriptors: {key: [n]} descriptor curves, for a model that decodes
+        from descriptors.
 
     Returns:
       A generator of float32 audio chunks; over all blocks, n_frames *
@@ -322,10 +335,10 @@ class ClipStream:
     if self._closed:
       raise ValueError('This clip is complete: its last block was fed.')
     trained = self._decoder.trained
-    f0_hz, loudness_db, z = check_block(trained, f0_hz, loudness_db, z)
-    if len(f0_hz):
-      self._pending.append((f0_hz, loudness_db, z))
-      self._n_pending += len(f0_hz)
+    block = check_block(trained, f0_hz, loudness_db, z, descriptors)
+    if len(block[0]):
+      self._pending.append(block)
+      self._n_pending += len(block[0])
     if last:
       self._closed = True
       if self._end + self._n_pending < 1:
@@ -339,9 +352,9 @@ class ClipStream:
     context = self._decoder._context  # pylint: disable=protected-access
     while self._n_pending >= chunk_frames or (last and self._n_pending):
       take = min(chunk_frames, self._n_pending)
-      f0_chunk, loudness_chunk, z_chunk = self._take(take)
+      f0_chunk, loudness_chunk, z_chunk, d_chunk = self._take(take)
       outputs, self._rnn_state = self._decoder._network(  # pylint: disable=protected-access
-          f0_chunk, loudness_chunk, z_chunk, self._rnn_state)
+          f0_chunk, loudness_chunk, z_chunk, self._rnn_state, d_chunk)
       self._buffer.append(outputs)
       self._end += take
       final = last and not self._n_pending
@@ -352,26 +365,26 @@ class ClipStream:
       yield self._synthesize(self._end)
 
   def _take(self, n):
-    """The first n pending frames (f0, loudness, z or None), removed."""
+    """The first n pending frames (f0, loudness, z, descriptors), removed.
+
+    z and descriptors are None for models without them.
+    """
     parts, taken = [], 0
     while taken < n:
-      f0_hz, loudness_db, z = self._pending[0]
-      use = min(n - taken, len(f0_hz))
-      parts.append((f0_hz[:use], loudness_db[:use],
-                    None if z is None else z[:use]))
-      if use == len(f0_hz):
+      block = self._pending[0]
+      use = min(n - taken, len(block[0]))
+      parts.append(tuple(None if x is None else x[:use] for x in block))
+      if use == len(block[0]):
         self._pending.pop(0)
       else:
-        self._pending[0] = (f0_hz[use:], loudness_db[use:],
-                            None if z is None else z[use:])
+        self._pending[0] = tuple(None if x is None else x[use:]
+                                 for x in block)
       taken += use
     self._n_pending -= n
     if len(parts) == 1:
       return parts[0]
-    return (np.concatenate([p[0] for p in parts]),
-            np.concatenate([p[1] for p in parts]),
-            None if parts[0][2] is None else
-            np.concatenate([p[2] for p in parts]))
+    return tuple(None if parts[0][i] is None else
+                 np.concatenate([p[i] for p in parts]) for i in range(4))
 
   def _synthesize(self, ready):
     """Audio of frames [done, ready); drops the frames no longer needed."""
@@ -396,28 +409,32 @@ class OnePassClip:
     self._blocks = []
     self._closed = False
 
-  def feed(self, f0_hz, loudness_db, z=None, last=False):
+  def feed(self, f0_hz, loudness_db, z=None, last=False, descriptors=None):
     """Like `ClipStream.feed`; the whole clip comes with the last block."""
     if self._closed:
       raise ValueError('This clip is complete: its last block was fed.')
-    self._blocks.append(check_block(self._trained, f0_hz, loudness_db, z))
+    self._blocks.append(check_block(self._trained, f0_hz, loudness_db, z,
+                                    descriptors))
     if not last:
       return iter(())
     self._closed = True
-    f0_hz, loudness_db = (np.concatenate([b[i] for b in self._blocks])
-                          for i in (0, 1))
-    z = (None if self._trained.z_dims is None else
-         np.concatenate([b[2] for b in self._blocks]))
+    f0_hz, loudness_db, z, values = (
+        None if self._blocks[0][i] is None else
+        np.concatenate([b[i] for b in self._blocks]) for i in range(4))
     self._blocks = []
     if len(f0_hz) < 1:
       raise ValueError('f0_hz and loudness_db must be [n_frames] of one '
                        'length >= 1; the clip has no frame.')
-    return self._decode(f0_hz, loudness_db, z)
+    return self._decode(f0_hz, loudness_db, z, values)
 
-  def _decode(self, f0_hz, loudness_db, z):
+  def _decode(self, f0_hz, loudness_db, z, values):
+    descriptors = (None if values is None else
+                   {k: values[np.newaxis, :, i]
+                    for i, k in enumerate(self._trained.descriptors)})
     yield self._trained.decode(
         f0_hz[np.newaxis], loudness_db[np.newaxis],
-        None if z is None else z[np.newaxis], seed=self._seed)[0]
+        None if z is None else z[np.newaxis], seed=self._seed,
+        descriptors=descriptors)[0]
 
 
 def clip_decoder(trained, seed=0, chunk_frames=None):
@@ -527,7 +544,7 @@ class _SynthState:
 
 
 def iter_audio(trained, f0_hz, loudness_db, z=None, seed=0,
-               chunk_frames=None):
+               chunk_frames=None, descriptors=None):
   """Yields the audio of one clip, chunked when the model allows it.
 
   Args:
@@ -537,17 +554,19 @@ def iter_audio(trained, f0_hz, loudness_db, z=None, seed=0,
     z: [n_frames, z_dims] or None.
     seed: Seeds the synthesizers' noise.
     chunk_frames: Frames per chunk; None for DEFAULT_CHUNK_FRAMES.
+    descriptors: {key: [n_frames]} for a model that decodes from
+      descriptors, else None.
 
   Yields:
     float32 audio chunks, n_frames * hop_size samples in all (one chunk
     when the model cannot be decoded in chunks).
   """
   yield from clip_decoder(trained, seed, chunk_frames).feed(
-      f0_hz, loudness_db, z, last=True)
+      f0_hz, loudness_db, z, last=True, descriptors=descriptors)
 
 
 def decode_audio(trained, f0_hz, loudness_db, z=None, seed=0,
-                 chunk_frames=None):
+                 chunk_frames=None, descriptors=None):
   """`iter_audio` as one float32 [n_frames * hop_size] array."""
   return np.concatenate(list(iter_audio(trained, f0_hz, loudness_db, z, seed,
-                                        chunk_frames)))
+                                        chunk_frames, descriptors)))

@@ -56,7 +56,9 @@ from tqdm import tqdm
 
 from ddsp_generative.core import artifacts
 from ddsp_generative.core import audio_io
+from ddsp_generative.controls import descriptor_curves as descriptor_curves_lib
 from ddsp_generative.core import control_ranges
+from ddsp_generative.core import descriptors as descriptors_lib
 from ddsp_generative.core import errors
 from ddsp_generative.core import f0 as f0_lib
 from ddsp_generative.core import features
@@ -259,6 +261,9 @@ class Analysis:
     loudness_db: [n_frames] loudness (ddsp's scale).
     n_samples: Samples of the recording at the model's rate.
     head: [<= PLOT_SECS * sample_rate] its first audio at the model's rate.
+    descriptors: {key: [n_frames]} the timbre descriptors the model decodes
+      from (`core.descriptors`, measured as prepare_tfrecord does), {} for a
+      model that reads none.
   """
   source: _Source
   f0_hz: np.ndarray
@@ -266,6 +271,7 @@ class Analysis:
   loudness_db: np.ndarray
   n_samples: int
   head: np.ndarray
+  descriptors: dict = dataclasses.field(default_factory=dict)
 
 
 def analyse(input_path, trained, f0_estimator='pyin', progress=True):
@@ -310,6 +316,7 @@ def analyse(input_path, trained, f0_estimator='pyin', progress=True):
   plot_samples = int(sampler.PLOT_SECS * rate)
   f0_hz, confidence, loudness_db = (np.zeros(n_frames, np.float32)
                                     for _ in range(3))
+  measured = {k: np.zeros(n_frames, np.float32) for k in trained.descriptors}
   head = []
   block = int(ANALYSIS_BLOCK_SECS * frame_rate)
   with tqdm(total=round(n_frames / frame_rate, 2), unit='s audio',
@@ -327,6 +334,11 @@ def analyse(input_path, trained, f0_estimator='pyin', progress=True):
       keep = slice(first - lo, last - lo)
       f0_hz[first:last], confidence[first:last] = f0[keep], conf[keep]
       loudness_db[first:last] = loud[keep]
+      if measured:
+        values = descriptors_lib.compute(clip, np.nan_to_num(f0), frame_rate,
+                                         n_ctx)
+        for key, out in measured.items():
+          out[first:last] = values[key][keep]
       if plotted:
         head.append(audio[rate][(first - lo) * hop:(last - lo) * hop])
       bar.update(round((last - first) / frame_rate, 2))
@@ -342,7 +354,60 @@ def analyse(input_path, trained, f0_estimator='pyin', progress=True):
         f'{float(np.max(loudness_db)):.1f} dB): pass a recording with sound '
         'in it, or amplify it.')
   head = np.concatenate(head)[:min(plot_samples, n_samples)]
-  return Analysis(source, f0_hz, confidence, loudness_db, n_samples, head)
+  return Analysis(source, f0_hz, confidence, loudness_db, n_samples, head,
+                  measured)
+
+
+def descriptor_curves(measured, f0_hz, loudness_db, ranges, auto_adjust,
+                      frame_rate, requests=()):
+  """The descriptor curves a transfer decodes from, and what was done.
+
+  Each descriptor the model reads follows the recording's own curve; with
+  `auto_adjust` shifted (in semitones for the centroid, dB for flatness and
+  the odd/even ratio, linearly for periodicity) so that its median over the
+  audible frames lands on the training data's median, as the loudness is.
+  A --descriptor request (`controls.descriptor_curves.parse`) replaces the
+  curve.
+
+  Args:
+    measured: {key: [n_frames]} the recording's descriptors
+      (`Analysis.descriptors`): those the model reads.
+    f0_hz: [n_frames] the shifted f0.
+    loudness_db: [n_frames] the adjusted loudness.
+    ranges: `training_controls` (with 'descriptors'), or None.
+    auto_adjust: Shift the recording's curves to the training medians.
+    frame_rate: Frames per second (of the requests' ramps).
+    requests: --descriptor values.
+
+  Returns:
+    ({key: float32 [n_frames]}, {key: description}).
+  """
+  medians = sampler.training_descriptor_medians(ranges)
+  # Checked as the sampler checks them (names the model reads, once each).
+  descriptor_curves_lib.curves_for(tuple(measured), requests, medians)
+  requested = {c.key: c for c in (descriptor_curves_lib.parse(r, medians)
+                                  for r in requests)}
+  audible = control_ranges.audible(f0_hz, loudness_db)
+  n = len(f0_hz)
+  curves, info = {}, {}
+  for key, values in measured.items():
+    if key in requested:
+      curves[key] = requested[key].values(0, n, n, frame_rate)
+      info[key] = dict(requested[key].describe(), source='request')
+      continue
+    shift = 0.0
+    scaled = descriptors_lib.to_scale(key, values)
+    if auto_adjust and key in medians and audible.any():
+      shift = float(descriptors_lib.to_scale(key, [medians[key]])[0] -
+                    np.median(scaled[audible]))
+    curves[key] = descriptors_lib.from_scale(key, scaled + shift).astype(
+        np.float32)
+    info[key] = {'kind': 'recording', 'shift': round(shift, 3),
+                 'shift_units': {descriptors_lib.CENTROID: 'semitones',
+                                 descriptors_lib.FLATNESS: 'dB',
+                                 descriptors_lib.ODD_EVEN: 'dB'}.get(key, ''),
+                 'training_median': medians.get(key)}
+  return curves, info
 
 
 def encode_z(trained, analysis, progress=True):
@@ -509,8 +574,12 @@ def _decode_blocks(trained, prior, f0_hz, loudness_db, z, seed, mode):
 
 
 def _write_audio(path, trained, blocks, n_samples, seed, chunk_frames,
-                 progress):
-  """Decodes blocks into a WAV; returns (head audio, peak, rms)."""
+                 progress, curves=None):
+  """Decodes blocks into a WAV; returns (head audio, peak, rms).
+
+  `curves` ({key: [n_frames]}) are the descriptor curves of a model that
+  decodes from descriptors.
+  """
   from ddsp_generative.sampling import streaming  # pylint: disable=g-import-not-at-top
   decoder = streaming.clip_decoder(trained, seed, chunk_frames)
   plot_samples = int(sampler.PLOT_SECS * trained.sample_rate)
@@ -524,7 +593,10 @@ def _write_audio(path, trained, blocks, n_samples, seed, chunk_frames,
             f'The prior gave z that is not finite at '
             f'{start / trained.frame_rate:.2f} s: refit it with '
             'ddsp_generative_fit_prior; nothing was written.')
-      for chunk in decoder.feed(f0_hz, loudness_db, z, last=last):
+      values = ({k: v[start:start + len(f0_hz)] for k, v in curves.items()}
+                if curves else None)
+      for chunk in decoder.feed(f0_hz, loudness_db, z, last=last,
+                                descriptors=values):
         chunk = chunk[:n_samples - written]
         if not np.all(np.isfinite(chunk)):
           raise sampler.NonFiniteOutputError(
@@ -568,7 +640,8 @@ def transfer(trained, input_path, save_dir, z_source=None, prior=None,
              prior_path=None, octave_shift=None, loudness_shift_db=0.0,
              auto_adjust=True, quiet_db=QUIET_DB,
              note_threshold=NOTE_THRESHOLD, f0_estimator=None, seed=0,
-             mode=None, chunk_frames=None, overwrite=False, progress=True):
+             mode=None, chunk_frames=None, overwrite=False, progress=True,
+             descriptors=()):
   """Resynthesises or transfers a recording; writes WAV, PNG and JSON.
 
   Args:
@@ -592,6 +665,8 @@ def transfer(trained, input_path, save_dir, z_source=None, prior=None,
     chunk_frames: Frames decoded at a time; None for the default.
     overwrite: Replace existing output files.
     progress: Show progress bars.
+    descriptors: --descriptor values replacing the recording's own curves,
+      for a model that decodes from descriptors (`descriptor_curves`).
 
   Returns:
     {'wav', 'png', 'json'} paths written.
@@ -632,6 +707,9 @@ def transfer(trained, input_path, save_dir, z_source=None, prior=None,
                       'or --loudness_shift, or keep --auto_adjust.',
                       '; '.join(outside), control_ranges.describe(ranges),
                       origin)
+    curves, curve_info = descriptor_curves(
+        analysis.descriptors, f0_hz, loudness_db, ranges, auto_adjust,
+        trained.frame_rate, descriptors)
     z = encode_z(trained, analysis, progress) if z_source == 'encoder' else (
         None)
     input_info = dict(analysis.source.info,
@@ -643,7 +721,7 @@ def transfer(trained, input_path, save_dir, z_source=None, prior=None,
       head, peak, rms = _write_audio(
           staged['wav'], trained,
           _decode_blocks(trained, prior, f0_hz, loudness_db, z, seed, mode),
-          analysis.n_samples, seed, chunk_frames, progress)
+          analysis.n_samples, seed, chunk_frames, progress, curves)
       plot_frames = -(-len(head) // trained.hop_size)
       _save_figure(staged['png'], [
           (f'input: {os.path.basename(input_path)} ({f0_estimator} f0)',
@@ -673,6 +751,7 @@ def transfer(trained, input_path, save_dir, z_source=None, prior=None,
           'prior': sampler.describe_prior(prior, prior_path),
           'prior_mode': mode,
           'adjustments': adjust,
+          'descriptors': curve_info or None,
           'input_controls': control_ranges.from_controls(
               analysis.f0_hz, analysis.loudness_db),
           'output_controls': control_ranges.from_controls(f0_hz,

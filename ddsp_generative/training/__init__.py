@@ -10,7 +10,9 @@ model that adds its KL to ddsp's losses), and `data.checked_tfrecord_provider`
 (checks the TFRecords against the config before training), and
 `timbre.TimbreEncoder` and `timbre.InstrumentTFRecordProvider` (the
 multi-instrument model's instrument embedding and timbre latent, and the
-provider reading each example's instrument id).
+provider reading each example's instrument id), and
+`descriptors.DescriptorPreprocessor` (decoding from timbre descriptors besides
+f0 and loudness: gin/harmonic_noise_descriptors.gin).
 
 The gin files in `gin/` start with `import ddsp_generative.training`: importing
 it registers this package's configurables with gin and adds the search paths
@@ -30,6 +32,7 @@ import ddsp.training  # pylint: disable=g-import-not-at-top,unused-import,g-bad-
 from ddsp_generative import gin_path
 from ddsp_generative.core import synths  # FastHarmonic.
 from ddsp_generative.training import data  # checked_tfrecord_provider.
+from ddsp_generative.training import descriptors  # DescriptorPreprocessor.
 from ddsp_generative.training import encoders  # VaeMfccRnnEncoder.
 from ddsp_generative.training import models  # Checked/VaeAutoencoder.
 from ddsp_generative.training import timbre  # TimbreEncoder, its provider.

@@ -26,6 +26,7 @@ process (`filesystem.local_files`), so `ddsp_run` trains from a bucket.
 
 import gin
 
+from ddsp_generative.core import descriptors as descriptors_lib
 from ddsp_generative.core import filesystem
 from ddsp_generative.core import tfrecords
 from ddsp_generative.training import gin_checks
@@ -49,7 +50,7 @@ def provider_geometry(provider):
 @gin.register(module='ddsp_generative.training.data')
 def checked_tfrecord_provider(provider=gin.REQUIRED, n_samples=None,
                               time_steps=None, check_gin_flags=True,
-                              instruments=None):
+                              instruments=None, descriptors=None):
   """Returns `provider` after checking its TFRecords and the gin flags.
 
   Args:
@@ -63,6 +64,10 @@ def checked_tfrecord_provider(provider=gin.REQUIRED, n_samples=None,
       (INSTRUMENTS, in id order): the TFRecords must be labelled with them
       (`check_instruments`) and the provider returned adds each example's
       'instrument_id' (`timbre.InstrumentTFRecordProvider`).
+    descriptors: None, or the timbre descriptors a model decodes from
+      (DESCRIPTORS, `core.descriptors`): the TFRecords must hold them
+      (`check_descriptors`) and the provider returned reads them
+      (`descriptors.DescriptorTFRecordProvider`).
 
   Returns:
     provider, reading local copies of a URL's files where TensorFlow
@@ -97,14 +102,47 @@ def checked_tfrecord_provider(provider=gin.REQUIRED, n_samples=None,
       provider._file_pattern, sample_rate, frame_rate, audio_length,
       feature_length,
       expected_from='the gin config (TFRecordProvider settings)')
+  if instruments is not None and descriptors:
+    raise tfrecords.DatasetMismatchError(
+        'A model cannot yet decode from both INSTRUMENTS and DESCRIPTORS: '
+        'use gin/multi_instrument.gin or gin/harmonic_noise_descriptors.gin.')
   if instruments is not None:
     check_instruments(provider._file_pattern, instruments)
+  if descriptors:
+    check_descriptors(provider._file_pattern, descriptors)
   # ddsp 3.7.0's TFRecordProvider lists its files from this attribute.
   provider._file_pattern = filesystem.local_files(provider._file_pattern)
   if instruments is not None:
     from ddsp_generative.training import timbre  # pylint: disable=g-import-not-at-top
     provider = timbre.InstrumentTFRecordProvider(provider, instruments)
+  if descriptors:
+    from ddsp_generative.training import descriptors as descriptors_training  # pylint: disable=g-import-not-at-top
+    provider = descriptors_training.DescriptorTFRecordProvider(provider,
+                                                               descriptors)
   return provider
+
+
+def check_descriptors(file_pattern, descriptors):
+  """Raises unless the TFRecords hold every descriptor a model decodes from.
+
+  Args:
+    file_pattern: TFRecord file pattern.
+    descriptors: Keys or short names of `core.descriptors` (DESCRIPTORS).
+
+  Raises:
+    descriptors_lib.UnknownDescriptorError: A name that is no descriptor.
+    tfrecords.DatasetMismatchError: TFRecords without them (prepared with
+      --nodescriptors, or by ddsp's own pipeline), naming the fix.
+  """
+  wanted = [descriptors_lib.resolve(d) for d in descriptors]
+  held = tfrecords.dataset_features(file_pattern)
+  missing = [k for k in wanted if k not in held]
+  if missing:
+    raise tfrecords.DatasetMismatchError(
+        f'The TFRecords of {file_pattern} lack the descriptor(s) '
+        f'{", ".join(missing)} the model decodes from (DESCRIPTORS): '
+        'prepare them again with ddsp_generative_prepare_tfrecord (it '
+        'stores them unless --nodescriptors).')
 
 
 def dataset_instruments(file_pattern):
