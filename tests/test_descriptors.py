@@ -108,24 +108,32 @@ def test_prepare_tfrecord_stores_the_descriptors(tiny_tfrecords):
                                  rtol=1e-3, atol=1e-3)
 
 
-def test_nodescriptors_keeps_ddsps_schema_and_is_refused_by_the_model(
-    tmp_path):
+@pytest.fixture(scope='module')
+def plain_tfrecords(tmp_path_factory):
+  """(pattern, metadata) of TFRecords prepared with --nodescriptors."""
   from ddsp_generative.data_preparation import prepare_tfrecord_lib  # pylint: disable=g-import-not-at-top
-  from ddsp_generative.training import data  # pylint: disable=g-import-not-at-top
-  paths = conftest.write_synthetic_wavs(tmp_path / 'audio', n_files=1,
+  root = tmp_path_factory.mktemp('plain')
+  paths = conftest.write_synthetic_wavs(root / 'audio', n_files=1,
                                         secs_per_file=2.0)
-  output = str(tmp_path / 'plain.tfrecord')
+  output = str(root / 'plain.tfrecord')
   metadata = prepare_tfrecord_lib.prepare_tfrecord(
       paths, output, num_shards=1, example_secs=1, hop_secs=1, chunk_secs=0,
       f0_estimator='yin', pipeline_options=conftest.BEAM_OPTIONS,
       write_notes=False, descriptors=False)
+  return output + '*', metadata
+
+
+def test_nodescriptors_keeps_ddsps_schema_and_is_refused_by_the_model(
+    plain_tfrecords):
+  from ddsp_generative.training import data  # pylint: disable=g-import-not-at-top
+  pattern, metadata = plain_tfrecords
   assert metadata['features'] == list(tfrecords.FEATURE_KEYS)
   assert 'descriptors' not in metadata['training_controls']
   with pytest.raises(tfrecords.DatasetMismatchError,
                      match='lack the descriptor.*prepare them again'):
-    data.check_descriptors(output + '*', ['centroid'])
+    data.check_descriptors(pattern, ['centroid'])
   with pytest.raises(descriptors.UnknownDescriptorError, match='unknown'):
-    data.check_descriptors(output + '*', ['brightness'])
+    data.check_descriptors(pattern, ['brightness'])
 
 
 # ---------------------------------------------------------------- curves ----
@@ -291,3 +299,23 @@ def test_transfer_follows_the_recordings_descriptors(descriptor_model_dir,
                      match='does not decode from'):
     transfer.transfer(trained, wav, str(tmp_path / 'bad'), f0_estimator='yin',
                       progress=False, descriptors=['flatness=0.1'])
+
+
+def test_extract_z_encodes_with_the_descriptors(tiny_tfrecords, tmp_path,
+                                                plain_tfrecords):
+  """gin/harmonic_noise_descriptors_z.gin: z is extracted given the descriptors."""
+  from ddsp_generative.core import z_dataset  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.data_preparation import extract_z_lib  # pylint: disable=g-import-not-at-top
+  model_dir = str(tmp_path / 'model')
+  conftest.run_ddsp_run(model_dir, tiny_tfrecords, num_steps=3,
+                        gin_file='gin/harmonic_noise_descriptors_z.gin')
+  z_path = str(tmp_path / 'z.tfrecord')
+  extract_z_lib.extract_z(tiny_tfrecords, z_path, model_dir, batch_size=4,
+                          pipeline_options=conftest.BEAM_OPTIONS)
+  examples, _ = z_dataset.read_z_dataset(z_path)
+  assert examples and examples[0]['z'].shape[-1] == 4
+  # TFRecords without descriptors are refused before any work.
+  with pytest.raises(tfrecords.DatasetMismatchError, match='lack the desc'):
+    extract_z_lib.extract_z(plain_tfrecords[0], str(tmp_path / 'z2.tfrecord'),
+                            model_dir, pipeline_options=conftest.BEAM_OPTIONS)
+  assert not glob.glob(str(tmp_path / 'z2.tfrecord*'))

@@ -37,6 +37,7 @@ import apache_beam as beam
 import numpy as np
 
 from ddsp_generative.core import artifacts
+from ddsp_generative.core import descriptors
 from ddsp_generative.core import errors
 from ddsp_generative.core import filesystem
 from ddsp_generative.core import publish
@@ -69,8 +70,10 @@ def _parse_ddsp_example(record):
     raise ValueError(f'TFRecord example lacks {missing}: not ddsp schema '
                      '(make it with ddsp_generative_prepare_tfrecord).')
   beam.metrics.Metrics.counter(COUNTER_NAMESPACE, 'examples-read').inc()
+  # The timbre descriptors too, where present: a model that decodes from
+  # them (gin/harmonic_noise_descriptors_z.gin) encodes with them.
   return {k: np.array(features[k].float_list.value, np.float32)
-          for k in _DDSP_KEYS}
+          for k in _DDSP_KEYS + descriptors.DESCRIPTOR_KEYS if k in features}
 
 
 def _parse_with_id(record):
@@ -115,8 +118,18 @@ class EncodeBatch(beam.DoFn):
     if len(lengths) != 1:
       raise ValueError(f'Examples of different lengths in one batch: {lengths}.')
     stacked = {k: np.stack([ex[k] for ex in batch]) for k in _DDSP_KEYS}
-    out = self._trained.encode(stacked['audio'], stacked['f0_hz'],
-                               stacked['loudness_db'])
+    missing = [k for k in self._trained.descriptors
+               if any(k not in ex for ex in batch)]
+    if missing:
+      raise tfrecords.DatasetMismatchError(
+          f'The model decodes from {", ".join(missing)}, which these '
+          'TFRecords lack: prepare them again with '
+          'ddsp_generative_prepare_tfrecord (it stores the descriptors unless '
+          '--nodescriptors).')
+    out = self._trained.encode(
+        stacked['audio'], stacked['f0_hz'], stacked['loudness_db'],
+        descriptors={k: np.stack([ex[k] for ex in batch])
+                     for k in self._trained.descriptors})
     beam.metrics.Metrics.counter(COUNTER_NAMESPACE, 'batches-encoded').inc()
     for i in range(len(batch)):
       beam.metrics.Metrics.counter(COUNTER_NAMESPACE, 'examples-encoded').inc()
@@ -407,6 +420,10 @@ def extract_z(input_tfrecord_pattern, output_path, model_dir, checkpoint=None,
   _refuse_busy(out_dir, name, what)
   trained = load_checked_model(model_dir, checkpoint)
   sample_rate, frame_rate = check_rates(input_tfrecord_pattern, trained)
+  if trained.descriptors:  # Before any work: the TFRecords must hold them.
+    from ddsp_generative.training import data as training_data  # pylint: disable=g-import-not-at-top
+    training_data.check_descriptors(input_tfrecord_pattern,
+                                    trained.descriptors)
   n_inputs = verify_inputs(files)
   options, explicit = beam_runner.resolve_options(pipeline_options)
   metadata_name = os.path.basename(z_dataset.z_metadata_path(output_path))
