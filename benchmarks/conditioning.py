@@ -114,6 +114,23 @@ def main(_):
          'source_pattern': FLAGS.source_pattern, 'training_ranges': ranges,
          'results': {}}
   started = time.time()
+  # How much of each descriptor the pitch and loudness explain (the fit of
+  # --descriptor=NAME=follow), on the training frames.
+  from ddsp_generative.core import control_ranges  # pylint: disable=g-import-not-at-top
+  geometry = tfrecords.dataset_geometry(FLAGS.train_pattern)[0][1]
+  train = tfrecords.read_arrays(FLAGS.train_pattern, geometry['n_samples'],
+                                geometry['n_frames'], frame_keys=keys)
+  out['follow_fit'] = descriptors_lib.solve_regression(
+      descriptors_lib.merge_regression_stats(
+          descriptors_lib.regression_stats(
+              train['f0_hz'][i], train['loudness_db'][i],
+              {k: train[k][i] for k in keys},
+              control_ranges.audible(train['f0_hz'][i],
+                                     train['loudness_db'][i]))
+          for i in range(len(train['f0_hz']))))
+  print('Pitch and loudness explain (R² of the linear fit, training frames): '
+        + ', '.join(f"{k} {v['r2']:.2f}" for k, v in out['follow_fit'].items()),
+        flush=True)
   real = source = None
   conversions = {}
   for name, model_dir in models.items():

@@ -137,8 +137,9 @@ flags.DEFINE_float('morph_secs', None, 'Seconds the --morph takes (then '
 flags.DEFINE_multi_string(
     'descriptor', [], 'A model that decodes from timbre descriptors '
     '(gin/harmonic_noise_descriptors.gin): NAME=VALUE (constant), '
-    'NAME=ramp:FROM:TO[:SECS] or NAME=data (the training median, the '
-    'default), e.g. --descriptor=centroid=ramp:800:3000 '
+    'NAME=ramp:FROM:TO[:SECS], NAME=follow (predicted from the pitch and '
+    'loudness by the training data\'s fit: the default) or NAME=data (the '
+    'training median), e.g. --descriptor=centroid=ramp:800:3000 '
     '--descriptor=periodicity=0.9. Names: centroid (Hz), flatness, '
     'periodicity, odd_even (dB).')
 flags.DEFINE_integer('chunk_frames', None, 'Frames decoded at a time '

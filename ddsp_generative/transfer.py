@@ -86,8 +86,9 @@ flags.DEFINE_multi_string(
     'descriptor', [], 'A model that decodes from timbre descriptors '
     '(gin/harmonic_noise_descriptors.gin) follows the recording\'s own '
     'descriptors (with --auto_adjust shifted to the training medians); '
-    'NAME=VALUE, NAME=ramp:FROM:TO[:SECS] or NAME=data (the training '
-    'median) replaces one, e.g. --descriptor=centroid=2500.')
+    'NAME=VALUE, NAME=ramp:FROM:TO[:SECS], NAME=follow (from the pitch and '
+    'loudness) or NAME=data (the training median) replaces one, e.g. '
+    '--descriptor=centroid=2500.')
 flags.DEFINE_boolean('overwrite', False, 'Replace existing output files.')
 
 

@@ -94,6 +94,9 @@ def test_prepare_tfrecord_stores_the_descriptors(tiny_tfrecords):
   ranges = record['training_controls']['descriptors']
   assert set(ranges) == set(descriptors.DESCRIPTOR_KEYS)
   assert 100 < ranges[descriptors.CENTROID]['p50'] < 8000
+  fits = record['training_controls']['descriptor_follow']
+  assert set(fits) == set(descriptors.DESCRIPTOR_KEYS)
+  assert all(f['n'] > 100 for f in fits.values())
   examples = list(tfrecords.read_examples(
       tiny_tfrecords, keys=('audio_16k', 'f0_hz') + descriptors.DESCRIPTOR_KEYS,
       max_examples=3))
@@ -171,6 +174,34 @@ def test_bad_descriptor_requests(spec, message):
     descriptor_curves.parse(spec)
 
 
+def test_follow_predicts_from_pitch_and_loudness():
+  rng = np.random.RandomState(0)
+  f0 = 220.0 * 2 ** (rng.uniform(0, 24, 2000) / 12)
+  ld = rng.uniform(-50, -10, 2000)
+  midi = 12 * np.log2(f0 / 440) + 69
+  centroid = descriptors.from_scale(descriptors.CENTROID,
+                                    40 + 0.5 * midi + 0.2 * ld)
+  halves = [descriptors.regression_stats(
+      f0[s], ld[s], {descriptors.CENTROID: centroid[s]}, np.ones(1000, bool))
+            for s in (slice(0, 1000), slice(1000, 2000))]
+  fit = descriptors.solve_regression(
+      descriptors.merge_regression_stats(halves))[descriptors.CENTROID]
+  assert fit['per_semitone'] == pytest.approx(0.5, abs=1e-6)
+  assert fit['per_db'] == pytest.approx(0.2, abs=1e-6)
+  assert fit['r2'] == pytest.approx(1.0, abs=1e-9)
+  curves = descriptor_curves.curves_for(
+      (descriptors.CENTROID,), [], {}, {descriptors.CENTROID: fit})
+  curve = curves[descriptors.CENTROID]
+  assert curve.kind == 'follow'
+  np.testing.assert_allclose(
+      curve.values(0, 5, 5, FRAME_RATE, f0[:5], ld[:5]), centroid[:5],
+      rtol=1e-4)
+  with pytest.raises(descriptor_curves.DescriptorRequestError,
+                     match='no fit of'):
+    descriptor_curves.curves_for((descriptors.CENTROID,), ['centroid=follow'],
+                                 {}, {})
+
+
 def test_curves_for_refuses_what_the_model_does_not_read():
   with pytest.raises(descriptor_curves.DescriptorRequestError,
                      match='does not decode from'):
@@ -245,8 +276,10 @@ def test_sampler_cli_plays_descriptor_curves(descriptor_model_dir, tmp_path):
   sidecar = sidecar.get('payload', sidecar)
   assert sidecar['descriptors'][descriptors.CENTROID] == {
       'kind': 'ramp', 'from': 900.0, 'to': 2500.0, 'secs': None}
-  # Not given: the training data's median.
-  assert sidecar['descriptors'][descriptors.PERIODICITY]['kind'] == 'data'
+  # Not given: predicted from the pitch and loudness by the training fit.
+  follow = sidecar['descriptors'][descriptors.PERIODICITY]
+  assert follow['kind'] == 'follow'
+  assert set(follow['model']) >= {'intercept', 'per_semitone', 'per_db', 'r2'}
   assert glob.glob(os.path.join(save_dir, 'sample_000.wav'))
   bad = conftest.run_cli('ddsp_generative.sample',
                          f'--model_dir={descriptor_model_dir}', '--pitch=64',
@@ -254,6 +287,13 @@ def test_sampler_cli_plays_descriptor_curves(descriptor_model_dir, tmp_path):
                          f'--save_dir={tmp_path / "bad"}', expect_ok=False)
   assert 'does not decode from odd_even_ratio_db' in bad.stderr
   assert 'Traceback' not in bad.stderr
+  malformed = conftest.run_cli('ddsp_generative.sample', '--pitch=64',
+                               '--descriptor=centroid=ramp:100',
+                               f'--save_dir={tmp_path / "bad2"}',
+                               expect_ok=False)
+  assert malformed.returncode == 2 and 'a ramp is' in malformed.stderr
+  assert 'Traceback' not in malformed.stderr
+  assert not os.path.exists(tmp_path / 'bad2')
 
 
 def test_transfer_follows_the_recordings_descriptors(descriptor_model_dir,

@@ -10,9 +10,13 @@ flatness, periodicity, odd/even harmonic ratio). The sampler's
 * a number: constant, e.g. `centroid=1800` (Hz) or `periodicity=0.8`;
 * `ramp:A:B`: from A to B linearly over the whole sample;
 * `ramp:A:B:SECS`: from A to B over SECS seconds, then held at B;
-* `data` (the default for a descriptor not given): the median of the
-  training data (its TFRecords' metadata), or, where that is unknown, the
-  value of `FALLBACK`.
+* `follow` (the default for a descriptor not given, when the training
+  data's metadata has its model): predicted frame by frame from the
+  requested pitch and loudness by the linear fit of the training data
+  (`core.descriptors.follow`), so that a crescendo brightens as the
+  recordings do;
+* `data` (the default where there is no such fit): the median of the
+  training data, or, where that is unknown too, the value of `FALLBACK`.
 
 Curves are computed per block (`values(start, n, total)`), so they stream
 with the controls; nothing here imports TensorFlow.
@@ -28,6 +32,7 @@ from ddsp_generative.core import descriptors as descriptors_lib
 from ddsp_generative.core import errors
 
 DATA = 'data'
+FOLLOW = 'follow'
 # Where the training medians are unknown: a violin-like middle.
 FALLBACK = {descriptors_lib.CENTROID: 1500.0,
             descriptors_lib.FLATNESS: 1e-3,
@@ -45,24 +50,37 @@ class DescriptorCurve:
 
   Attributes:
     key: The descriptor (`core.descriptors.DESCRIPTOR_KEYS`).
-    kind: 'constant', 'ramp' or 'data'.
+    kind: 'constant', 'ramp', 'data' or 'follow'.
     start_value: The constant, or the ramp's first value.
     end_value: The ramp's last value (= start_value for a constant).
     ramp_secs: Seconds the ramp takes (None: the whole sample).
+    model: For 'follow', the fit of `core.descriptors.solve_regression`.
   """
   key: str
   kind: str
   start_value: float
   end_value: float
   ramp_secs: Optional[float] = None
+  model: Optional[dict] = None
 
-  def values(self, start, n, total, frame_rate):
+  def values(self, start, n, total, frame_rate, f0_hz=None,
+             loudness_db=None):
     """The curve on frames [start, start + n) of a `total`-frame sample.
+
+    Args:
+      start: First frame.
+      n: Frames.
+      total: Frames of the whole sample (a ramp's length by default).
+      frame_rate: Frames per second.
+      f0_hz: [n] requested f0 of these frames (for 'follow').
+      loudness_db: [n] requested loudness (for 'follow').
 
     Returns:
       float32 [n].
     """
     frames = np.arange(start, start + n, dtype=np.float64)
+    if self.kind == FOLLOW:
+      return descriptors_lib.follow(self.key, self.model, f0_hz, loudness_db)
     if self.kind != 'ramp':
       return np.full(n, self.start_value, np.float32)
     length = (self.ramp_secs * frame_rate if self.ramp_secs
@@ -74,6 +92,8 @@ class DescriptorCurve:
   def describe(self):
     """JSON-friendly description, for the sample's sidecar."""
     out = {'kind': self.kind, 'value': self.start_value}
+    if self.kind == FOLLOW:
+      out = {'kind': FOLLOW, 'model': self.model}
     if self.kind == 'ramp':
       out = {'kind': 'ramp', 'from': self.start_value, 'to': self.end_value,
              'secs': self.ramp_secs}
@@ -99,13 +119,16 @@ def _check_range(key, value, flag):
                                  f'{value:g}.')
 
 
-def parse(spec, medians=None):
+def parse(spec, medians=None, follow_models=None):
   """One --descriptor value, 'NAME=SPEC', -> a DescriptorCurve.
 
   Args:
     spec: e.g. 'centroid=1800', 'periodicity=ramp:0.9:0.4',
-      'centroid=ramp:800:3000:2', 'flatness=data'.
+      'centroid=ramp:800:3000:2', 'flatness=data', 'centroid=follow'.
     medians: {key: training median} for 'data'.
+    follow_models: {key: fit} for 'follow' (the metadata's
+      training_controls['descriptor_follow']); None when only the syntax is
+      checked.
 
   Returns:
     A DescriptorCurve.
@@ -117,13 +140,23 @@ def parse(spec, medians=None):
   name, sep, value = spec.partition('=')
   if not sep or not name.strip() or not value.strip():
     raise DescriptorRequestError(
-        f'{flag}: use NAME=VALUE, NAME=ramp:FROM:TO[:SECS] or NAME=data, e.g. '
-        '--descriptor=centroid=1800.')
+        f'{flag}: use NAME=VALUE, NAME=ramp:FROM:TO[:SECS], NAME=follow or '
+        'NAME=data, e.g. --descriptor=centroid=1800.')
   try:
     key = descriptors_lib.resolve(name.strip())
   except descriptors_lib.UnknownDescriptorError as e:
     raise DescriptorRequestError(f'{flag}: {e}.') from e
   value = value.strip()
+  if value == FOLLOW:
+    if follow_models is None:  # Syntax only: known once the model loads.
+      return DescriptorCurve(key, FOLLOW, math.nan, math.nan)
+    if key not in follow_models:
+      raise DescriptorRequestError(
+          f'{flag}: the training data\'s metadata has no fit of {key} on '
+          'pitch and loudness (TFRecords of an older version?): use '
+          f'--descriptor={name.strip()}=data or a value.')
+    return DescriptorCurve(key, FOLLOW, math.nan, math.nan,
+                           model=follow_models[key])
   if value == DATA:
     median = (medians or {}).get(key, FALLBACK[key])
     return DescriptorCurve(key, DATA, float(median), float(median))
@@ -144,7 +177,7 @@ def parse(spec, medians=None):
   return DescriptorCurve(key, 'constant', v, v)
 
 
-def curves_for(model_descriptors, specs, medians=None):
+def curves_for(model_descriptors, specs, medians=None, follow_models=None):
   """{key: DescriptorCurve} for every descriptor a model decodes from.
 
   Args:
@@ -152,7 +185,9 @@ def curves_for(model_descriptors, specs, medians=None):
       descriptors`).
     specs: The --descriptor values.
     medians: {key: training median}: the default ('data') of those not
-      given.
+      given and without a fit.
+    follow_models: {key: fit} (`core.descriptors.solve_regression`): the
+      default ('follow') of those not given.
 
   Returns:
     Dict in the model's order ({} for a model without descriptors).
@@ -162,8 +197,9 @@ def curves_for(model_descriptors, specs, medians=None):
       a descriptor the model does not read.
   """
   given = {}
+  follow_models = follow_models or {}
   for spec in specs or ():
-    curve = parse(spec, medians)
+    curve = parse(spec, medians, follow_models)
     if curve.key in given:
       raise DescriptorRequestError(
           f'--descriptor={spec}: {curve.key} is given twice.')
@@ -177,12 +213,18 @@ def curves_for(model_descriptors, specs, medians=None):
         f'it reads are {reads}.')
   out = {}
   for key in model_descriptors:
-    out[key] = given.get(key) or parse(f'{key}={DATA}', medians)
+    default = FOLLOW if key in follow_models else DATA
+    out[key] = given.get(key) or parse(f'{key}={default}', medians,
+                                       follow_models)
   return out
 
 
-def block_values(curves, start, n, total, frame_rate):
-  """{key: float32 [n]} of every curve on one block (None without curves)."""
+def block_values(curves, start, n, total, frame_rate, f0_hz, loudness_db):
+  """{key: float32 [n]} of every curve on one block (None without curves).
+
+  f0_hz and loudness_db are the block's requested controls [n].
+  """
   if not curves:
     return None
-  return {k: c.values(start, n, total, frame_rate) for k, c in curves.items()}
+  return {k: c.values(start, n, total, frame_rate, f0_hz, loudness_db)
+          for k, c in curves.items()}

@@ -106,6 +106,94 @@ def from_scale(key, values):
   return values
 
 
+def regression_stats(f0_hz, loudness_db, values, mask):
+  """Mergeable least-squares sums of descriptors on (pitch, loudness).
+
+  The model of `follow`: each descriptor, on `to_scale`, as a linear
+  function of the frame's MIDI pitch and loudness (dB), fitted on the
+  audible frames of the training data, so that a sampled crescendo
+  brightens as the instrument's recordings do.
+
+  Args:
+    f0_hz: [n] f0.
+    loudness_db: [n] loudness.
+    values: {key: [n]} descriptors.
+    mask: bool [n]: the frames to fit on.
+
+  Returns:
+    {key: {'xtx': 3x3, 'xty': 3, 'yty', 'sum_y', 'n'}} (JSON-friendly).
+  """
+  mask = np.asarray(mask, bool)
+  f0 = np.asarray(f0_hz, np.float64)[mask]
+  x = np.stack([np.ones(int(mask.sum())),
+                12.0 * np.log2(np.maximum(f0, 1.0) / 440.0) + 69.0,
+                np.asarray(loudness_db, np.float64)[mask]], axis=1)
+  out = {}
+  for key, v in values.items():
+    y = to_scale(key, np.asarray(v, np.float64)[mask])
+    out[key] = {'xtx': (x.T @ x).tolist(), 'xty': (x.T @ y).tolist(),
+                'yty': float(y @ y), 'sum_y': float(y.sum()),
+                'n': int(len(y))}
+  return out
+
+
+def merge_regression_stats(stats):
+  """Sums `regression_stats` outputs."""
+  out = {}
+  for record in stats:
+    for key, s in (record or {}).items():
+      if key not in out:
+        out[key] = {'xtx': np.zeros((3, 3)), 'xty': np.zeros(3), 'yty': 0.0,
+                    'sum_y': 0.0, 'n': 0}
+      m = out[key]
+      m['xtx'] = m['xtx'] + np.asarray(s['xtx'])
+      m['xty'] = m['xty'] + np.asarray(s['xty'])
+      m['yty'] += s['yty']
+      m['sum_y'] += s['sum_y']
+      m['n'] += s['n']
+  return out
+
+
+def solve_regression(merged, min_frames=100):
+  """{key: {'intercept', 'per_semitone', 'per_db', 'r2', 'n'}} of merged sums.
+
+  Descriptors with fewer than `min_frames` frames are left out.
+  """
+  out = {}
+  for key, m in merged.items():
+    if m['n'] < min_frames:
+      continue
+    xtx, xty = np.asarray(m['xtx']), np.asarray(m['xty'])
+    beta = np.linalg.lstsq(xtx + 1e-9 * np.eye(3), xty, rcond=None)[0]
+    sse = m['yty'] - 2 * beta @ xty + beta @ xtx @ beta
+    sst = m['yty'] - m['sum_y'] ** 2 / m['n']
+    out[key] = {'intercept': float(beta[0]), 'per_semitone': float(beta[1]),
+                'per_db': float(beta[2]),
+                'r2': float(1 - sse / sst) if sst > 0 else None,
+                'n': int(m['n'])}
+  return out
+
+
+def follow(key, model, f0_hz, loudness_db):
+  """A descriptor curve predicted from the controls by `solve_regression`.
+
+  Args:
+    key: The descriptor.
+    model: Its {'intercept', 'per_semitone', 'per_db'}.
+    f0_hz: [n] f0 (unvoiced frames: 0 -> read as the median pitch 69).
+    loudness_db: [n] loudness.
+
+  Returns:
+    float32 [n] in the descriptor's own units.
+  """
+  f0 = np.asarray(f0_hz, np.float64)
+  midi = np.where(f0 > 0, 12.0 * np.log2(np.maximum(f0, 1.0) / 440.0) + 69.0,
+                  69.0)
+  scaled = (model['intercept'] + model['per_semitone'] * midi +
+            model['per_db'] * np.asarray(loudness_db, np.float64))
+  return from_scale(key, scaled).astype(np.float32)
+
+
 def describe():
   """How the descriptors were measured, for a data set's metadata."""
   return {'keys': list(DESCRIPTOR_KEYS), 'units': dict(UNITS),

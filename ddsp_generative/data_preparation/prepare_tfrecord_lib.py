@@ -495,6 +495,11 @@ def _read_summary(work_dir, prefix, split_names):
         'training_controls': control_ranges.from_histogram(
             control_ranges.merge(p['controls'] for p in split_parts)),
     }
+    follow = descriptors_lib.solve_regression(
+        descriptors_lib.merge_regression_stats(
+            p.get('descriptor_stats') for p in split_parts))
+    if follow and splits[name]['training_controls']:
+      splits[name]['training_controls']['descriptor_follow'] = follow
   files = sorted(records['files'], key=lambda f: f['path'])
   return {
       'splits': splits,

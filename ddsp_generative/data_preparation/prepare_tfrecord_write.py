@@ -35,6 +35,7 @@ import tensorflow as tf
 
 from ddsp_generative.core import artifacts
 from ddsp_generative.core import control_ranges
+from ddsp_generative.core import descriptors
 from ddsp_generative.core import features
 from ddsp_generative.core import filesystem
 from ddsp_generative.data_preparation import prepare_tfrecord_stages as stages
@@ -258,7 +259,13 @@ def write_examples(ex, parts_dir, sample_rate, frame_rate, example_secs,
           'audio_secs': len(ex['audio']) / sample_rate,
           'controls': control_ranges.histogram(
               ex['f0_hz'], ex['loudness_db'],
-              {k: ex[k] for k in stages.DESCRIPTORS if k in ex})}
+              {k: ex[k] for k in stages.DESCRIPTORS if k in ex}),
+          # Sums of the descriptors' regression on pitch and loudness (the
+          # sampler's --descriptor=NAME=follow).
+          'descriptor_stats': descriptors.regression_stats(
+              ex['f0_hz'], ex['loudness_db'],
+              {k: ex[k] for k in stages.DESCRIPTORS if k in ex},
+              control_ranges.audible(ex['f0_hz'], ex['loudness_db']))}
 
 
 # -------------------------------------------------------------- Shards ----

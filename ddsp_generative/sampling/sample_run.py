@@ -107,7 +107,8 @@ def sample(request, save_dir, model_dir=None, checkpoint=None,
     from ddsp_generative.controls import descriptor_curves  # pylint: disable=g-import-not-at-top
     curves = descriptor_curves.curves_for(
         trained.descriptors, descriptors,
-        sampler.training_descriptor_medians(ranges))
+        sampler.training_descriptor_medians(ranges),
+        sampler.training_descriptor_follow(ranges))
     for curve in curves.values():
       logging.info('Descriptor %s: %s.', curve.key, curve.describe())
     # The model's config was parsed by load_model; add the controls' config.

@@ -294,6 +294,11 @@ def training_descriptor_medians(ranges):
                                    or {}).items()}
 
 
+def training_descriptor_follow(ranges):
+  """{descriptor: fit on pitch and loudness} of the training data."""
+  return dict((ranges or {}).get('descriptor_follow') or {})
+
+
 # The note-based control sources whose `peak_db` sets their level.
 LEVEL_SOURCES = ('Note', 'Melody', 'Glissando', 'MidiFile', 'Phrase')
 
@@ -621,7 +626,8 @@ def generate(trained, prior, source, n_samples=1, seed=0, mode=None,
       ranges, origin = training_controls(trained, prior)
       if trained.descriptors and descriptor_curves is None:
         descriptor_curves = descriptor_curves_lib.curves_for(
-            trained.descriptors, (), training_descriptor_medians(ranges))
+            trained.descriptors, (), training_descriptor_medians(ranges),
+            training_descriptor_follow(ranges))
       outside = [scan_controls(b, trained, s, ranges, origin)
                  for b, s in _unique(zip(blocks, per_sample))]
       written = []
@@ -718,7 +724,7 @@ def _write_sample(trained, prior, blocks, index, sample_seed, save_dir, bar,
             head_f0.append(f0_hz[:plot_frames - start])
           values = descriptor_curves_lib.block_values(
               facts['descriptor_curves'], start, len(f0_hz), blocks.n_frames,
-              trained.frame_rate)
+              trained.frame_rate, f0_hz, loudness_db)
           for chunk in decoder.feed(f0_hz, loudness_db, z, last=last,
                                     descriptors=values):
             if not np.all(np.isfinite(chunk)):

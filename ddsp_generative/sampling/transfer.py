@@ -383,16 +383,19 @@ def descriptor_curves(measured, f0_hz, loudness_db, ranges, auto_adjust,
     ({key: float32 [n_frames]}, {key: description}).
   """
   medians = sampler.training_descriptor_medians(ranges)
+  follow = sampler.training_descriptor_follow(ranges)
   # Checked as the sampler checks them (names the model reads, once each).
-  descriptor_curves_lib.curves_for(tuple(measured), requests, medians)
-  requested = {c.key: c for c in (descriptor_curves_lib.parse(r, medians)
-                                  for r in requests)}
+  descriptor_curves_lib.curves_for(tuple(measured), requests, medians,
+                                   follow)
+  requested = {c.key: c for c in (
+      descriptor_curves_lib.parse(r, medians, follow) for r in requests)}
   audible = control_ranges.audible(f0_hz, loudness_db)
   n = len(f0_hz)
   curves, info = {}, {}
   for key, values in measured.items():
     if key in requested:
-      curves[key] = requested[key].values(0, n, n, frame_rate)
+      curves[key] = requested[key].values(0, n, n, frame_rate, f0_hz,
+                                          loudness_db)
       info[key] = dict(requested[key].describe(), source='request')
       continue
     shift = 0.0
