@@ -208,19 +208,22 @@ def main(_):
     print(f"| {name} | {s['c2st']['logistic_regression']:.2f} / "
           f"{s['c2st']['random_forest']:.2f} | {s['frechet']:.1f} |")
   print('\n| model | descriptor | R² | slope | R² about identity | '
-        'f0 within 50 c (own descriptors) | loudness L1 dB (own) |')
-  print('| --- | --- | --- | --- | --- | --- | --- |')
+        'offsets: R² | slope | f0 within 50 c (own descriptors) | '
+        'loudness L1 dB (own) |')
+  print('| --- | --- | --- | --- | --- | --- | --- | --- | --- |')
   for name, r in out['results'].items():
     own = r['control']['own']
     if not r['control']['descriptors']:
-      print(f"| {name} | – | – | – | – | "
+      print(f"| {name} | – | – | – | – | – | – | "
             f"{own['f0_accuracy_50_cents']:.3f} | "
             f"{own['loudness_l1_db']:.2f} |")
     for key, d in r['control']['descriptors'].items():
       fit, cons = d['fit'], d['consistency']
       fmt = lambda v: '–' if v is None else f'{v:.2f}'  # pylint: disable=unnecessary-lambda-assignment
+      off = d.get('offset_fit') or {}
       print(f"| {name} | {key} | {fmt(fit['r2'])} | {fmt(fit['slope'])} | "
-            f"{fmt(fit['r2_identity'])} | "
+            f"{fmt(fit['r2_identity'])} | {fmt(off.get('r2'))} | "
+            f"{fmt(off.get('slope'))} | "
             f"{cons['f0_accuracy_50_cents']:.3f} "
             f"({own['f0_accuracy_50_cents']:.3f}) | "
             f"{cons['loudness_l1_db']:.2f} ({own['loudness_l1_db']:.2f}) |")

@@ -135,6 +135,21 @@ def tiny_vae_model_dir(tmp_path_factory, tiny_tfrecords):
 
 
 @pytest.fixture(scope='session')
+def tiny_multi_model_dir(tmp_path_factory, tiny_instrument_tfrecords):
+  """A tiny multi-instrument model (ddsp_run) and its timbre prior (CLI)."""
+  save_dir = str(tmp_path_factory.mktemp('multi_model'))
+  run_ddsp_run(save_dir, tiny_instrument_tfrecords, num_steps=10,
+               gin_file='gin/multi_instrument.gin',
+               extra=[f'--gin_param=INSTRUMENTS={list(TINY_INSTRUMENTS)!r}'])
+  result = run_cli('ddsp_generative.fit_timbre_prior',
+                   f'--model_dir={save_dir}',
+                   f'--tfrecord_pattern={tiny_instrument_tfrecords}',
+                   f'--output={save_dir}/prior.json')
+  assert 'reed' in result.stdout and 'string' in result.stdout
+  return save_dir
+
+
+@pytest.fixture(scope='session')
 def tiny_prior_path(tmp_path_factory, tiny_tfrecords, tiny_model_dir):
   """z extracted with the tiny model's encoder (Beam) and a GMM prior on it."""
   from ddsp_generative.priors import fitting  # pylint: disable=g-import-not-at-top

@@ -359,3 +359,38 @@ def test_extract_z_encodes_with_the_descriptors(tiny_tfrecords, tmp_path,
     extract_z_lib.extract_z(plain_tfrecords[0], str(tmp_path / 'z2.tfrecord'),
                             model_dir, pipeline_options=conftest.BEAM_OPTIONS)
   assert not glob.glob(str(tmp_path / 'z2.tfrecord*'))
+
+
+def test_control_fit_and_levels():
+  from ddsp_generative.evaluation import descriptor_control  # pylint: disable=g-import-not-at-top
+  x = np.repeat(np.linspace(80, 90, 5), 60)
+  noise = np.random.RandomState(0).randn(len(x)) * 0.1
+  exact = descriptor_control.fit(x, x + noise)
+  assert exact['r2'] > 0.99 and exact['r2_identity'] > 0.99
+  assert exact['slope'] == pytest.approx(1.0, abs=0.02)
+  half = descriptor_control.fit(x, 0.5 * x + 40 + noise)
+  assert half['slope'] == pytest.approx(0.5, abs=0.02) and half['r2'] > 0.98
+  assert half['r2_identity'] < 0  # Follows the request, but is not it.
+  ignored = descriptor_control.fit(x, 85 + noise)
+  assert ignored['r2'] < 0.1 and abs(ignored['slope']) < 0.05
+  ranges = {descriptors.CENTROID: {'p10': 1000.0, 'p90': 4000.0}}
+  levels = descriptor_control.levels(descriptors.CENTROID, ranges, 3)
+  np.testing.assert_allclose(levels, [1000.0, 2000.0, 4000.0], rtol=1e-9)
+
+
+def test_control_sweep_runs_on_a_trained_model(descriptor_model_dir,
+                                               tiny_tfrecords):
+  from ddsp_generative.evaluation import descriptor_control  # pylint: disable=g-import-not-at-top
+  from ddsp_generative.sampling import model_io  # pylint: disable=g-import-not-at-top
+  trained = model_io.load_model(descriptor_model_dir)
+  data = trained.read_tfrecords(tiny_tfrecords, max_examples=3)
+  ranges = descriptor_control.training_ranges(tiny_tfrecords)
+  out = descriptor_control.sweep(trained, data, ranges, n_levels=2,
+                                 progress=False)
+  assert set(out['descriptors']) == set(trained.descriptors)
+  for result in out['descriptors'].values():
+    assert len(result['requested']) == len(result['measured']) == 6
+    assert len(result['offset_requested']) == 6
+    assert result['fit']['n'] <= 6
+    assert 0 <= result['consistency']['f0_accuracy_50_cents'] <= 1
+  assert out['own']['loudness_l1_db'] >= 0

@@ -228,17 +228,9 @@ def test_timbre_request_parses_the_flags():
 
 # ------------------------------------------------ The whole path, CLIs ----
 @pytest.fixture(scope='module')
-def multi_model(tmp_path_factory, tiny_instrument_tfrecords):
-  """A tiny multi-instrument model (ddsp_run) and its timbre prior (CLI)."""
-  save_dir = str(tmp_path_factory.mktemp('multi_model'))
-  run_ddsp_run(save_dir, tiny_instrument_tfrecords, num_steps=10,
-               gin_file=MULTI_GIN, extra=[INSTRUMENTS_PARAM])
-  result = run_cli('ddsp_generative.fit_timbre_prior',
-                   f'--model_dir={save_dir}',
-                   f'--tfrecord_pattern={tiny_instrument_tfrecords}',
-                   f'--output={save_dir}/prior.json')
-  assert 'reed' in result.stdout and 'string' in result.stdout
-  return save_dir
+def multi_model(tiny_multi_model_dir):
+  """conftest's tiny multi-instrument model and its timbre prior."""
+  return tiny_multi_model_dir
 
 
 def test_ddsp_run_refuses_a_vocabulary_missing_a_label(

@@ -136,15 +136,22 @@ def model_with_prior_and_envelopes(tmp_path_factory, tiny_tfrecords,
   return model_dir
 
 
-def test_generate_notebook(tmp_path, model_with_prior_and_envelopes):
+def test_generate_notebook(tmp_path, model_with_prior_and_envelopes,
+                           tiny_multi_model_dir):
   nb = execute(with_parameters(read_notebook('generate.ipynb'),
                                model_dir=model_with_prior_and_envelopes,
-                               **TINY_GENERATE), tmp_path)
+                               multi_model_dir=tiny_multi_model_dir,
+                               blend_steps=3, **TINY_GENERATE), tmp_path)
   assert not errors(nb)
   audio, images = rich_outputs(nb)
   # 3 modes + 2 interpolations + MIDI + 1 saved sample; spectrograms, curves,
   # the latent map and the saved sample's PNG.
   assert audio >= 7 and images >= 9, (audio, images)
+  # The timbre space: each of the 2 instruments, a new one and a morph
+  # (played and shown), the blend curve and the map.
+  (timbre_cell,) = [c for c in nb.cells if 'play_timbre(' in c.source]
+  assert rich_outputs(nbformat.v4.new_notebook(cells=[timbre_cell])) == (
+      4, 6)
   assert (tmp_path / 'generated' / 'melody.mid').exists()
   assert (tmp_path / 'generated' / 'sample_000.wav').exists()
 

@@ -20,6 +20,13 @@ flatness and the odd/even ratio in dB, periodicity as is):
 * 'r2_identity': 1 - SS(measured - requested) / SS(measured - mean): the
   output is the request itself.
 
+A constant request at the range's ends asks for combinations the data never
+had (a dark tone at the loudest level: the centroid follows loudness and
+pitch), so `sweep(relative=True)` also asks for offsets from each clip's
+own curve ("brighter by 2 semitones"), evenly over +-half the p10-p90
+range, and scores the measured shift (against the same clip played with its
+own curve) against the requested offset.
+
 Pitch and loudness must be unharmed: every swept clip's f0 (re-estimated)
 and loudness are scored against the requested ones (`consistency`), beside
 the same for the clips played with their own descriptors.
@@ -137,8 +144,14 @@ def fit(requested, measured):
           'n': int(len(x))}
 
 
+def offsets(key, ranges, n=LEVELS):
+  """n offsets (on `scale`) evenly over +-half the training p10-p90 range."""
+  lo, hi = scale(key, [ranges[key]['p10'], ranges[key]['p90']])
+  return np.linspace(-(hi - lo) / 2, (hi - lo) / 2, n)
+
+
 def sweep(trained, data, ranges, n_levels=LEVELS, f0_estimator='yin',
-          seed=0, progress=True):
+          seed=0, progress=True, relative=True):
   """Each descriptor of the model swept over its training range.
 
   Args:
@@ -149,16 +162,21 @@ def sweep(trained, data, ranges, n_levels=LEVELS, f0_estimator='yin',
     f0_estimator: Estimator of the consistency check.
     seed: Noise seed.
     progress: Show a progress bar.
+    relative: Also sweep offsets from each clip's own curve (`offsets`).
 
   Returns:
     {'own': consistency with the clips' own descriptors, 'descriptors':
-    {key: {'levels', 'fit', 'consistency', 'requested', 'measured'}}}.
+    {key: {'levels', 'fit', 'consistency', 'requested', 'measured'} and,
+    with `relative`, 'offsets', 'offset_fit'}}.
   """
   mask = scored_frames(data)
   own = {k: data[k] for k in trained.descriptors}
   audio = decode_clips(trained, data, own, seed=seed)
   out = {'own': consistency(trained, audio, data, mask, f0_estimator),
          'descriptors': {}}
+  own_measured = {k: clip_medians(measure(audio, data['f0_hz'],
+                                          trained.frame_rate, k), mask, k)
+                  for k in trained.descriptors}
   steps = [(k, v) for k in trained.descriptors
            for v in levels(k, ranges, n_levels)]
   results = {k: {'requested': [], 'measured': [], 'audio': []}
@@ -183,6 +201,20 @@ def sweep(trained, data, ranges, n_levels=LEVELS, f0_estimator='yin',
                                    np.concatenate([mask] * n_levels),
                                    f0_estimator),
         'requested': r['requested'], 'measured': r['measured']}
+    if relative:
+      requested, shifts = [], []
+      for offset in offsets(key, ranges, n_levels):
+        curves = dict(own, **{key: unscale(key, scale(key, data[key]) +
+                                           offset).astype(np.float32)})
+        shifted = decode_clips(trained, data, curves, seed=seed)
+        measured = clip_medians(measure(shifted, data['f0_hz'],
+                                        trained.frame_rate, key), mask, key)
+        requested += [float(offset)] * len(measured)
+        shifts += (measured - own_measured[key]).tolist()
+      out['descriptors'][key].update({
+          'offsets': [float(v) for v in offsets(key, ranges, n_levels)],
+          'offset_fit': fit(requested, shifts),
+          'offset_requested': requested, 'offset_measured': shifts})
   return out
 
 
