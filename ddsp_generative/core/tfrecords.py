@@ -316,6 +316,26 @@ def geometry_from_metadata(record):
           'n_frames': n_frames}
 
 
+def _first_example_features(path):
+  """The feature map of a file's first tf.train.Example, or None if empty.
+
+  Raises:
+    CorruptDatasetError: The file cannot be read.
+  """
+  import tensorflow as tf  # pylint: disable=g-import-not-at-top
+  try:
+    with filesystem.local_copy(path) as local:
+      records = list(
+          tf.data.TFRecordDataset(local).take(1).as_numpy_iterator())
+  except tf.errors.OpError as e:
+    raise CorruptDatasetError(
+        f'Cannot read TFRecord {path}: {_op_message(e)}. {_fix(PRODUCER)}'
+    ) from e
+  if not records:
+    return None
+  return tf.train.Example.FromString(records[0]).features.feature
+
+
 def geometry_from_record(path):
   """Geometry inferred from the feature lengths of a file's first example.
 
@@ -328,18 +348,9 @@ def geometry_from_record(path):
   Raises:
     DatasetMismatchError: Empty file, or not ddsp's schema.
   """
-  import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  try:
-    with filesystem.local_copy(path) as local:
-      records = list(
-          tf.data.TFRecordDataset(local).take(1).as_numpy_iterator())
-  except tf.errors.OpError as e:
-    raise CorruptDatasetError(
-        f'Cannot read TFRecord {path}: {_op_message(e)}. {_fix(PRODUCER)}'
-    ) from e
-  if not records:
+  feature = _first_example_features(path)
+  if feature is None:
     raise DatasetMismatchError(f'TFRecord {path} holds no example.')
-  feature = tf.train.Example.FromString(records[0]).features.feature
   missing = [k for k in ('audio', 'f0_hz', 'loudness_db') if k not in feature]
   if missing:
     raise DatasetMismatchError(
@@ -381,18 +392,7 @@ def dataset_features(file_pattern):
     names.update(record.get('features') or ())
   if not missing and names:
     return names
-  import tensorflow as tf  # pylint: disable=g-import-not-at-top
-  path = (missing or files)[0]
-  try:
-    with filesystem.local_copy(path) as local:
-      records = list(
-          tf.data.TFRecordDataset(local).take(1).as_numpy_iterator())
-  except tf.errors.OpError as e:
-    raise CorruptDatasetError(
-        f'Cannot read TFRecord {path}: {_op_message(e)}. {_fix(PRODUCER)}'
-    ) from e
-  if records:
-    names.update(tf.train.Example.FromString(records[0]).features.feature)
+  names.update(_first_example_features((missing or files)[0]) or ())
   return names
 
 

@@ -24,12 +24,39 @@ gs:// it can) the provider is pointed at local copies fetched once per
 process (`filesystem.local_files`), so `ddsp_run` trains from a bucket.
 """
 
+from ddsp.training import data as ddsp_data
 import gin
 
 from ddsp_generative.core import descriptors as descriptors_lib
 from ddsp_generative.core import filesystem
 from ddsp_generative.core import tfrecords
 from ddsp_generative.training import gin_checks
+
+
+class DerivedTFRecordProvider(ddsp_data.TFRecordProvider):
+  """A TFRecordProvider over another's files and geometry, to extend.
+
+  The base of the providers `checked_tfrecord_provider` returns for models
+  that read more than ddsp's features (`timbre.InstrumentTFRecordProvider`,
+  `descriptors.DescriptorTFRecordProvider`), so that users still configure
+  ddsp's `TFRecordProvider`.
+  """
+
+  def __init__(self, provider):
+    """Constructor.
+
+    Args:
+      provider: The `ddsp.training.data.TFRecordProvider` gin configured.
+    """
+    # pylint: disable=protected-access
+    super().__init__(
+        file_pattern=provider._file_pattern,
+        example_secs=provider._audio_length // provider.sample_rate,
+        sample_rate=provider.sample_rate, frame_rate=provider.frame_rate)
+    # ddsp 3.7.0 keeps the lengths it parses in these attributes.
+    self._audio_length = provider._audio_length
+    self._audio_16k_length = provider._audio_16k_length
+    self._feature_length = provider._feature_length
 
 
 def provider_geometry(provider):

@@ -13,12 +13,12 @@ them (`scaled`) into one decoder input, 'descriptors_scaled'
 'ld_scaled'. At sampling time the same keys carry the requested curves.
 """
 
-from ddsp.training import data as ddsp_data
 from ddsp.training import preprocessing
 import gin
 import tensorflow as tf
 
 from ddsp_generative.core import descriptors as descriptors_lib
+from ddsp_generative.training import data as training_data
 
 SCALED_KEY = 'descriptors_scaled'
 
@@ -111,7 +111,7 @@ class DescriptorPreprocessor(preprocessing.F0LoudnessPreprocessor):
     return out
 
 
-class DescriptorTFRecordProvider(ddsp_data.TFRecordProvider):
+class DescriptorTFRecordProvider(training_data.DerivedTFRecordProvider):
   """A TFRecordProvider's examples, plus the descriptors a model decodes from.
 
   Built by `training.data.checked_tfrecord_provider` (its `descriptors`
@@ -125,14 +125,7 @@ class DescriptorTFRecordProvider(ddsp_data.TFRecordProvider):
       provider: The `ddsp.training.data.TFRecordProvider` to extend.
       descriptors: Keys (or short names) of `core.descriptors`.
     """
-    # pylint: disable=protected-access
-    super().__init__(
-        file_pattern=provider._file_pattern,
-        example_secs=provider._audio_length // provider.sample_rate,
-        sample_rate=provider.sample_rate, frame_rate=provider.frame_rate)
-    self._audio_length = provider._audio_length
-    self._audio_16k_length = provider._audio_16k_length
-    self._feature_length = provider._feature_length
+    super().__init__(provider)
     self.descriptors = tuple(descriptors_lib.resolve(d) for d in descriptors)
 
   @property

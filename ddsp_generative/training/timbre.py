@@ -27,11 +27,11 @@ instrument outside it before training starts, naming the binding to use.
 """
 
 from ddsp import spectral_ops
-from ddsp.training import data as ddsp_data
 from ddsp.training import nn
 import gin
 import tensorflow as tf
 
+from ddsp_generative.training import data as training_data
 from ddsp_generative.training import encoders
 
 tfkl = tf.keras.layers
@@ -45,7 +45,7 @@ TIMBRE_LOGVAR_KEY = 'timbre_logvar'  # Its log-variance.
 UNKNOWN_ID = -1
 
 
-class InstrumentTFRecordProvider(ddsp_data.TFRecordProvider):
+class InstrumentTFRecordProvider(training_data.DerivedTFRecordProvider):
   """A TFRecordProvider's examples, plus each one's 'instrument_id'.
 
   Built by `training.data.checked_tfrecord_provider` (its `instruments`
@@ -62,14 +62,7 @@ class InstrumentTFRecordProvider(ddsp_data.TFRecordProvider):
       provider: The `ddsp.training.data.TFRecordProvider` to extend.
       instruments: The instrument names, in id order (the INSTRUMENTS macro).
     """
-    # pylint: disable=protected-access
-    super().__init__(
-        file_pattern=provider._file_pattern,
-        example_secs=provider._audio_length // provider.sample_rate,
-        sample_rate=provider.sample_rate, frame_rate=provider.frame_rate)
-    self._audio_length = provider._audio_length
-    self._audio_16k_length = provider._audio_16k_length
-    self._feature_length = provider._feature_length
+    super().__init__(provider)
     self.instruments = tuple(instruments)
 
   @property
